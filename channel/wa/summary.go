@@ -1,0 +1,169 @@
+package wa
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Summary returns a one-line, human-readable rendering of m for an agent:
+// the text body, or a bracketed label such as "[image] caption",
+// "[location] name lat,lon", "[reaction 👍 to <id>]", "[reaction removed]"
+// or "[unsupported: <type>]", prefixed with "[forwarded] " when forwarded
+// and followed by the ad or product it refers to. Line breaks are replaced
+// by spaces (Message.Text keeps the original). It is never empty.
+func (m *Message) Summary() string {
+	var b strings.Builder
+	if c := m.Context; c != nil {
+		switch {
+		case c.FrequentlyForwarded:
+			b.WriteString("[forwarded many times] ")
+		case c.Forwarded:
+			b.WriteString("[forwarded] ")
+		}
+	}
+	b.WriteString(m.core())
+	if c := m.Context; c != nil && c.ReferredProduct != nil {
+		b.WriteString(" [about product " + c.ReferredProduct.ProductRetailerID + "]")
+	}
+	if r := m.Referral; r != nil {
+		b.WriteString(" [via " + firstNonEmpty(r.SourceType, "ad") + ": " + firstNonEmpty(r.Headline, r.SourceURL, r.SourceID) + "]")
+	}
+	return oneLine(b.String())
+}
+
+// core renders the content of m without context or referral.
+func (m *Message) core() string {
+	switch {
+	case m.Type == "text" || (m.Type == "" && m.Text != ""):
+		return firstNonEmpty(m.Text, "[text]")
+	case m.Reaction != nil:
+		if m.Reaction.Removed {
+			return "[reaction removed]"
+		}
+		return "[reaction " + m.Reaction.Emoji + " to " + m.Reaction.MessageID + "]"
+	case m.Media != nil:
+		return mediaSummary(m.Type, m.Media)
+	case m.Location != nil:
+		return locationSummary(m.Location)
+	case len(m.Contacts) > 0:
+		return contactsSummary(m.Contacts)
+	case m.Interactive != nil:
+		return interactiveSummary(m.Interactive)
+	case m.Button != nil:
+		return label("button", m.Button.Text, m.Button.Payload)
+	case m.Order != nil:
+		return orderSummary(m.Order)
+	case m.System != nil:
+		return label("system", m.System.Body, m.System.Type)
+	case m.Unsupported != nil:
+		return "[unsupported: " + firstNonEmpty(m.Unsupported.Type, "unknown") + "]"
+	case m.Edit != nil:
+		if m.Edit.Message != nil {
+			return "[edited] " + m.Edit.Message.core()
+		}
+		return "[edited " + m.Edit.OriginalMessageID + "]"
+	case m.Revoke != nil:
+		return "[deleted message " + m.Revoke.OriginalMessageID + "]"
+	case m.Type == "request_welcome":
+		return "[welcome request]"
+	case m.Text != "":
+		return m.Text
+	}
+	return "[" + firstNonEmpty(m.Type, "message") + "]"
+}
+
+func mediaSummary(typ string, md *Media) string {
+	name := firstNonEmpty(typ, "media")
+	switch {
+	case typ == "audio" && md.Voice:
+		name = "voice"
+	case typ == "sticker" && md.Animated:
+		name = "animated sticker"
+	}
+	if md.Filename != "" {
+		name += " " + md.Filename
+	}
+	return label(name, md.Caption)
+}
+
+func locationSummary(l *Location) string {
+	parts := []string{"[location]"}
+	if l.Name != "" {
+		parts = append(parts, l.Name)
+	}
+	if l.Address != "" {
+		parts = append(parts, "("+l.Address+")")
+	}
+	parts = append(parts, formatFloat(l.Latitude)+","+formatFloat(l.Longitude))
+	return strings.Join(parts, " ")
+}
+
+func contactsSummary(cs []Contact) string {
+	items := make([]string, 0, len(cs))
+	for _, c := range cs {
+		s := strings.TrimSpace(firstNonEmpty(c.Name.FormattedName, c.Name.FirstName+" "+c.Name.LastName))
+		if len(c.Phones) > 0 {
+			s = strings.TrimSpace(s + " " + firstNonEmpty(c.Phones[0].Phone, c.Phones[0].WAID))
+		}
+		if s != "" {
+			items = append(items, s)
+		}
+	}
+	return label("contacts", strings.Join(items, ", "))
+}
+
+func interactiveSummary(in *Interactive) string {
+	switch in.Type {
+	case "button_reply":
+		return label("button", in.Title, in.ID)
+	case "list_reply":
+		s := label("list", in.Title, in.ID)
+		if in.Description != "" {
+			s += " (" + in.Description + ")"
+		}
+		return s
+	case "nfm_reply":
+		return label("form "+firstNonEmpty(in.Name, "reply"), in.Body)
+	case "call_permission_reply":
+		return "[call permission: " + firstNonEmpty(in.Response, "unknown") + "]"
+	}
+	return "[" + strings.TrimSpace("interactive "+in.Type) + "]"
+}
+
+func orderSummary(o *Order) string {
+	n := 0
+	for _, it := range o.Items {
+		n += max(it.Quantity, 1)
+	}
+	s := "[order] " + strconv.Itoa(n) + " item"
+	if n != 1 {
+		s += "s"
+	}
+	if o.Text != "" {
+		s += ": " + o.Text
+	}
+	return s
+}
+
+// label renders "[name] text", text being the first non-empty of texts.
+func label(name string, texts ...string) string {
+	if t := firstNonEmpty(texts...); t != "" {
+		return "[" + name + "] " + t
+	}
+	return "[" + name + "]"
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\u2028", " ", "\u2029", " ")
+
+func oneLine(s string) string { return lineBreaks.Replace(s) }
