@@ -1,0 +1,67 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Channel returns the channel with id.
+func (t *Tx) Channel(id string) (*Channel, error) {
+	var c Channel
+	if err := t.getJSON(bucketChannels, []byte(id), &c); err != nil {
+		return nil, fmt.Errorf("reading channel %q: %w", id, err)
+	}
+	return &c, nil
+}
+
+// Channels returns every channel ordered by id.
+func (t *Tx) Channels() ([]*Channel, error) {
+	var out []*Channel
+	err := each(t, bucketChannels, nil, func(_ []byte, c *Channel) bool {
+		out = append(out, c)
+		return true
+	})
+	return out, err
+}
+
+// PutChannel creates or replaces c.
+func (t *Tx) PutChannel(c *Channel) error {
+	return t.putJSON(bucketChannels, []byte(c.ID), c)
+}
+
+// DeleteChannel removes the channel and its counters. Messages and sessions
+// stay for the record.
+func (t *Tx) DeleteChannel(id string) error {
+	b := t.bucket(bucketChannels)
+	if b.Get([]byte(id)) == nil {
+		return fmt.Errorf("deleting channel %q: %w", id, ErrNotFound)
+	}
+	if err := b.Delete([]byte(id)); err != nil {
+		return fmt.Errorf("deleting channel %q: %w", id, err)
+	}
+	err := t.bucket(bucketCounters).DeleteBucket([]byte(id))
+	if err != nil && !isBucketNotFound(err) {
+		return fmt.Errorf("deleting counters of %q: %w", id, err)
+	}
+	return nil
+}
+
+// Customer returns the customer key of channel.
+func (t *Tx) Customer(channel, key string) (*Customer, error) {
+	var c Customer
+	if err := t.getJSON(bucketCustomers, compositeKey(channel, key), &c); err != nil {
+		return nil, fmt.Errorf("reading customer %q: %w", key, err)
+	}
+	return &c, nil
+}
+
+// PutCustomer creates or replaces c.
+func (t *Tx) PutCustomer(c *Customer) error {
+	return t.putJSON(bucketCustomers, compositeKey(c.ChannelID, c.Key), c)
+}
+
+func isBucketNotFound(err error) bool {
+	return errors.Is(err, bolt.ErrBucketNotFound)
+}

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"fmt"
+)
+
+// AddMessage stores m under a new id, indexing its WAMID if set, and
+// returns the id.
+func (t *Tx) AddMessage(m *Message) (uint64, error) {
+	id, err := t.nextSeq(bucketMessages)
+	if err != nil {
+		return 0, err
+	}
+	m.ID = id
+	if err := t.putJSON(bucketMessages, itob(id), m); err != nil {
+		return 0, err
+	}
+	if m.WAMID != "" {
+		if err := t.LinkWAMID(m.WAMID, id); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// PutMessage replaces the stored message m (m.ID must exist).
+func (t *Tx) PutMessage(m *Message) error {
+	return t.putJSON(bucketMessages, itob(m.ID), m)
+}
+
+// Message returns the message with id.
+func (t *Tx) Message(id uint64) (*Message, error) {
+	var m Message
+	if err := t.getJSON(bucketMessages, itob(id), &m); err != nil {
+		return nil, fmt.Errorf("reading message %d: %w", id, err)
+	}
+	return &m, nil
+}
+
+// LinkWAMID points wamid at message id.
+func (t *Tx) LinkWAMID(wamid string, id uint64) error {
+	if err := t.bucket(bucketWAMIDs).Put([]byte(wamid), itob(id)); err != nil {
+		return fmt.Errorf("indexing wamid: %w", err)
+	}
+	return nil
+}
+
+// MessageIDByWAMID returns the id of the message with wamid, or ErrNotFound.
+func (t *Tx) MessageIDByWAMID(wamid string) (uint64, error) {
+	v := t.bucket(bucketWAMIDs).Get([]byte(wamid))
+	if v == nil {
+		return 0, ErrNotFound
+	}
+	return btoi(v), nil
+}
+
+// Messages calls fn for each message from id after (exclusive) in id order
+// until fn returns false.
+func (t *Tx) Messages(after uint64, fn func(*Message) bool) error {
+	return each(t, bucketMessages, itob(after+1), func(_ []byte, m *Message) bool {
+		return fn(m)
+	})
+}
+
+// MessageCount returns the number of stored messages.
+func (t *Tx) MessageCount() int {
+	return t.bucket(bucketMessages).Stats().KeyN
+}

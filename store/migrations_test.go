@@ -1,0 +1,101 @@
+package store
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// openAt builds a store file that has had only the first n migrations.
+func openAt(t *testing.T, dir string, n int) {
+	t.Helper()
+	s, err := Open(dir, Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Start over from an empty file and apply the prefix.
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error { return tx.DeleteBucket(name) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Store{db: db, log: discard()}
+	if n > 0 {
+		if err := st.migrate(migrations[:n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func buckets(t *testing.T, dir string) (names []string, version int) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		version = readVersion(tx)
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			names = append(names, string(name))
+			return nil
+		})
+	})
+	return names, version
+}
+
+func TestMigration1CreatesBuckets(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, dir, 1)
+	names, v := buckets(t, dir)
+	if v != 1 {
+		t.Fatalf("version = %d, want 1", v)
+	}
+	want := "channels counters customers journal messages meta outbox sessions templates wamids"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("buckets = %q, want %q", got, want)
+	}
+}
+
+func TestMigration2AddsEvents(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, dir, 1)
+	s, err := Open(dir, Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	names, v := buckets(t, dir)
+	if v != 2 {
+		t.Fatalf("version = %d, want 2", v)
+	}
+	if !strings.Contains(strings.Join(names, " "), "events") {
+		t.Fatalf("events bucket missing: %v", names)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, dir, len(migrations))
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(uint64(SchemaVersion()+1)))
+	})
+	db.Close()
+	_, err = Open(dir, Options{}, discard())
+	if err == nil || !strings.Contains(err.Error(), "downgrade not supported") {
+		t.Fatalf("Open newer schema err = %v", err)
+	}
+}

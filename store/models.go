@@ -1,0 +1,125 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Destination is where a channel's new sessions go.
+type Destination struct {
+	Type string `json:"type"` // "extension" or "queue"
+	ID   string `json:"id"`
+}
+
+// Channel is one WhatsApp Business number connected to the PBX.
+type Channel struct {
+	ID            string      `json:"id"`
+	Name          string      `json:"name"`
+	Number        string      `json:"number"` // E.164
+	PhoneNumberID string      `json:"phone_number_id"`
+	WABAID        string      `json:"waba_id"`
+	AppID         string      `json:"app_id"`
+	AccessToken   string      `json:"access_token"`
+	AppSecret     string      `json:"app_secret"`
+	VerifyToken   string      `json:"verify_token"`
+	Destination   Destination `json:"destination"`
+	// SendRate is the pacing limit in messages per second; 0 uses the default.
+	SendRate   int       `json:"send_rate,omitempty"`
+	VerifiedAt time.Time `json:"verified_at,omitzero"` // last successful webhook verification
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Customer is a WhatsApp user who wrote to (or was written from) a channel.
+type Customer struct {
+	ChannelID string    `json:"channel_id"`
+	Key       string    `json:"key"` // wa_id, or business-scoped user id
+	WaID      string    `json:"wa_id,omitempty"`
+	UserID    string    `json:"user_id,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	Username  string    `json:"username,omitempty"`
+	LastInAt  time.Time `json:"last_in_at,omitzero"` // opens the 24 h service window
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Message directions.
+const (
+	Inbound  = "in"
+	Outbound = "out"
+)
+
+// MessageError is Meta's reason for a failed message.
+type MessageError struct {
+	Code    int    `json:"code"`
+	Title   string `json:"title,omitempty"`
+	Details string `json:"details,omitempty"`
+}
+
+// Message is one WhatsApp message in either direction.
+type Message struct {
+	ID          uint64          `json:"id"`
+	ChannelID   string          `json:"channel_id"`
+	CustomerKey string          `json:"customer_key"`
+	SessionID   uint64          `json:"session_id,omitempty"`
+	Direction   string          `json:"direction"`
+	WAMID       string          `json:"wamid,omitempty"`
+	Type        string          `json:"type"`
+	Text        string          `json:"text,omitempty"`
+	Agent       string          `json:"agent,omitempty"`
+	Status      string          `json:"status,omitempty"` // queued, sent, delivered, read, played, failed
+	StatusAt    time.Time       `json:"status_at,omitzero"`
+	Error       *MessageError   `json:"error,omitempty"`
+	Timestamp   time.Time       `json:"timestamp"` // Meta's timestamp for inbound, accept time for outbound
+	Raw         json.RawMessage `json:"raw,omitempty"`
+}
+
+// Counts are a channel's message counters for one day.
+type Counts struct {
+	Received   int64 `json:"received"`
+	Sent       int64 `json:"sent"` // every send attempt, successful or not
+	SentOK     int64 `json:"sent_ok"`
+	SentFailed int64 `json:"sent_failed"`
+	Delivered  int64 `json:"delivered"`
+	Read       int64 `json:"read"`
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Received += o.Received
+	c.Sent += o.Sent
+	c.SentOK += o.SentOK
+	c.SentFailed += o.SentFailed
+	c.Delivered += o.Delivered
+	c.Read += o.Read
+}
+
+// JournalEntry is a verified webhook body waiting to be processed.
+type JournalEntry struct {
+	Seq        uint64    `json:"-"`
+	ChannelID  string    `json:"channel_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Body       []byte    `json:"body"`
+}
+
+// Job is an accepted outbound send waiting in the durable queue.
+type Job struct {
+	Seq       uint64          `json:"-"`
+	ChannelID string          `json:"channel_id"`
+	MessageID uint64          `json:"message_id"`
+	To        string          `json:"to"`      // recipient key (wa_id or user id)
+	Payload   json.RawMessage `json:"payload"` // the Cloud API message body
+	Attempts  int             `json:"attempts"`
+	NotBefore time.Time       `json:"not_before,omitzero"`
+	LastError string          `json:"last_error,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Event is an account, phone-number or template update from Meta, kept for
+// admins.
+type Event struct {
+	Seq       uint64          `json:"seq"`
+	ChannelID string          `json:"channel_id"`
+	Kind      string          `json:"kind"`
+	At        time.Time       `json:"at"`
+	Raw       json.RawMessage `json:"raw"`
+}
