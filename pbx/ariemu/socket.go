@@ -1,0 +1,101 @@
+package ariemu
+
+import (
+	"bufio"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// socket is one accepted /ari/events websocket.
+type socket struct {
+	mu   sync.Mutex
+	conn *websocket.Conn
+}
+
+// send writes one frame; errors are left to the reader to notice.
+func (k *socket) send(typ int, data []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	k.conn.WriteMessage(typ, data)
+}
+
+// serveEvents authenticates and upgrades a /ari/events request, then
+// serves the socket until it closes. It reports whether the connection
+// stays an HTTP connection (the upgrade was refused).
+func (s *Server) serveEvents(c net.Conn, br *bufio.Reader, req *http.Request) bool {
+	bw := bufio.NewWriter(c)
+	if !s.authorized(req) {
+		r := s.handle(req) // the REST path answers the same 401
+		return r.write(bw, s.now()) == nil
+	}
+	name := req.URL.Query().Get("app")
+	if name == "" {
+		// Asterisk writes an error page and then its websocket server's
+		// own bare 400 on the same connection.
+		htmlError(http.StatusBadRequest, "HTTP request is missing param: [app]").write(bw, s.now())
+		return s.eventsWithoutUpgrade(req, nil).write(bw, s.now()) == nil
+	}
+	h := &hijacker{c: c, br: br, header: http.Header{}}
+	up := websocket.Upgrader{
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			s.eventsWithoutUpgrade(r, nil).write(bw, s.now())
+		},
+	}
+	conn, err := up.Upgrade(h, req, nil)
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", slog.Any("error", err))
+		return false
+	}
+	sock := &socket{conn: conn}
+	s.attach(name, sock)
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			break
+		}
+	}
+	s.detach(name, sock)
+	return false
+}
+
+// attach makes sock the socket of application name, creating the app on
+// its first connection and sending ApplicationReplaced to a socket it
+// takes over from. The old socket stays open and gets nothing more.
+func (s *Server) attach(name string, sock *socket) {
+	s.mu.Lock()
+	a := s.apps[name]
+	if a == nil {
+		a = &app{name: name, subs: map[string]bool{}}
+		s.apps[name] = a
+	}
+	old := a.sock
+	a.sock = sock
+	s.mu.Unlock()
+	if old != nil {
+		old.send(websocket.TextMessage, marshal(applicationReplaced{
+			Type: "ApplicationReplaced", Timestamp: formatTime(s.now()),
+			Application: name, AsteriskID: s.opts.AsteriskID,
+		}))
+	}
+}
+
+// detach deactivates the application served by sock, destroying it when it
+// has no subscriptions.
+func (s *Server) detach(name string, sock *socket) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[name]
+	if a == nil || a.sock != sock {
+		return
+	}
+	a.sock = nil
+	if len(a.subs) == 0 {
+		delete(s.apps, name)
+	}
+}
