@@ -1,0 +1,171 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Validate checks every option and the rules between options. It reports all
+// problems at once, joined; each one starts with the key it is about.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, o := range options() {
+		if o.check == nil {
+			continue
+		}
+		if err := o.check(o.get(c)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.key, err))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls_cert, tls_key: set both or neither"))
+	}
+	if c.ARIURL != "" {
+		if c.ARIUser == "" {
+			errs = append(errs, errors.New("ari_user: required when ari_url is set"))
+		}
+		if c.ARIPassword == "" {
+			errs = append(errs, errors.New("ari_password: required when ari_url is set"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func nonEmpty(v any) error {
+	if v.(string) == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func hostPort(v any) error {
+	s := v.(string)
+	_, port, err := net.SplitHostPort(s)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return fmt.Errorf("must be host:port, like 127.0.0.1:8080, got %q", s)
+	}
+	return nil
+}
+
+// absURL accepts an absolute http or https URL without query or fragment;
+// with optional, the empty string too.
+func absURL(optional bool) func(any) error {
+	return func(v any) error {
+		s := v.(string)
+		if s == "" && optional {
+			return nil
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("must be an absolute http(s) URL, got %q", s)
+		}
+		return nil
+	}
+}
+
+func oneOf(allowed ...string) func(any) error {
+	return func(v any) error {
+		if s := v.(string); !slices.Contains(allowed, s) {
+			return fmt.Errorf("must be one of %s, got %q", strings.Join(allowed, ", "), s)
+		}
+		return nil
+	}
+}
+
+// matches accepts strings matching pattern, described to the user as what.
+func matches(pattern, what string) func(any) error {
+	re := regexp.MustCompile(pattern)
+	return func(v any) error {
+		if s := v.(string); !re.MatchString(s) {
+			return fmt.Errorf("must be %s, got %q", what, s)
+		}
+		return nil
+	}
+}
+
+func intRange(lo, hi int) func(any) error {
+	return func(v any) error {
+		if n := v.(int); n < lo || n > hi {
+			return fmt.Errorf("must be between %d and %d, got %d", lo, hi, n)
+		}
+		return nil
+	}
+}
+
+func sizeRange(lo, hi int64) func(any) error {
+	return func(v any) error {
+		if n := v.(int64); n < lo || n > hi {
+			return fmt.Errorf("must be between %s and %s, got %s (%d bytes)",
+				formatSize(lo), formatSize(hi), formatSize(n), n)
+		}
+		return nil
+	}
+}
+
+func positive(v any) error {
+	if d := v.(time.Duration); d <= 0 {
+		return fmt.Errorf("must be a positive duration, got %q", formatDuration(d))
+	}
+	return nil
+}
+
+// optionalFile accepts "" or the name of an existing regular file.
+func optionalFile(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	fi, err := os.Stat(s)
+	if err != nil {
+		return fmt.Errorf("checking file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%q is not a regular file", s)
+	}
+	return nil
+}
+
+// token accepts "" (the daemon generates a token) or at least 16 characters
+// without spaces. The value is never echoed.
+func token(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	if len(s) < 16 {
+		return fmt.Errorf("must be at least 16 characters, got %d", len(s))
+	}
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		return errors.New("must not contain spaces")
+	}
+	return nil
+}
+
+// eventSources accepts "" or a comma-separated list of ARI event sources,
+// scheme:resource, with one of the schemes Asterisk knows.
+func eventSources(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	for src := range strings.SplitSeq(s, ",") {
+		scheme, res, ok := strings.Cut(src, ":")
+		if !ok || res == "" || !slices.Contains([]string{"channel", "bridge", "endpoint", "deviceState"}, scheme) {
+			return fmt.Errorf("must be a comma-separated list of channel:, bridge:, endpoint: or deviceState: sources, got %q", src)
+		}
+	}
+	return nil
+}
