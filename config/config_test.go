@@ -391,8 +391,6 @@ func TestValidate(t *testing.T) {
 		covered := map[string]bool{}
 		for _, tt := range tests {
 			if tt.want != "" {
-				c := Default()
-				tt.mutate(c)
 				key, _, _ := strings.Cut(tt.want, ":")
 				covered[key] = true
 			}

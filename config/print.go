@@ -37,8 +37,8 @@ func (c *Config) Print(w io.Writer) error {
 func Usage(w io.Writer) {
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
-	fmt.Fprintf(bw, "Options, as flag, environment variable and key in the config file.\n")
-	fmt.Fprintf(bw, "Flags override the environment, which overrides the file.\n\n")
+	fmt.Fprintf(bw, "Options (flag, environment variable, config file key):\n")
+	fmt.Fprintf(bw, "flags override the environment, which overrides the file.\n\n")
 	fmt.Fprintf(bw, "  --config path, WACHAN_CONFIG (default %s)\n", DefaultPath)
 	fmt.Fprintf(bw, "        Configuration file (TOML); only the default may be missing.\n")
 	for _, o := range options() {
