@@ -1,0 +1,18 @@
+// Package graphemu is a protocol-level emulator of Meta's Graph API for
+// WhatsApp Cloud API numbers, for tests and local trials. It speaks real
+// HTTP (on loopback after Start, or embedded through Handler) and answers
+// the way Meta does: the send endpoint with its {messaging_product,
+// contacts, messages} acknowledgement and Meta's error envelopes, phone
+// number profiles, cursor-paged message templates, two-hop media download
+// with expiring URLs, multipart media upload, per-number throughput and
+// pair rate limits, and injected faults.
+//
+// After accepting a send it fires signed status webhooks (sent, delivered,
+// read) to the number's WebhookURL in Meta's envelope, with non-ASCII
+// characters escaped as \uXXXX like Meta's bodies, and it can build and
+// deliver signed inbound customer messages. Everything it accepted or
+// rejected can be inspected.
+//
+// The contract follows Meta's reference and the whaloc emulator's
+// specification (github.com/dgadelha/whaloc, docs/SPEC.md).
+package graphemu
