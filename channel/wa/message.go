@@ -112,7 +112,7 @@ func convertMessage(w *messageWire) *Message {
 	if w.Revoke != nil {
 		m.Revoke = &Revoke{OriginalMessageID: w.Revoke.OriginalMessageID}
 	}
-	if c := w.Context; c != nil {
+	if c := w.Context; c != nil && *c != (contextWire{}) {
 		m.Context = &Context{From: c.From, ID: c.ID, Forwarded: c.Forwarded, FrequentlyForwarded: c.FrequentlyForwarded}
 		if p := c.ReferredProduct; p != nil {
 			m.Context.ReferredProduct = &ReferredProduct{CatalogID: string(p.CatalogID), ProductRetailerID: string(p.ProductRetailerID)}
