@@ -15,7 +15,7 @@
 //	messages/
 //	  <message id>            -> Message
 //	wamids/
-//	  <wamid>                 -> message id (dedupe and status lookup)
+//	  <channel id> 0x00 <wamid> -> message id (dedupe and status lookup)
 //	journal/
 //	  <seq>                   -> JournalEntry (signed webhook bodies not yet processed)
 //	outbox/

@@ -16,7 +16,7 @@ func (t *Tx) AddMessage(m *Message) (uint64, error) {
 		return 0, err
 	}
 	if m.WAMID != "" {
-		if err := t.LinkWAMID(m.WAMID, id); err != nil {
+		if err := t.LinkWAMID(m.ChannelID, m.WAMID, id); err != nil {
 			return 0, err
 		}
 	}
@@ -37,17 +37,18 @@ func (t *Tx) Message(id uint64) (*Message, error) {
 	return &m, nil
 }
 
-// LinkWAMID points wamid at message id.
-func (t *Tx) LinkWAMID(wamid string, id uint64) error {
-	if err := t.bucket(bucketWAMIDs).Put([]byte(wamid), itob(id)); err != nil {
+// LinkWAMID points channel's wamid at message id.
+func (t *Tx) LinkWAMID(channel, wamid string, id uint64) error {
+	if err := t.bucket(bucketWAMIDs).Put(compositeKey(channel, wamid), itob(id)); err != nil {
 		return fmt.Errorf("indexing wamid: %w", err)
 	}
 	return nil
 }
 
-// MessageIDByWAMID returns the id of the message with wamid, or ErrNotFound.
-func (t *Tx) MessageIDByWAMID(wamid string) (uint64, error) {
-	v := t.bucket(bucketWAMIDs).Get([]byte(wamid))
+// MessageIDByWAMID returns the id of channel's message with wamid, or
+// ErrNotFound.
+func (t *Tx) MessageIDByWAMID(channel, wamid string) (uint64, error) {
+	v := t.bucket(bucketWAMIDs).Get(compositeKey(channel, wamid))
 	if v == nil {
 		return 0, ErrNotFound
 	}

@@ -98,7 +98,7 @@ type JournalEntry struct {
 	Seq        uint64    `json:"-"`
 	ChannelID  string    `json:"channel_id"`
 	ReceivedAt time.Time `json:"received_at"`
-	Body       []byte    `json:"body"`
+	Body       []byte    `json:"-"`
 }
 
 // Job is an accepted outbound send waiting in the durable queue.

@@ -155,11 +155,11 @@ func TestWAMIDIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.View(func(tx *Tx) error {
-		got, err := tx.MessageIDByWAMID("wamid.X")
+		got, err := tx.MessageIDByWAMID("c", "wamid.X")
 		if err != nil || got != id {
 			t.Fatalf("MessageIDByWAMID = %d, %v; want %d", got, err, id)
 		}
-		if _, err := tx.MessageIDByWAMID("wamid.Y"); !errors.Is(err, ErrNotFound) {
+		if _, err := tx.MessageIDByWAMID("c", "wamid.Y"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("unknown wamid err = %v", err)
 		}
 		m, err := tx.Message(id)

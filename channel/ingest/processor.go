@@ -1,0 +1,302 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wachan/wachan/channel/wa"
+	"github.com/wachan/wachan/store"
+)
+
+// Hooks let later stages act inside the transaction that stores an update,
+// so their work is as durable as the update itself. Any may be nil.
+type Hooks struct {
+	// Inbound is called for each new inbound message.
+	Inbound func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
+	// Status is called when an outbound message's status changes.
+	Status func(tx *store.Tx, ch *store.Channel, m *store.Message) error
+	// Committed is called after each batch commits (it must not block).
+	Committed func()
+}
+
+// Processor applies journaled webhook bodies to the store. Run it in one
+// goroutine; Notify may be called from any.
+type Processor struct {
+	store *store.Store
+	log   *slog.Logger
+	hooks Hooks
+	wake  chan struct{}
+	batch int
+}
+
+// NewProcessor returns a processor. st and log must not be nil.
+func NewProcessor(st *store.Store, log *slog.Logger, hooks Hooks) *Processor {
+	return &Processor{store: st, log: log, hooks: hooks, wake: make(chan struct{}, 1), batch: 256}
+}
+
+// Notify wakes the processor; it never blocks.
+func (p *Processor) Notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes the journal until ctx ends, starting with whatever a
+// previous run left behind.
+func (p *Processor) Run(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := p.Drain()
+			if err != nil {
+				p.log.Error("processing webhook journal", slog.Any("error", err))
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Drain applies up to one batch of journal entries in one transaction and
+// returns how many it applied.
+func (p *Processor) Drain() (int, error) {
+	var n int
+	err := p.store.Update(func(tx *store.Tx) error {
+		entries, err := tx.Journal(p.batch)
+		if err != nil {
+			return err
+		}
+		n = len(entries)
+		for _, e := range entries {
+			if err := p.apply(tx, e); err != nil {
+				return fmt.Errorf("applying journal entry %d: %w", e.Seq, err)
+			}
+			if err := tx.DeleteJournal(e.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 && p.hooks.Committed != nil {
+		p.hooks.Committed()
+	}
+	return n, nil
+}
+
+func (p *Processor) apply(tx *store.Tx, e *store.JournalEntry) error {
+	ch, err := tx.Channel(e.ChannelID)
+	if errors.Is(err, store.ErrNotFound) {
+		p.log.Warn("dropping webhook for a deleted channel", slog.String("channel", e.ChannelID))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	events, err := wa.Parse(e.Body)
+	if err != nil {
+		// Signed but unreadable: keep it for the admin rather than lose it.
+		p.log.Warn("webhook body is not a WhatsApp envelope; kept as an event", slog.String("channel", ch.ID), slog.Any("error", err))
+		return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: "unparsed", At: e.ReceivedAt, Raw: quoteRaw(e.Body)})
+	}
+	for i := range events {
+		ev := &events[i]
+		switch ev.Kind {
+		case wa.KindMessage:
+			err = p.message(tx, ch, ev, e.ReceivedAt)
+		case wa.KindStatus:
+			err = p.status(tx, ch, ev)
+		default:
+			err = p.other(tx, ch, ev, e.ReceivedAt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forUs reports whether an event concerns the channel's number.
+func (p *Processor) forUs(ch *store.Channel, ev *wa.Event) bool {
+	if ev.PhoneNumberID == "" || ev.PhoneNumberID == ch.PhoneNumberID {
+		return true
+	}
+	p.log.Warn("ignoring webhook update for another phone number id",
+		slog.String("channel", ch.ID), slog.String("phone_number_id", ev.PhoneNumberID),
+		slog.String("want", ch.PhoneNumberID))
+	return false
+}
+
+func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
+	m := ev.Message
+	if !p.forUs(ch, ev) {
+		return nil
+	}
+	if _, err := tx.MessageIDByWAMID(ch.ID, m.ID); err == nil {
+		return nil // redelivery
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	at := m.Timestamp
+	if at.IsZero() {
+		at = received
+	}
+	cust, err := p.customer(tx, ch, m, at)
+	if err != nil {
+		return err
+	}
+	sm := &store.Message{
+		ChannelID:   ch.ID,
+		CustomerKey: cust.Key,
+		Direction:   store.Inbound,
+		WAMID:       m.ID,
+		Type:        m.Type,
+		Text:        m.Summary(),
+		Timestamp:   at,
+		Raw:         m.Raw,
+	}
+	if _, err := tx.AddMessage(sm); err != nil {
+		return err
+	}
+	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
+		return err
+	}
+	if p.hooks.Inbound != nil {
+		return p.hooks.Inbound(tx, ch, cust, sm)
+	}
+	return nil
+}
+
+// customer finds or creates the message's sender, refreshing what Meta
+// told us about them and the start of their service window.
+func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at time.Time) (*store.Customer, error) {
+	key := m.CustomerKey()
+	if key == "" {
+		key = "unknown"
+	}
+	c, err := tx.Customer(ch.ID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		c = &store.Customer{ChannelID: ch.ID, Key: key, CreatedAt: at}
+	} else if err != nil {
+		return nil, err
+	}
+	if m.From != "" {
+		c.WaID = m.From
+	}
+	if m.FromUserID != "" {
+		c.UserID = m.FromUserID
+	}
+	if m.ProfileName != "" {
+		c.Name = m.ProfileName
+	}
+	if m.Username != "" {
+		c.Username = m.Username
+	}
+	if at.After(c.LastInAt) {
+		c.LastInAt = at
+	}
+	return c, tx.PutCustomer(c)
+}
+
+// status applies a status update one way: ranks only rise, failed is
+// terminal, and delivered/read are counted once each even when read
+// arrives first.
+func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
+	st := ev.Status
+	if !p.forUs(ch, ev) {
+		return nil
+	}
+	id, err := tx.MessageIDByWAMID(ch.ID, st.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		p.log.Debug("status for a message not sent through wachan", slog.String("channel", ch.ID), slog.String("status", st.Status))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m, err := tx.Message(id)
+	if err != nil {
+		return err
+	}
+	cur, next := wa.StatusRank(m.Status), wa.StatusRank(st.Status)
+	if cur == wa.RankFailed || next <= cur || next == 0 {
+		return nil
+	}
+	at := st.Timestamp
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var delta store.Counts
+	if next == wa.RankFailed {
+		m.Error = &store.MessageError{}
+		if len(st.Errors) > 0 {
+			e := st.Errors[0]
+			m.Error = &store.MessageError{Code: e.Code, Title: e.Title, Details: e.Details}
+			if m.Error.Title == "" {
+				m.Error.Title = e.Message
+			}
+		}
+		// Accepted earlier, failed now: move it from ok to failed on the
+		// day it was sent so sent = sent_ok + sent_failed holds.
+		if cur > 0 {
+			if err := tx.AddCounts(ch.ID, m.Timestamp, store.Counts{SentOK: -1, SentFailed: 1}); err != nil {
+				return err
+			}
+		}
+	} else {
+		if cur < wa.StatusRank("delivered") && next >= wa.StatusRank("delivered") {
+			delta.Delivered = 1
+		}
+		if cur < wa.StatusRank("read") && next >= wa.StatusRank("read") {
+			delta.Read = 1
+		}
+	}
+	m.Status, m.StatusAt = st.Status, at
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	if delta != (store.Counts{}) {
+		if err := tx.AddCounts(ch.ID, at, delta); err != nil {
+			return err
+		}
+	}
+	if p.hooks.Status != nil {
+		return p.hooks.Status(tx, ch, m)
+	}
+	return nil
+}
+
+// other keeps account, quality and template updates for the admin.
+func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
+	at := ev.Time
+	if at.IsZero() {
+		at = received
+	}
+	p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
+	return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw})
+}
+
+// quoteRaw turns arbitrary bytes into a JSON string value.
+func quoteRaw(b []byte) []byte {
+	q, err := json.Marshal(string(b))
+	if err != nil {
+		return []byte(`"<unprintable body>"`)
+	}
+	return q
+}
