@@ -30,8 +30,31 @@ type Received struct {
 // addInbox appends to the inbox of ext and wakes waiters; s.mu must be held.
 func (s *Server) addInbox(ext string, r Received) {
 	s.inbox[ext] = append(s.inbox[ext], r)
-	close(s.inboxCh)
-	s.inboxCh = make(chan struct{})
+	s.changedLocked()
+}
+
+// changedLocked wakes every waiter; s.mu must be held.
+func (s *Server) changedLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// waitFor waits until cond, evaluated with s.mu held, is true.
+func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ok := cond()
+		ch := s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Inbox returns what the phone of ext has received, oldest first.
@@ -44,20 +67,15 @@ func (s *Server) Inbox(ext string) []Received {
 // WaitInbox waits until the phone of ext has received at least n messages
 // and returns them, or fails when ctx ends first.
 func (s *Server) WaitInbox(ctx context.Context, ext string, n int) ([]Received, error) {
-	for {
-		s.mu.Lock()
-		got := append([]Received(nil), s.inbox[ext]...)
-		ch := s.inboxCh
-		s.mu.Unlock()
-		if len(got) >= n {
-			return got, nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return got, fmt.Errorf("waiting for %d messages at %s (have %d): %w", n, ext, len(got), ctx.Err())
-		}
+	var got []Received
+	err := s.waitFor(ctx, func() bool {
+		got = append([]Received(nil), s.inbox[ext]...)
+		return len(got) >= n
+	})
+	if err != nil {
+		return got, fmt.Errorf("waiting for %d messages at %s (have %d): %w", n, ext, len(got), err)
 	}
+	return got, nil
 }
 
 // dialplanUser is the recorded [messages] pattern _[0-9a-zA-Z]!: any user

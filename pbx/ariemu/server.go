@@ -37,7 +37,7 @@ type Server struct {
 	endpoints []*endpoint
 	apps      map[string]*app
 	inbox     map[string][]Received
-	inboxCh   chan struct{} // closed and replaced whenever an inbox grows
+	changed   chan struct{} // closed and replaced on every state change
 	seq       uint64
 	wg        sync.WaitGroup
 }
@@ -70,7 +70,7 @@ func New(opts Options) (*Server, error) {
 		conns:   map[net.Conn]struct{}{},
 		apps:    map[string]*app{},
 		inbox:   map[string][]Received{},
-		inboxCh: make(chan struct{}),
+		changed: make(chan struct{}),
 	}
 	for i, name := range opts.Endpoints {
 		s.endpoints = append(s.endpoints, &endpoint{name: name, port: 5080 + 2*i})
@@ -151,6 +151,7 @@ func (s *Server) dropAll() {
 		conns = append(conns, c)
 	}
 	s.apps = map[string]*app{}
+	s.changedLocked()
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.Close()

@@ -2,6 +2,7 @@ package ariemu
 
 import (
 	"bufio"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +22,9 @@ type socket struct {
 func (k *socket) send(typ int, data []byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.conn == nil {
+		return
+	}
 	k.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	k.conn.WriteMessage(typ, data)
 }
@@ -48,13 +52,20 @@ func (s *Server) serveEvents(c net.Conn, br *bufio.Reader, req *http.Request) bo
 			s.eventsWithoutUpgrade(r, nil).write(bw, s.now())
 		},
 	}
+	// The app is attached before the 101 goes out, so that it exists as
+	// soon as the client sees the handshake; events raised meanwhile wait
+	// on sock.mu and follow the handshake.
+	sock := &socket{}
+	sock.mu.Lock()
+	s.attach(name, sock)
 	conn, err := up.Upgrade(h, req, nil)
+	sock.conn = conn
+	sock.mu.Unlock()
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", slog.Any("error", err))
+		s.detach(name, sock)
 		return false
 	}
-	sock := &socket{conn: conn}
-	s.attach(name, sock)
 	for {
 		if _, _, err := conn.ReadMessage(); err != nil {
 			break
@@ -76,6 +87,7 @@ func (s *Server) attach(name string, sock *socket) {
 	}
 	old := a.sock
 	a.sock = sock
+	s.changedLocked()
 	s.mu.Unlock()
 	if old != nil {
 		old.send(websocket.TextMessage, marshal(applicationReplaced{
@@ -98,4 +110,22 @@ func (s *Server) detach(name string, sock *socket) {
 	if len(a.subs) == 0 {
 		delete(s.apps, name)
 	}
+	s.changedLocked()
+}
+
+// AppState reports whether application name exists and whether a socket
+// serves it.
+func (s *Server) AppState(name string) (exists, active bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[name]
+	return a != nil, a != nil && a.sock != nil
+}
+
+// WaitAppState waits until AppState(name) returns exists and active.
+func (s *Server) WaitAppState(ctx context.Context, name string, exists, active bool) error {
+	return s.waitFor(ctx, func() bool {
+		a := s.apps[name]
+		return (a != nil) == exists && (a != nil && a.sock != nil) == active
+	})
 }
