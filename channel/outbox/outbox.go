@@ -1,0 +1,383 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/store"
+)
+
+// Options tune an Outbox.
+type Options struct {
+	// Rate is the default messages per second per number (Meta's default
+	// is 80); a channel's own SendRate overrides it.
+	Rate int
+	// InFlight bounds concurrent requests per number; 0 means 32.
+	InFlight int
+	// MaxAge is how long a retryable send keeps trying; 0 means 24 h.
+	MaxAge time.Duration
+	// Finished, if set, runs inside the transaction that finishes a
+	// message (sent or failed).
+	Finished func(tx *store.Tx, ch *store.Channel, m *store.Message) error
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Backoff is the wait before retry attempt n; nil means
+	// cloudapi.Backoff.
+	Backoff func(class cloudapi.Class, attempt int) time.Duration
+}
+
+// Outbox sends queued messages. Run it once; the other methods are safe
+// for concurrent use.
+type Outbox struct {
+	store  *store.Store
+	client *cloudapi.Client
+	log    *slog.Logger
+	opts   Options
+	wake   chan struct{}
+	done   chan uint64
+}
+
+// New returns an outbox. st, client and log must not be nil.
+func New(st *store.Store, client *cloudapi.Client, log *slog.Logger, opts Options) *Outbox {
+	if opts.Rate <= 0 {
+		opts.Rate = 80
+	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = 32
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = cloudapi.Backoff
+	}
+	return &Outbox{store: st, client: client, log: log, opts: opts,
+		wake: make(chan struct{}, 1), done: make(chan uint64, 1024)}
+}
+
+// Request is one message to queue.
+type Request struct {
+	ChannelID   string
+	CustomerKey string // wa_id or business-scoped user id
+	SessionID   uint64
+	Agent       string
+	Text        string // what the record shows; defaults to the payload's text
+	Message     *cloudapi.Message
+}
+
+// Enqueue validates and stores r as a queued message and its job inside
+// tx, returning the message. Call Wake after the transaction commits.
+func Enqueue(tx *store.Tx, r *Request, now time.Time) (*store.Message, error) {
+	if err := r.Message.Validate(); err != nil {
+		return nil, fmt.Errorf("queueing message: %w", err)
+	}
+	payload, err := json.Marshal((*stored)(r.Message))
+	if err != nil {
+		return nil, fmt.Errorf("encoding message: %w", err)
+	}
+	typ := r.Message.Type
+	if typ == "" {
+		typ = kindOf(r.Message)
+	}
+	text := r.Text
+	if text == "" && r.Message.Text != nil {
+		text = r.Message.Text.Body
+	}
+	m := &store.Message{
+		ChannelID: r.ChannelID, CustomerKey: r.CustomerKey, SessionID: r.SessionID,
+		Direction: store.Outbound, Type: typ, Text: text, Agent: r.Agent,
+		Status: "queued", Timestamp: now.UTC(),
+	}
+	if _, err := tx.AddMessage(m); err != nil {
+		return nil, err
+	}
+	_, err = tx.Enqueue(&store.Job{ChannelID: r.ChannelID, MessageID: m.ID, To: r.CustomerKey, Payload: payload, CreatedAt: now.UTC()})
+	return m, err
+}
+
+// Send queues r in its own transaction and wakes the sender.
+func (o *Outbox) Send(r *Request) (*store.Message, error) {
+	var m *store.Message
+	err := o.store.Update(func(tx *store.Tx) (err error) {
+		m, err = Enqueue(tx, r, o.opts.Now())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	o.Wake()
+	return m, nil
+}
+
+// Wake makes the sender look at the queue now; it never blocks.
+func (o *Outbox) Wake() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stored is Message with plain field encoding, for the queue.
+type stored cloudapi.Message
+
+func kindOf(m *cloudapi.Message) string {
+	b, err := m.MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	var v struct {
+		Type string `json:"type"`
+	}
+	json.Unmarshal(b, &v)
+	return v.Type
+}
+
+// Run sends queued messages until ctx ends, then waits for requests in
+// flight to finish.
+func (o *Outbox) Run(ctx context.Context) error {
+	d := &dispatcher{o: o, inflight: map[uint64]bool{}, lanes: map[string]*lane{}}
+	var wg sync.WaitGroup
+	defer func() {
+		for _, l := range d.lanes {
+			close(l.in)
+		}
+		wg.Wait()
+	}()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		next, err := d.dispatch(ctx, &wg)
+		if err != nil {
+			o.log.Error("reading outbound queue", slog.Any("error", err))
+			next = o.opts.Now().Add(time.Second)
+		}
+		wait := time.Minute
+		if !next.IsZero() {
+			wait = max(next.Sub(o.opts.Now()), time.Millisecond)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-o.wake:
+		case seq := <-o.done:
+			delete(d.inflight, seq)
+			for drained := false; !drained; {
+				select {
+				case seq := <-o.done:
+					delete(d.inflight, seq)
+				default:
+					drained = true
+				}
+			}
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// dispatcher is owned by Run's goroutine.
+type dispatcher struct {
+	o        *Outbox
+	inflight map[uint64]bool
+	lanes    map[string]*lane
+}
+
+// dispatch hands every due job whose recipient has nothing earlier pending
+// to its number's lane, and returns when the next waiting job falls due.
+func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Time, error) {
+	var jobs []*store.Job
+	if err := d.o.store.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return }); err != nil {
+		return time.Time{}, err
+	}
+	now := d.o.opts.Now()
+	var next time.Time
+	blocked := map[string]bool{}
+	for _, j := range jobs {
+		key := j.ChannelID + "\x00" + j.To
+		if blocked[key] {
+			continue
+		}
+		blocked[key] = true
+		if d.inflight[j.Seq] {
+			continue
+		}
+		if j.NotBefore.After(now) {
+			if next.IsZero() || j.NotBefore.Before(next) {
+				next = j.NotBefore
+			}
+			continue
+		}
+		d.inflight[j.Seq] = true
+		d.lane(ctx, j.ChannelID, wg).in <- j
+	}
+	return next, nil
+}
+
+func (d *dispatcher) lane(ctx context.Context, channel string, wg *sync.WaitGroup) *lane {
+	l, ok := d.lanes[channel]
+	if !ok {
+		l = &lane{o: d.o, channel: channel, in: make(chan *store.Job, 1<<16),
+			limiter: rate.NewLimiter(rate.Limit(d.o.opts.Rate), 1)}
+		d.lanes[channel] = l
+		wg.Add(1)
+		go func() { defer wg.Done(); l.run(ctx) }()
+	}
+	return l
+}
+
+// lane paces one number's sends.
+type lane struct {
+	o       *Outbox
+	channel string
+	in      chan *store.Job
+	limiter *rate.Limiter
+}
+
+func (l *lane) run(ctx context.Context) {
+	sem := make(chan struct{}, l.o.opts.InFlight)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for j := range l.in {
+		ch, err := l.channelOf()
+		if err == nil {
+			r := l.o.opts.Rate
+			if ch.SendRate > 0 {
+				r = ch.SendRate
+			}
+			if l.limiter.Limit() != rate.Limit(r) {
+				l.limiter.SetLimit(rate.Limit(r))
+			}
+			if werr := l.limiter.Wait(ctx); werr != nil {
+				continue // shutting down; the job stays queued
+			}
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			l.o.attempt(ctx, ch, err, j)
+		}()
+	}
+}
+
+func (l *lane) channelOf() (*store.Channel, error) {
+	var ch *store.Channel
+	err := l.o.store.View(func(tx *store.Tx) (err error) { ch, err = tx.Channel(l.channel); return })
+	return ch, err
+}
+
+// attempt sends j once and records the outcome.
+func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j *store.Job) {
+	defer func() {
+		select {
+		case o.done <- j.Seq:
+		case <-ctx.Done():
+		}
+	}()
+	var (
+		sent cloudapi.Sent
+		err  = chErr
+	)
+	if err == nil {
+		var msg cloudapi.Message
+		if err = json.Unmarshal(j.Payload, (*stored)(&msg)); err == nil {
+			creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
+			sent, err = o.client.Send(ctx, creds, &msg)
+		}
+	}
+	if ctx.Err() != nil && err != nil {
+		return // shutting down: the job stays queued and is sent after restart
+	}
+	if cerr := o.finish(j, sent, err); cerr != nil {
+		o.log.Error("recording send outcome", slog.Uint64("message", j.MessageID), slog.Any("error", cerr))
+	}
+}
+
+// finish records a send's outcome: sent, rescheduled or failed.
+func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) error {
+	now := o.opts.Now()
+	class := cloudapi.ClassOf(sendErr)
+	retry := sendErr != nil && !errors.Is(sendErr, store.ErrNotFound) &&
+		(class == cloudapi.Retry || class == cloudapi.PairBackoff || class == cloudapi.RefreshToken) &&
+		now.Sub(j.CreatedAt) < o.opts.MaxAge
+	return o.store.Batch(func(tx *store.Tx) error {
+		job, err := tx.Job(j.Seq)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if retry {
+			job.Attempts++
+			wait := o.opts.Backoff(class, job.Attempts)
+			if class == cloudapi.RefreshToken {
+				wait = 30 * time.Second
+			}
+			job.NotBefore = now.Add(wait)
+			job.LastError = sendErr.Error()
+			o.log.Warn("send failed, will retry", slog.String("channel", job.ChannelID),
+				slog.Uint64("message", job.MessageID), slog.Int("attempt", job.Attempts),
+				slog.Duration("in", wait), slog.Any("error", sendErr))
+			return tx.PutJob(job)
+		}
+		m, err := tx.Message(job.MessageID)
+		if err != nil {
+			return err
+		}
+		delta := store.Counts{Sent: 1}
+		if sendErr == nil {
+			m.WAMID, m.Status, m.StatusAt = sent.WAMID, "accepted", now.UTC()
+			if err := tx.LinkWAMID(job.ChannelID, sent.WAMID, m.ID); err != nil {
+				return err
+			}
+			delta.SentOK = 1
+		} else {
+			m.Status, m.StatusAt = "failed", now.UTC()
+			m.Error = errorOf(sendErr)
+			delta.SentFailed = 1
+			o.log.Warn("send failed", slog.String("channel", job.ChannelID), slog.Uint64("message", job.MessageID), slog.Any("error", sendErr))
+		}
+		if err := tx.PutMessage(m); err != nil {
+			return err
+		}
+		if err := tx.AddCounts(job.ChannelID, now, delta); err != nil {
+			return err
+		}
+		if err := tx.DeleteJob(job.Seq); err != nil {
+			return err
+		}
+		if o.opts.Finished != nil {
+			ch, err := tx.Channel(job.ChannelID)
+			if err == nil {
+				return o.opts.Finished(tx, ch, m)
+			}
+		}
+		return nil
+	})
+}
+
+func errorOf(err error) *store.MessageError {
+	var api *cloudapi.APIError
+	if errors.As(err, &api) {
+		return &store.MessageError{Code: api.Code, Title: api.Explain(), Details: api.Details}
+	}
+	return &store.MessageError{Title: err.Error()}
+}
