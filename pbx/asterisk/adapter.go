@@ -61,6 +61,9 @@ type Options struct {
 	AddressPrefix string
 	// Logger receives the adapter's logs; nil discards them.
 	Logger *slog.Logger
+	// OnMessage, OnEndpoint and OnConnected are called from Run's
+	// goroutine, one at a time, in event order; they should return quickly.
+	//
 	// OnMessage receives messages sent to channel addresses.
 	OnMessage func(pbx.TextMessage)
 	// OnEndpoint receives endpoint presence changes.
