@@ -21,13 +21,20 @@ type harness struct {
 	done chan error
 }
 
-func newHarness(t *testing.T, mutate func(*Options)) *harness {
+// newHarness starts an emulator where the phones of registered are
+// registered, and an adapter running against it.
+func newHarness(t *testing.T, mutate func(*Options), registered ...string) *harness {
 	t.Helper()
 	emu, err := ariemu.New(ariemu.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(emu.Close)
+	for _, ext := range registered {
+		if err := emu.Register(ext); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h := &harness{
 		emu:  emu,
 		msgs: make(chan pbx.TextMessage, 100),
@@ -94,8 +101,7 @@ func noMore[T any](t *testing.T, ch <-chan T) {
 }
 
 func TestMessagesFromPhones(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	h.waitUp(t)
 	long := strings.Repeat("abcdefghij", 90)
 	tests := []struct {
@@ -130,8 +136,7 @@ func TestMessagesFromPhones(t *testing.T) {
 }
 
 func TestInternalMessagesIgnored(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	h.waitUp(t)
 	if code := h.emu.PhoneSend("1001", "1002", "for the dialplan"); code != 202 {
 		t.Fatalf("SIP answer %d", code)
@@ -144,8 +149,7 @@ func TestInternalMessagesIgnored(t *testing.T) {
 }
 
 func TestCustomPrefix(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.AddressPrefix = "whatsapp_" })
-	h.emu.Register("1001")
+	h := newHarness(t, func(o *Options) { o.AddressPrefix = "whatsapp_" }, "1001")
 	h.waitUp(t)
 	h.emu.PhoneSend("1001", "wa-1", "default prefix is not ours now")
 	h.emu.PhoneSend("1001", "whatsapp_44", "ours")
@@ -157,8 +161,7 @@ func TestCustomPrefix(t *testing.T) {
 func TestDuplicatesDeliveredOnce(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		o.Subscribe = []string{"endpoint:PJSIP", "endpoint:PJSIP/1001"}
-	})
-	h.emu.Register("1001")
+	}, "1001")
 	h.waitUp(t)
 	h.emu.PhoneSend("1001", "wa-1", "once")
 	h.emu.PhoneSend("1001", "wa-1", "twice?")
@@ -174,8 +177,7 @@ func TestDuplicatesDeliveredOnce(t *testing.T) {
 }
 
 func TestEndpointStates(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	h.waitUp(t)
 	// The snapshot taken at connect reports every endpoint once.
 	initial := map[string]bool{}
@@ -205,8 +207,7 @@ func TestEndpointStates(t *testing.T) {
 }
 
 func TestSendMessage(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1002")
+	h := newHarness(t, nil, "1002")
 	h.waitUp(t)
 	ctx := context.Background()
 	from := `"Ann Smith (WhatsApp)" <sip:wa-447700900001@127.0.0.1>`
@@ -252,8 +253,7 @@ func TestSendMessage(t *testing.T) {
 }
 
 func TestEndpointQueries(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	ctx := context.Background()
 	list, err := h.ad.Endpoints(ctx)
 	if err != nil {
@@ -271,8 +271,7 @@ func TestEndpointQueries(t *testing.T) {
 }
 
 func TestReconnectAfterRestart(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	h.waitUp(t)
 	h.emu.PhoneSend("1001", "wa-1", "before")
 	recv(t, h.msgs, "message before restart")
@@ -296,8 +295,7 @@ func TestReconnectAfterRestart(t *testing.T) {
 }
 
 func TestReconnectWhileStopped(t *testing.T) {
-	h := newHarness(t, nil)
-	h.emu.Register("1001")
+	h := newHarness(t, nil, "1001")
 	h.waitUp(t)
 	h.emu.Stop()
 	if recv(t, h.conn, "disconnect") {
