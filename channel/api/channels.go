@@ -1,0 +1,306 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/store"
+)
+
+// channelInput is the body of POST and PATCH; nil fields are left alone by
+// PATCH.
+type channelInput struct {
+	Name          *string            `json:"name"`
+	Number        *string            `json:"number"`
+	PhoneNumberID *string            `json:"phone_number_id"`
+	WABAID        *string            `json:"waba_id"`
+	AppID         *string            `json:"app_id"`
+	AccessToken   *string            `json:"access_token"`
+	AppSecret     *string            `json:"app_secret"`
+	Destination   *store.Destination `json:"destination"`
+	SendRate      *int               `json:"send_rate"`
+}
+
+// channelView is a channel as the API shows it, secrets masked.
+type channelView struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Number        string            `json:"number"`
+	PhoneNumberID string            `json:"phone_number_id"`
+	WABAID        string            `json:"waba_id"`
+	AppID         string            `json:"app_id"`
+	AccessToken   string            `json:"access_token"`
+	AppSecret     string            `json:"app_secret"`
+	WebhookURL    string            `json:"webhook_url"`
+	VerifyToken   string            `json:"verify_token"`
+	Destination   store.Destination `json:"destination"`
+	SendRate      int               `json:"send_rate"`
+	Verified      bool              `json:"webhook_verified"`
+	VerifiedAt    *time.Time        `json:"webhook_verified_at,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+}
+
+// Mask hides a secret, keeping its last four characters when it is long
+// enough for that to reveal nothing useful.
+func Mask(s string) string {
+	switch {
+	case s == "":
+		return ""
+	case len(s) < 16:
+		return "********"
+	default:
+		return "********" + s[len(s)-4:]
+	}
+}
+
+func (a *API) view(ch *store.Channel) channelView {
+	v := channelView{
+		ID: ch.ID, Name: ch.Name, Number: ch.Number, PhoneNumberID: ch.PhoneNumberID,
+		WABAID: ch.WABAID, AppID: ch.AppID, AccessToken: Mask(ch.AccessToken), AppSecret: Mask(ch.AppSecret),
+		WebhookURL: a.opts.PublicURL + "/webhook/" + ch.ID, VerifyToken: ch.VerifyToken,
+		Destination: ch.Destination, SendRate: ch.SendRate, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt,
+	}
+	if !ch.VerifiedAt.IsZero() {
+		t := ch.VerifiedAt
+		v.Verified, v.VerifiedAt = true, &t
+	}
+	return v
+}
+
+var (
+	digits   = regexp.MustCompile(`^[0-9]{1,32}$`)
+	destID   = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,64}$`)
+	noSpaces = regexp.MustCompile(`^\S+$`)
+)
+
+// apply copies in onto ch, validating every field it sets; secrets equal
+// to their masked form are left unchanged so a panel can post back what it
+// was shown.
+func (in *channelInput) apply(ch *store.Channel) error {
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" || len(n) > 100 {
+			return invalid("name", "must be 1 to 100 characters")
+		}
+		ch.Name = n
+	}
+	if in.Number != nil {
+		e164, err := parseE164(*in.Number)
+		if err != nil {
+			return invalid("number", "%s", err.Error())
+		}
+		ch.Number = e164
+	}
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *string
+	}{{"phone_number_id", in.PhoneNumberID, &ch.PhoneNumberID}, {"waba_id", in.WABAID, &ch.WABAID}, {"app_id", in.AppID, &ch.AppID}} {
+		if f.in == nil {
+			continue
+		}
+		v := strings.TrimSpace(*f.in)
+		if v != "" && !digits.MatchString(v) {
+			return invalid(f.name, "must be the numeric id shown in Meta's WhatsApp Manager, got %q", v)
+		}
+		*f.out = v
+	}
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *string
+	}{{"access_token", in.AccessToken, &ch.AccessToken}, {"app_secret", in.AppSecret, &ch.AppSecret}} {
+		if f.in == nil || (*f.in == Mask(*f.out) && *f.out != "") {
+			continue
+		}
+		v := strings.TrimSpace(*f.in)
+		if !noSpaces.MatchString(v) || len(v) > 1024 {
+			return invalid(f.name, "must be a single word of at most 1024 characters")
+		}
+		*f.out = v
+	}
+	if in.Destination != nil {
+		d := *in.Destination
+		if d.Type != "extension" && d.Type != "queue" {
+			return invalid("destination.type", `must be "extension" or "queue", got %q`, d.Type)
+		}
+		if !destID.MatchString(d.ID) {
+			return invalid("destination.id", "must be an extension number or queue name (letters, digits, _ . + -), got %q", d.ID)
+		}
+		ch.Destination = d
+	}
+	if in.SendRate != nil {
+		if *in.SendRate < 0 || *in.SendRate > 1000 {
+			return invalid("send_rate", "must be 0 (default) to 1000 messages per second, got %d", *in.SendRate)
+		}
+		ch.SendRate = *in.SendRate
+	}
+	return nil
+}
+
+// required checks the fields a channel cannot work without.
+func required(ch *store.Channel) error {
+	for _, f := range []struct{ name, v string }{
+		{"name", ch.Name}, {"number", ch.Number}, {"phone_number_id", ch.PhoneNumberID},
+		{"waba_id", ch.WABAID}, {"access_token", ch.AccessToken}, {"app_secret", ch.AppSecret},
+		{"destination.id", ch.Destination.ID},
+	} {
+		if f.v == "" {
+			return invalid(f.name, "is required")
+		}
+	}
+	return nil
+}
+
+func parseE164(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") {
+		return "", errors.New(`must be in international format starting with "+" and the country code, e.g. +447700900123`)
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil {
+		return "", errors.New("is not a phone number: " + err.Error())
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", errors.New("is not a valid number for its country")
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+func decode(c *fiber.Ctx, v any) error {
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		return &Error{Status: ErrBadJSON.Status, Code: ErrBadJSON.Code, Message: "request body is not valid JSON: " + err.Error()}
+	}
+	return nil
+}
+
+func (a *API) createChannel(c *fiber.Ctx) error {
+	var in channelInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	now := a.opts.Now().UTC()
+	ch := &store.Channel{ID: NewToken(10), VerifyToken: NewToken(20), CreatedAt: now, UpdatedAt: now}
+	if in.Destination == nil {
+		return invalid("destination", "is required: {\"type\":\"extension\"|\"queue\",\"id\":\"…\"}")
+	}
+	if err := in.apply(ch); err != nil {
+		return err
+	}
+	if err := required(ch); err != nil {
+		return err
+	}
+	if err := a.store.Update(func(tx *store.Tx) error { return tx.PutChannel(ch) }); err != nil {
+		return err
+	}
+	a.log.Info("channel created", "channel", ch.ID, "number", ch.Number)
+	return c.Status(fiber.StatusCreated).JSON(a.view(ch))
+}
+
+func (a *API) listChannels(c *fiber.Ctx) error {
+	var list []*store.Channel
+	if err := a.store.View(func(tx *store.Tx) (err error) { list, err = tx.Channels(); return }); err != nil {
+		return err
+	}
+	out := make([]channelView, 0, len(list))
+	for _, ch := range list {
+		out = append(out, a.view(ch))
+	}
+	return c.JSON(fiber.Map{"channels": out})
+}
+
+func (a *API) channel(id string) (*store.Channel, error) {
+	var ch *store.Channel
+	err := a.store.View(func(tx *store.Tx) (err error) { ch, err = tx.Channel(id); return })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("channel", id)
+	}
+	return ch, err
+}
+
+func (a *API) getChannel(c *fiber.Ctx) error {
+	ch, err := a.channel(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(a.view(ch))
+}
+
+func (a *API) patchChannel(c *fiber.Ctx) error {
+	var in channelInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	var ch *store.Channel
+	err := a.store.Update(func(tx *store.Tx) (err error) {
+		ch, err = tx.Channel(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("channel", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := in.apply(ch); err != nil {
+			return err
+		}
+		if err := required(ch); err != nil {
+			return err
+		}
+		ch.UpdatedAt = a.opts.Now().UTC()
+		return tx.PutChannel(ch)
+	})
+	if err != nil {
+		return err
+	}
+	a.outbox.Wake() // a replaced token may unblock parked sends
+	return c.JSON(a.view(ch))
+}
+
+func (a *API) deleteChannel(c *fiber.Ctx) error {
+	id := c.Params("id")
+	err := a.store.Update(func(tx *store.Tx) error { return tx.DeleteChannel(id) })
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("channel", id)
+	}
+	if err != nil {
+		return err
+	}
+	a.log.Info("channel deleted", "channel", id)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// testChannel is Test Connection: it reads the phone number from the Graph
+// API with the channel's credentials.
+func (a *API) testChannel(c *fiber.Ctx) error {
+	ch, err := a.channel(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 15*time.Second)
+	defer cancel()
+	info, err := a.graph.PhoneNumber(ctx, cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken})
+	if err != nil {
+		out := fiber.Map{"connected": false}
+		var api *cloudapi.APIError
+		if errors.As(err, &api) {
+			out["error"] = fiber.Map{"code": api.Code, "subcode": api.Subcode, "message": api.Message, "explanation": api.Explain()}
+		} else {
+			out["error"] = fiber.Map{"code": 0, "message": err.Error(), "explanation": "The Graph API could not be reached: check the PBX's internet access, DNS and proxy settings."}
+		}
+		return c.JSON(out)
+	}
+	return c.JSON(fiber.Map{
+		"connected": true, "display_phone_number": info.DisplayPhoneNumber,
+		"verified_name": info.VerifiedName, "quality_rating": info.QualityRating,
+	})
+}

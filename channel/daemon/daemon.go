@@ -1,0 +1,189 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wachan/wachan/channel/api"
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/config"
+	"github.com/wachan/wachan/store"
+)
+
+// Daemon is a wired, not yet serving wachan.
+type Daemon struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	store  *store.Store
+	proc   *ingest.Processor
+	outbox *outbox.Outbox
+	app    *fiber.App
+	ln     net.Listener
+	certs  *certReloader
+}
+
+// New opens the store and wires every part; out receives the one-time
+// admin token notice. cfg must be validated; log must not be nil.
+func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
+	st, err := store.Open(cfg.DataDir, store.Options{Timeout: cfg.StoreTimeout}, log)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, log: log, store: st}
+	hash, err := adminTokenHash(st, cfg.AdminToken, out)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	graph := cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
+	d.outbox = outbox.New(st, graph, log, outbox.Options{Rate: cfg.SendRate})
+	d.proc = ingest.NewProcessor(st, log, ingest.Hooks{})
+	d.app = fiber.New(fiber.Config{
+		AppName:               "wachan",
+		BodyLimit:             ingest.MaxBody,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          5 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          api.ErrorHandler(log),
+	})
+	ingest.NewHandler(st, log, d.proc.Notify).Register(d.app)
+	api.New(st, graph, d.outbox, log, api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash}).Register(d.app)
+	return d, nil
+}
+
+// adminTokenHash returns the hash of the configured admin token, or of the
+// stored one, generating and printing a new token on first start.
+func adminTokenHash(st *store.Store, configured string, out io.Writer) (string, error) {
+	var hash string
+	err := st.Update(func(tx *store.Tx) error {
+		if configured != "" {
+			hash = api.HashToken(configured)
+			return tx.SetAdminTokenHash(hash)
+		}
+		if hash = tx.AdminTokenHash(); hash != "" {
+			return nil
+		}
+		token := api.NewToken(20)
+		hash = api.HashToken(token)
+		if err := tx.SetAdminTokenHash(hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nwachan: generated admin token (shown once; keep it, or set WACHAN_ADMIN_TOKEN to replace it):\n\n    %s\n\n", token)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("setting up admin token: %w", err)
+	}
+	return hash, nil
+}
+
+// Listen binds the configured address; it returns the bound address.
+func (d *Daemon) Listen() (string, error) {
+	ln, err := net.Listen("tcp", d.cfg.Listen)
+	if err != nil {
+		return "", fmt.Errorf("listening on %s: %w", d.cfg.Listen, err)
+	}
+	d.ln = ln
+	if d.cfg.TLSCert != "" {
+		d.certs = &certReloader{certFile: d.cfg.TLSCert, keyFile: d.cfg.TLSKey}
+		if err := d.certs.Reload(); err != nil {
+			ln.Close()
+			return "", fmt.Errorf("loading TLS certificate: %w", err)
+		}
+	}
+	return ln.Addr().String(), nil
+}
+
+// Reload re-reads what can change without a restart (TLS certificates).
+func (d *Daemon) Reload() error {
+	if d.certs == nil {
+		return nil
+	}
+	if err := d.certs.Reload(); err != nil {
+		return fmt.Errorf("reloading TLS certificate: %w", err)
+	}
+	d.log.Info("TLS certificate reloaded")
+	return nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully and closes the
+// store. Listen must have been called.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.store.Close()
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { d.proc.Run(workCtx) })
+	wg.Go(func() { d.outbox.Run(workCtx) })
+
+	serveErr := make(chan error, 1)
+	go func() {
+		var err error
+		if d.certs != nil {
+			err = d.app.Listener(tls.NewListener(d.ln, &tls.Config{GetCertificate: d.certs.get, MinVersion: tls.VersionTLS12}))
+		} else {
+			err = d.app.Listener(d.ln)
+		}
+		serveErr <- err
+	}()
+	d.log.Info("wachan listening", slog.String("addr", d.ln.Addr().String()),
+		slog.String("public_url", d.cfg.PublicURL), slog.String("data_dir", d.cfg.DataDir))
+	daemon.SdNotify(false, daemon.SdNotifyReady)
+	stopWatchdog := d.watchdog()
+	defer stopWatchdog()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			err = fmt.Errorf("serving HTTP: %w", err)
+		}
+	}
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	d.log.Info("shutting down")
+	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
+		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
+	}
+	// The last acknowledged webhooks are journaled; apply what we can.
+	if _, perr := d.proc.Drain(); perr != nil {
+		d.log.Warn("final journal drain", slog.Any("error", perr))
+	}
+	stopWork()
+	wg.Wait()
+	return err
+}
+
+// watchdog pings systemd's watchdog at half its interval when enabled.
+func (d *Daemon) watchdog() func() {
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval == 0 {
+		return func() {}
+	}
+	t := time.NewTicker(interval / 2)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}
