@@ -220,7 +220,7 @@ func TestNfpmSourcesExist(t *testing.T) {
 	}
 	for _, want := range []string{
 		"name: wachan\n", "arch: ${GOARCH}\n", "version: ${VERSION}\n", "license: MIT\n",
-		"dst: /usr/bin/wachan\n", "dst: /etc/wachan/wachan.toml\n    type: config|noreplace\n",
+		"src: bin/wachan-linux-${GOARCH}\n    dst: /usr/bin/wachan\n    expand: true\n", "dst: /etc/wachan/wachan.toml\n    type: config|noreplace\n",
 		"dst: /lib/systemd/system/wachan.service\n", "dst: /var/lib/wachan\n    type: dir\n",
 	} {
 		if !strings.Contains(yaml, want) {

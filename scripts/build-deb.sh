@@ -63,6 +63,14 @@ if ! expr "$VERSION" : '[0-9][A-Za-z0-9.+~]*$' >/dev/null; then
 	exit 2
 fi
 
+# Reproducible archives: file times from the last commit unless set.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+	SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || true)
+fi
+if [ -n "$SOURCE_DATE_EPOCH" ]; then
+	export SOURCE_DATE_EPOCH
+fi
+
 mkdir -p bin dist
 echo "building bin/wachan-linux-$GOARCH ($VERSION)"
 CGO_ENABLED=0 GOOS=linux GOARCH=$GOARCH go build -trimpath \

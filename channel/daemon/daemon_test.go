@@ -228,7 +228,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Outside the window free text is refused.
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if code := h.do("POST", "/api/v1/messages", map[string]any{"channel_id": ch.ID, "to": "447700900999", "text": "hi"}, &e); code != 409 || e.Error.Code != "window_closed" {
 		t.Fatalf("send to a stranger = %d %+v", code, e)
 	}

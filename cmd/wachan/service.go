@@ -34,9 +34,12 @@ Flags (install):
   --user USER    account the service runs as; it must exist (default %s)
 
 Under systemd the unit installed is the one the Debian package ships, with
-this executable's path, PATH and USER filled in. A host with the wachan
+this executable's path, the --config path and the --user filled in. A host with the wachan
 package already has the unit: use systemctl there instead of install.
 `
+
+const serviceShortUsage = "usage: wachan service install|uninstall|start|stop|restart|status " +
+	"[--config PATH] [--user USER] (--help for details)"
 
 // Exit codes of "wachan service status", after the LSB init-script codes.
 const (
@@ -149,8 +152,7 @@ func (c *serviceCmd) run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "wachan service: %v\n\n", err)
-		fmt.Fprintf(stderr, serviceUsage, packaging.DefaultConfigPath, packaging.DefaultUser)
+		fmt.Fprintf(stderr, "wachan service: %v\n%s\n", err, serviceShortUsage)
 		return 2
 	}
 	code, err := c.do(a, stdout)
