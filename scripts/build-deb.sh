@@ -4,9 +4,10 @@
 #   scripts/build-deb.sh                       # amd64, version from git
 #   GOARCH=arm64 VERSION=1.2.0 scripts/build-deb.sh
 #
-# VERSION defaults to "git describe --tags --always --dirty" made
-# Debian-safe: v1.2.0 -> 1.2.0, v1.2.0-3-gabc1234 -> 1.2.0+git3.abc1234,
-# v1.3.0-rc1 -> 1.3.0~rc1, no tag -> 0.0.0~gitabc1234, "-dirty" -> ".dirty".
+# VERSION defaults to "git describe --tags --always --dirty"; either way it
+# is made Debian-safe: v1.2.0 -> 1.2.0, v1.2.0-3-gabc1234 -> 1.2.0+git3.abc1234,
+# v1.3.0-rc1 -> 1.3.0~rc1, abc1234 (no tag) -> 0.0.0~gitabc1234,
+# "-dirty" -> ".dirty", dev -> 0.0.0~dev. The binary reports the same version.
 # The binary is static (CGO_ENABLED=0) and cross-compiled for GOARCH.
 set -eu
 
@@ -21,47 +22,45 @@ amd64 | arm64) ;;
 	;;
 esac
 
-# debian_version turns a git describe string into a Debian upstream version.
+# debian_version turns a version string, usually "git describe --tags
+# --always --dirty" output, into a Debian upstream version: a leading "v" goes,
+# "TAG-N-gSHA" becomes "TAG+gitN.SHA", a bare commit hash "0.0.0~gitSHA",
+# "-dirty" ".dirty", any other "-" "~" (a pre-release, sorting before the
+# release), anything not starting with a digit "0.0.0~...", and characters
+# Debian does not allow ".".
 debian_version() {
-	desc=$1
+	v=${1#v}
 	suffix=
-	case "$desc" in
+	case "$v" in
 	*-dirty)
-		desc=${desc%-dirty}
+		v=${v%-dirty}
 		suffix=.dirty
 		;;
 	esac
-	if ! git describe --tags >/dev/null 2>&1; then
-		# No tag reachable: desc is an abbreviated commit hash.
-		echo "0.0.0~git$desc$suffix"
-		return
-	fi
-	tag=$desc
-	ahead=
-	if expr "$desc" : '.*-[0-9][0-9]*-g[0-9a-f][0-9a-f]*$' >/dev/null; then
-		sha=${desc##*-g}
-		rest=${desc%-g*}
+	if expr "$v" : '.*-[0-9][0-9]*-g[0-9a-f][0-9a-f]*$' >/dev/null; then
+		sha=${v##*-g}
+		rest=${v%-g*}
 		count=${rest##*-}
-		tag=${rest%-*}
-		ahead="+git$count.$sha"
+		v="${rest%-*}+git$count.$sha"
+	elif expr "$v" : '[0-9a-f]\{7,40\}$' >/dev/null; then
+		# A hash with a letter, or the (all-digit) hash of HEAD.
+		head=$(git rev-parse HEAD 2>/dev/null || true)
+		if expr "$v" : '.*[a-f]' >/dev/null || [ "${head#"$v"}" != "$head" ]; then
+			v="0.0.0~git$v"
+		fi
 	fi
-	tag=${tag#v}
-	tag=$(printf '%s' "$tag" | tr -- '-_' '~~')
-	echo "$tag$ahead$suffix"
+	v=$(printf '%s' "$v$suffix" | tr -- '-' '~' | tr -c -- 'A-Za-z0-9.+~' '.')
+	case "$v" in
+	[0-9]*) ;;
+	*) v="0.0.0~$v" ;;
+	esac
+	echo "$v"
 }
 
 if [ -z "${VERSION:-}" ]; then
-	if desc=$(git describe --tags --always --dirty 2>/dev/null); then
-		VERSION=$(debian_version "$desc")
-	else
-		VERSION=0.0.0~dev
-	fi
+	VERSION=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 fi
-VERSION=${VERSION#v}
-if ! expr "$VERSION" : '[0-9][A-Za-z0-9.+~]*$' >/dev/null; then
-	echo "build-deb.sh: '$VERSION' is not a Debian version (digits first, then letters, digits and .+~)" >&2
-	exit 2
-fi
+VERSION=$(debian_version "$VERSION")
 
 # Reproducible archives: file times from the last commit unless set.
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
