@@ -54,7 +54,7 @@ func Unit(binPath, configPath, user string) string {
 		key, _, _ := strings.Cut(strings.TrimRight(line, "\n"), "=")
 		switch key {
 		case "ExecStart":
-			fmt.Fprintf(&b, "ExecStart=%s serve --config %s\n", execArg(binPath), execArg(configPath))
+			fmt.Fprintf(&b, "ExecStart=%s serve --config %s\n", execArg(binPath, true), execArg(configPath, false))
 		case "User":
 			fmt.Fprintf(&b, "User=%s\n", user)
 		case "Group":
@@ -84,10 +84,12 @@ func inHome(path string) bool {
 	return false
 }
 
-// execArg renders s as one word of a systemd command line. Specifier and
-// variable characters are doubled ("%%", "$$"); a word with anything beyond
-// letters, digits and "/._+:@,=-" is double-quoted with C escapes.
-func execArg(s string) string {
+// execArg renders s as one word of a systemd command line. Specifier
+// characters are doubled ("%%"), and so are variable characters ("$$") except
+// in the executable path (word 0), which systemd does not expand; a word with
+// anything beyond letters, digits and "/._+:@,=-" is double-quoted with C
+// escapes.
+func execArg(s string, executable bool) string {
 	plain := s != ""
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !safeByte(c) && c != '%' && c != '$' {
@@ -103,8 +105,10 @@ func execArg(s string) string {
 		switch c := s[i]; {
 		case c == '%':
 			b.WriteString("%%")
-		case c == '$':
+		case c == '$' && !executable:
 			b.WriteString("$$")
+		case c == '$':
+			b.WriteByte(c)
 		case safeByte(c), c == ' ', c >= 0x80:
 			b.WriteByte(c)
 		case c == '"' || c == '\\':

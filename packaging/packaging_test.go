@@ -122,8 +122,8 @@ func TestUnitSubstitutes(t *testing.T) {
 		},
 		{
 			name: "specifiers, variables and template braces are escaped",
-			bin:  "/srv/100%/$HOME/wachan", config: "/etc/{{.Path}}\n/x.toml", user: "wachan",
-			execStart:   `/srv/100%%/$$HOME/wachan serve --config "/etc/\x7b\x7b.Path\x7d\x7d\x0a/x.toml"`,
+			bin:  "/srv/100%/$HOME/wachan", config: "/etc/{{.Path}}\n/$x%.toml", user: "wachan",
+			execStart:   `/srv/100%%/$HOME/wachan serve --config "/etc/\x7b\x7b.Path\x7d\x7d\x0a/$$x%%.toml"`,
 			protectHome: "yes",
 			group:       []string{"wachan"},
 		},
