@@ -24,7 +24,7 @@ import (
 const secret = "app-secret-for-tests"
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	store *store.Store
 	proc  *Processor
@@ -35,7 +35,7 @@ type env struct {
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // newEnv starts a real fiber server on loopback over a real bbolt file.
-func newEnv(t *testing.T, dir string) *env {
+func newEnv(t testing.TB, dir string) *env {
 	t.Helper()
 	st, err := store.Open(dir, store.Options{}, discard())
 	if err != nil {

@@ -35,7 +35,7 @@ type Processor struct {
 
 // NewProcessor returns a processor. st and log must not be nil.
 func NewProcessor(st *store.Store, log *slog.Logger, hooks Hooks) *Processor {
-	return &Processor{store: st, log: log, hooks: hooks, wake: make(chan struct{}, 1), batch: 256}
+	return &Processor{store: st, log: log, hooks: hooks, wake: make(chan struct{}, 1), batch: 128}
 }
 
 // Notify wakes the processor; it never blocks.
@@ -71,21 +71,29 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 }
 
-// Drain applies up to one batch of journal entries in one transaction and
-// returns how many it applied.
+// Drain applies up to one batch of journal entries and returns how many it
+// applied. Bodies are parsed before the write transaction so that webhook
+// acknowledgements, which need the writer too, are not kept waiting.
 func (p *Processor) Drain() (int, error) {
-	var n int
+	var entries []*store.JournalEntry
+	if err := p.store.View(func(tx *store.Tx) (err error) { entries, err = tx.Journal(p.batch); return }); err != nil {
+		return 0, err
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	parsed := make([]parsedEntry, len(entries))
+	for i, e := range entries {
+		parsed[i].entry = e
+		parsed[i].events, parsed[i].err = wa.Parse(e.Body)
+	}
 	err := p.store.Update(func(tx *store.Tx) error {
-		entries, err := tx.Journal(p.batch)
-		if err != nil {
-			return err
-		}
-		n = len(entries)
-		for _, e := range entries {
-			if err := p.apply(tx, e); err != nil {
-				return fmt.Errorf("applying journal entry %d: %w", e.Seq, err)
+		for i := range parsed {
+			pe := &parsed[i]
+			if err := p.apply(tx, pe); err != nil {
+				return fmt.Errorf("applying journal entry %d: %w", pe.entry.Seq, err)
 			}
-			if err := tx.DeleteJournal(e.Seq); err != nil {
+			if err := tx.DeleteJournal(pe.entry.Seq); err != nil {
 				return err
 			}
 		}
@@ -94,13 +102,21 @@ func (p *Processor) Drain() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > 0 && p.hooks.Committed != nil {
+	if p.hooks.Committed != nil {
 		p.hooks.Committed()
 	}
-	return n, nil
+	return len(entries), nil
 }
 
-func (p *Processor) apply(tx *store.Tx, e *store.JournalEntry) error {
+// parsedEntry is a journal entry with its body parsed.
+type parsedEntry struct {
+	entry  *store.JournalEntry
+	events []wa.Event
+	err    error
+}
+
+func (p *Processor) apply(tx *store.Tx, pe *parsedEntry) error {
+	e := pe.entry
 	ch, err := tx.Channel(e.ChannelID)
 	if errors.Is(err, store.ErrNotFound) {
 		p.log.Warn("dropping webhook for a deleted channel", slog.String("channel", e.ChannelID))
@@ -109,14 +125,13 @@ func (p *Processor) apply(tx *store.Tx, e *store.JournalEntry) error {
 	if err != nil {
 		return err
 	}
-	events, err := wa.Parse(e.Body)
-	if err != nil {
+	if pe.err != nil {
 		// Signed but unreadable: keep it for the admin rather than lose it.
-		p.log.Warn("webhook body is not a WhatsApp envelope; kept as an event", slog.String("channel", ch.ID), slog.Any("error", err))
+		p.log.Warn("webhook body is not a WhatsApp envelope; kept as an event", slog.String("channel", ch.ID), slog.Any("error", pe.err))
 		return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: "unparsed", At: e.ReceivedAt, Raw: quoteRaw(e.Body)})
 	}
-	for i := range events {
-		ev := &events[i]
+	for i := range pe.events {
+		ev := &pe.events[i]
 		switch ev.Kind {
 		case wa.KindMessage:
 			err = p.message(tx, ch, ev, e.ReceivedAt)
