@@ -34,8 +34,8 @@ Flags (install):
   --user USER    account the service runs as; it must exist (default %s)
 
 Under systemd the unit installed is the one the Debian package ships, with
-this executable's path, the --config path and the --user filled in. A host with the wachan
-package already has the unit: use systemctl there instead of install.
+this executable's path, the --config path and the --user filled in. A host
+with the wachan package already has the unit: use systemctl there instead.
 `
 
 const serviceShortUsage = "usage: wachan service install|uninstall|start|stop|restart|status " +
