@@ -27,6 +27,21 @@
 //	counters/
 //	  <channel id>/           (one bucket per channel)
 //	    <YYYY-MM-DD>          -> Counts
+//	queues/
+//	  <queue name>            -> Queue
+//	open_sessions/
+//	  <channel id> 0x00 <customer key> -> session id of the open session
+//	message_index/
+//	  'c' <channel id> 0x00 <customer key> 0x00 <message id> -> (empty)
+//	  's' <session id> <message id> -> (empty)
+//	sticky/
+//	  <channel id> 0x00 <customer key> -> LastAgent
+//	addresses/
+//	  "n:" <channel id>       -> decimal channel index (in SIP addresses)
+//	  "c:" <channel id> 0x00 <customer key> -> SIP user part, e.g. wa-1-447700900001
+//	  "a:" <SIP user part>    -> <channel id> 0x00 <customer key>
+//	deliveries/
+//	  <seq>                   -> Delivery (SIP messages not yet accepted by the PBX)
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

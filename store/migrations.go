@@ -23,6 +23,9 @@ var migrations = []migration{
 		bucketWAMIDs, bucketJournal, bucketOutbox, bucketTemplates, bucketCounters,
 	)},
 	{2, "add events bucket for account and template updates", createBuckets(bucketEvents)},
+	{3, "add routing buckets: queues, addresses, deliveries and session indexes", createBuckets(
+		bucketQueues, bucketAddresses, bucketDeliveries, bucketOpenSessions, bucketMessageIndex, bucketSticky,
+	)},
 }
 
 // SchemaVersion is the version this build writes.

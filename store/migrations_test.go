@@ -75,8 +75,8 @@ func TestMigration2AddsEvents(t *testing.T) {
 	}
 	s.Close()
 	names, v := buckets(t, dir)
-	if v != 2 {
-		t.Fatalf("version = %d, want 2", v)
+	if v != SchemaVersion() {
+		t.Fatalf("version = %d, want %d", v, SchemaVersion())
 	}
 	if !strings.Contains(strings.Join(names, " "), "events") {
 		t.Fatalf("events bucket missing: %v", names)
