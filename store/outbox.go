@@ -31,10 +31,14 @@ func (t *Tx) Job(seq uint64) (*Job, error) {
 }
 
 // Jobs returns every queued job in order.
-func (t *Tx) Jobs() ([]*Job, error) {
+func (t *Tx) Jobs() ([]*Job, error) { return t.JobsAfter(0) }
+
+// JobsAfter returns the queued jobs with a sequence number above seq, in
+// order.
+func (t *Tx) JobsAfter(seq uint64) ([]*Job, error) {
 	var out []*Job
 	c := t.bucket(bucketOutbox).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	for k, v := c.Seek(itob(seq + 1)); k != nil; k, v = c.Next() {
 		var j Job
 		if err := json.Unmarshal(v, &j); err != nil {
 			return nil, fmt.Errorf("decoding job %d: %w", btoi(k), err)

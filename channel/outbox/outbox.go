@@ -42,7 +42,14 @@ type Outbox struct {
 	log    *slog.Logger
 	opts   Options
 	wake   chan struct{}
-	done   chan uint64
+	done   chan done
+}
+
+// done reports a finished attempt to the dispatcher: job is the job as now
+// stored, or nil once it has left the queue.
+type done struct {
+	seq uint64
+	job *store.Job
 }
 
 // New returns an outbox. st, client and log must not be nil.
@@ -63,7 +70,7 @@ func New(st *store.Store, client *cloudapi.Client, log *slog.Logger, opts Option
 		opts.Backoff = cloudapi.Backoff
 	}
 	return &Outbox{store: st, client: client, log: log, opts: opts,
-		wake: make(chan struct{}, 1), done: make(chan uint64, 1024)}
+		wake: make(chan struct{}, 1), done: make(chan done, 1024)}
 }
 
 // Request is one message to queue.
@@ -146,7 +153,7 @@ func kindOf(m *cloudapi.Message) string {
 // Run sends queued messages until ctx ends, then waits for requests in
 // flight to finish.
 func (o *Outbox) Run(ctx context.Context) error {
-	d := &dispatcher{o: o, inflight: map[uint64]bool{}, lanes: map[string]*lane{}}
+	d := &dispatcher{o: o, inflight: map[uint64]bool{}, lanes: map[string]*lane{}, jobs: map[uint64]*store.Job{}}
 	var wg sync.WaitGroup
 	defer func() {
 		for _, l := range d.lanes {
@@ -171,12 +178,12 @@ func (o *Outbox) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-o.wake:
-		case seq := <-o.done:
-			delete(d.inflight, seq)
+		case r := <-o.done:
+			d.finished(r)
 			for drained := false; !drained; {
 				select {
-				case seq := <-o.done:
-					delete(d.inflight, seq)
+				case r := <-o.done:
+					d.finished(r)
 				default:
 					drained = true
 				}
@@ -192,24 +199,64 @@ func (o *Outbox) Run(ctx context.Context) error {
 	}
 }
 
-// dispatcher is owned by Run's goroutine.
+// dispatcher is owned by Run's goroutine. It mirrors the queue in memory:
+// new jobs are read from the store once, and attempts report back what
+// became of theirs.
 type dispatcher struct {
 	o        *Outbox
 	inflight map[uint64]bool
 	lanes    map[string]*lane
+	jobs     map[uint64]*store.Job
+	order    []uint64 // ascending; may hold finished seqs until compacted
+	lastSeq  uint64
+}
+
+func (d *dispatcher) finished(r done) {
+	delete(d.inflight, r.seq)
+	if r.job == nil {
+		delete(d.jobs, r.seq)
+	} else {
+		d.jobs[r.seq] = r.job
+	}
+}
+
+// load reads jobs queued since the last look.
+func (d *dispatcher) load() error {
+	var fresh []*store.Job
+	if err := d.o.store.View(func(tx *store.Tx) (err error) { fresh, err = tx.JobsAfter(d.lastSeq); return }); err != nil {
+		return err
+	}
+	for _, j := range fresh {
+		d.jobs[j.Seq] = j
+		d.order = append(d.order, j.Seq)
+		d.lastSeq = j.Seq
+	}
+	if len(d.order) > 2*len(d.jobs)+1024 {
+		kept := d.order[:0]
+		for _, seq := range d.order {
+			if d.jobs[seq] != nil {
+				kept = append(kept, seq)
+			}
+		}
+		d.order = kept
+	}
+	return nil
 }
 
 // dispatch hands every due job whose recipient has nothing earlier pending
 // to its number's lane, and returns when the next waiting job falls due.
 func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Time, error) {
-	var jobs []*store.Job
-	if err := d.o.store.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return }); err != nil {
+	if err := d.load(); err != nil {
 		return time.Time{}, err
 	}
 	now := d.o.opts.Now()
 	var next time.Time
 	blocked := map[string]bool{}
-	for _, j := range jobs {
+	for _, seq := range d.order {
+		j := d.jobs[seq]
+		if j == nil {
+			continue
+		}
 		key := j.ChannelID + "\x00" + j.To
 		if blocked[key] {
 			continue
@@ -234,13 +281,18 @@ func (d *dispatcher) lane(ctx context.Context, channel string, wg *sync.WaitGrou
 	l, ok := d.lanes[channel]
 	if !ok {
 		l = &lane{o: d.o, channel: channel, in: make(chan *store.Job, 1<<16),
-			limiter: rate.NewLimiter(rate.Limit(d.o.opts.Rate), 1)}
+			limiter: rate.NewLimiter(rate.Limit(d.o.opts.Rate), burstFor(d.o.opts.Rate))}
 		d.lanes[channel] = l
 		wg.Add(1)
 		go func() { defer wg.Done(); l.run(ctx) }()
 	}
 	return l
 }
+
+// burstFor is the token bucket size for r messages per second: 20 ms worth,
+// enough to absorb timer and scheduling jitter at high rates, far below the
+// second Meta measures throughput over.
+func burstFor(r int) int { return max(1, r/50) }
 
 // lane paces one number's sends.
 type lane struct {
@@ -263,6 +315,7 @@ func (l *lane) run(ctx context.Context) {
 			}
 			if l.limiter.Limit() != rate.Limit(r) {
 				l.limiter.SetLimit(rate.Limit(r))
+				l.limiter.SetBurst(burstFor(r))
 			}
 			if werr := l.limiter.Wait(ctx); werr != nil {
 				continue // shutting down; the job stays queued
@@ -285,9 +338,10 @@ func (l *lane) channelOf() (*store.Channel, error) {
 
 // attempt sends j once and records the outcome.
 func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j *store.Job) {
+	result := done{seq: j.Seq, job: j} // unchanged unless finish says otherwise
 	defer func() {
 		select {
-		case o.done <- j.Seq:
+		case o.done <- result:
 		case <-ctx.Done():
 		}
 	}()
@@ -305,19 +359,28 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 	if ctx.Err() != nil && err != nil {
 		return // shutting down: the job stays queued and is sent after restart
 	}
-	if cerr := o.finish(j, sent, err); cerr != nil {
+	next, cerr := o.finish(j, sent, err)
+	if cerr != nil {
 		o.log.Error("recording send outcome", slog.Uint64("message", j.MessageID), slog.Any("error", cerr))
+		retry := *j
+		retry.NotBefore = o.opts.Now().Add(time.Second)
+		result.job = &retry
+		return
 	}
+	result.job = next
 }
 
-// finish records a send's outcome: sent, rescheduled or failed.
-func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) error {
+// finish records a send's outcome: sent, rescheduled or failed. It returns
+// the rescheduled job, or nil when the job has left the queue.
+func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store.Job, error) {
 	now := o.opts.Now()
 	class := cloudapi.ClassOf(sendErr)
 	retry := sendErr != nil && !errors.Is(sendErr, store.ErrNotFound) &&
 		(class == cloudapi.Retry || class == cloudapi.PairBackoff || class == cloudapi.RefreshToken) &&
 		now.Sub(j.CreatedAt) < o.opts.MaxAge
-	return o.store.Batch(func(tx *store.Tx) error {
+	var next *store.Job
+	err := o.store.Batch(func(tx *store.Tx) error {
+		next = nil
 		job, err := tx.Job(j.Seq)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -336,6 +399,7 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) error {
 			o.log.Warn("send failed, will retry", slog.String("channel", job.ChannelID),
 				slog.Uint64("message", job.MessageID), slog.Int("attempt", job.Attempts),
 				slog.Duration("in", wait), slog.Any("error", sendErr))
+			next = job
 			return tx.PutJob(job)
 		}
 		m, err := tx.Message(job.MessageID)
@@ -372,6 +436,7 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) error {
 		}
 		return nil
 	})
+	return next, err
 }
 
 func errorOf(err error) *store.MessageError {

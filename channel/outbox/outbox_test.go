@@ -22,7 +22,7 @@ const (
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	emu    *graphemu.Server
 	client *cloudapi.Client
@@ -32,7 +32,7 @@ type env struct {
 	ob     *Outbox
 }
 
-func newEnv(t *testing.T, rate int) *env {
+func newEnv(t testing.TB, rate int) *env {
 	t.Helper()
 	emu := graphemu.New(graphemu.Options{Statuses: []string{}})
 	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "W1", Token: token, AppSecret: "s", Rate: rate}); err != nil {
@@ -90,7 +90,7 @@ func text(to, body string) *Request {
 // waitQueueEmpty waits until every job has finished.
 func (e *env) waitQueueEmpty() {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var n int
 		e.store.View(func(tx *store.Tx) error { jobs, _ := tx.Jobs(); n = len(jobs); return nil })
