@@ -16,6 +16,10 @@ Usage:
   wachan serve   [flags]     run the daemon in the foreground
   wachan config  [flags]     print the effective configuration (secrets masked)
   wachan service ACTION      install|uninstall|start|stop|restart|status the system service
+  wachan backup  [--url URL] FILE
+                             copy the store to FILE, through the running daemon's API
+                             (WACHAN_ADMIN_TOKEN) when it holds the store
+  wachan restore FILE        replace the store with a backup (daemon stopped; old one kept as .bak)
   wachan version             print the version
   wachan help                show this help and every setting
 
@@ -37,6 +41,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runConfig(rest, stdout, stderr)
 	case "service":
 		return runService(rest, stdout, stderr)
+	case "backup":
+		return runBackup(rest, stdout, stderr)
+	case "restore":
+		return runRestore(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "wachan %s\n", version)
 		return 0
