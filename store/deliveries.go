@@ -70,3 +70,7 @@ func decodeJSON(bucket, key, data []byte, v any) error {
 }
 
 func sortIDs(ids []uint64) { slices.Sort(ids) }
+
+// OnCommit runs fn after the transaction commits (never when it rolls
+// back); fn must not block.
+func (t *Tx) OnCommit(fn func()) { t.tx.OnCommit(fn) }

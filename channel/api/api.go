@@ -20,6 +20,9 @@ type Options struct {
 	AdminTokenHash string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sessions closes and transfers sessions; nil when no PBX is
+	// configured.
+	Sessions Sessions
 }
 
 // API holds the handlers' dependencies.
@@ -53,6 +56,16 @@ func (a *API) Register(r fiber.Router) {
 	v1.Get("/stats", a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)
+	v1.Get("/queues", a.listQueues)
+	v1.Post("/queues", a.createQueue)
+	v1.Get("/queues/:name", a.getQueue)
+	v1.Put("/queues/:name", a.putQueue)
+	v1.Delete("/queues/:name", a.deleteQueue)
+	v1.Get("/sessions", a.listSessions)
+	v1.Get("/sessions/:id", a.getSession)
+	v1.Get("/sessions/:id/messages", a.sessionMessages)
+	v1.Post("/sessions/:id/close", a.closeSession)
+	v1.Post("/sessions/:id/transfer", a.transferSession)
 	v1.Use(func(c *fiber.Ctx) error { return notFound("route", c.Method()+" "+c.Path()) })
 }
 

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +21,10 @@ import (
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/config"
+	"github.com/wachan/wachan/pbx"
+	"github.com/wachan/wachan/pbx/asterisk"
 	"github.com/wachan/wachan/store"
 )
 
@@ -33,6 +38,11 @@ type Daemon struct {
 	app    *fiber.App
 	ln     net.Listener
 	certs  *certReloader
+	// ari and router are set when ARI is configured.
+	ari    *asterisk.Adapter
+	router *routing.Router
+	// clock is the routing clock; tests replace it before Run.
+	clock func() time.Time
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -42,15 +52,22 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now}
 	hash, err := adminTokenHash(st, cfg.AdminToken, out)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	graph := cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
-	d.outbox = outbox.New(st, graph, log, outbox.Options{Rate: cfg.SendRate})
-	d.proc = ingest.NewProcessor(st, log, ingest.Hooks{})
+	obOpts := outbox.Options{Rate: cfg.SendRate}
+	var hooks ingest.Hooks
+	if cfg.ARIURL != "" {
+		d.wireRouting()
+		obOpts.Finished = d.router.Finished
+		hooks = ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed}
+	}
+	d.outbox = outbox.New(st, graph, log, obOpts)
+	d.proc = ingest.NewProcessor(st, log, hooks)
 	d.app = fiber.New(fiber.Config{
 		AppName:               "wachan",
 		BodyLimit:             ingest.MaxBody,
@@ -61,8 +78,44 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 		ErrorHandler:          api.ErrorHandler(log),
 	})
 	ingest.NewHandler(st, log, d.proc.Notify).Register(d.app)
-	api.New(st, graph, d.outbox, log, api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash}).Register(d.app)
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash}
+	if d.router != nil {
+		apiOpts.Sessions = d.router
+	}
+	api.New(st, graph, d.outbox, log, apiOpts).Register(d.app)
 	return d, nil
+}
+
+// wireRouting creates the ARI adapter and the router, each feeding the
+// other.
+func (d *Daemon) wireRouting() {
+	cfg := d.cfg
+	var subs []string
+	for _, s := range strings.Split(cfg.ARISubscribe, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			subs = append(subs, s)
+		}
+	}
+	host := "127.0.0.1"
+	if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
+		host = u.Hostname()
+	}
+	var rt *routing.Router
+	d.ari = asterisk.New(asterisk.Options{
+		URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
+		Subscribe: subs, Logger: d.log,
+		OnMessage:   func(m pbx.TextMessage) { rt.OnMessage(m) },
+		OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
+		OnConnected: func(up bool) { rt.OnConnected(up) },
+	})
+	rt = routing.New(d.store, d.ari, d.log, routing.Options{
+		Host:            host,
+		AgentMessageMax: cfg.AgentMessageMax,
+		SessionIdle:     cfg.SessionIdle,
+		Now:             func() time.Time { return d.clock() },
+		WakeOutbox:      func() { d.outbox.Wake() },
+	})
+	d.router = rt
 }
 
 // adminTokenHash returns the hash of the configured admin token, or of the
@@ -128,6 +181,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.proc.Run(workCtx) })
 	wg.Go(func() { d.outbox.Run(workCtx) })
+	if d.router != nil {
+		wg.Go(func() { d.router.Run(workCtx) })
+		wg.Go(func() {
+			if err := d.ari.Run(workCtx); err != nil {
+				d.log.Error("ARI adapter stopped", slog.Any("error", err))
+			}
+		})
+	}
 
 	serveErr := make(chan error, 1)
 	go func() {

@@ -1,0 +1,327 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/pbx/ariemu"
+)
+
+// fakeClock is the routing clock of a test daemon.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// pbxHarness is a daemon wired to a Graph API emulator and an ARI
+// emulator over loopback.
+type pbxHarness struct {
+	*harness
+	t     *testing.T
+	d     *Daemon
+	graph *graphemu.Server
+	ari   *ariemu.Server
+	clock *fakeClock
+	ch    string // channel id
+}
+
+const customer = "447700900001"
+
+func startPBX(t *testing.T, destination map[string]string, queues ...map[string]any) *pbxHarness {
+	t.Helper()
+	graph := graphemu.New(graphemu.Options{})
+	graphURL, err := graph.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { graph.Close() })
+	ari, err := ariemu.New(ariemu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ari.Close)
+	cfg := testConfig(t, graphURL)
+	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: time.Now()}
+	d.clock = clock.Now
+	addr, err := d.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
+	stopped := false
+	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+	t.Cleanup(h.stop)
+	h.waitHealthy()
+	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: clock}
+	for _, q := range queues {
+		var out map[string]any
+		if code := h.do("POST", "/api/v1/queues", q, &out); code != 201 {
+			t.Fatalf("create queue: %d %v", code, out)
+		}
+	}
+	body := newChannelBody()
+	body["destination"] = destination
+	var raw map[string]any
+	if code := h.do("POST", "/api/v1/channels", body, &raw); code != 201 {
+		t.Fatalf("create channel: %d %v", code, raw)
+	}
+	p.ch = raw["id"].(string)
+	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
+		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	if err := ari.WaitAppState(wctx, cfg.ARIApp, true, true); err != nil {
+		t.Fatalf("ARI application never connected: %v", err)
+	}
+	return p
+}
+
+// register registers phones and waits until the router has seen them.
+func (p *pbxHarness) register(exts ...string) {
+	p.t.Helper()
+	for _, e := range exts {
+		if err := p.ari.Register(e); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	// Presence travels over the event socket; wait until the adapter
+	// reports it (the router reads its channel before any later event).
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		all := true
+		for _, e := range exts {
+			st, err := p.d.ari.Endpoint(context.Background(), e)
+			if err != nil || !st.Online {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("phones %v never came online", exts)
+}
+
+// customerSays delivers a signed text webhook from the customer.
+func (p *pbxHarness) customerSays(from, name, text string) {
+	p.t.Helper()
+	_, body := p.graph.InboundText(pnid, from, name, text)
+	if code, err := p.graph.DeliverInbound(pnid, body); err != nil || code != 200 {
+		p.t.Fatalf("inbound webhook = %d, %v", code, err)
+	}
+}
+
+// waitFor waits until the phone of ext has received a message containing
+// want after the first skip messages and returns it with its index.
+func (p *pbxHarness) waitFor(ext string, skip int, want string) (ariemu.Received, int) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for n := skip + 1; ; n++ {
+		got, err := p.ari.WaitInbox(ctx, ext, n)
+		if err != nil {
+			var bodies []string
+			for _, r := range got {
+				bodies = append(bodies, r.Body)
+			}
+			p.t.Fatalf("%s never received %q; inbox: %q", ext, want, bodies)
+		}
+		if strings.Contains(got[n-1].Body, want) {
+			return got[n-1], n
+		}
+	}
+}
+
+// inboxHas reports whether any message at ext contains want.
+func (p *pbxHarness) inboxHas(ext, want string) bool {
+	for _, r := range p.ari.Inbox(ext) {
+		if strings.Contains(r.Body, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// phoneSays sends a SIP MESSAGE from ext to addr.
+func (p *pbxHarness) phoneSays(ext, addr, body string) {
+	p.t.Helper()
+	if code := p.ari.PhoneSend(ext, addr, body); code != 202 {
+		p.t.Fatalf("PhoneSend from %s = %d", ext, code)
+	}
+}
+
+// waitSent waits until the Graph emulator accepted n sends and returns the
+// text of the n-th.
+func (p *pbxHarness) waitSent(n int) string {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if sent := p.graph.Sent(pnid); len(sent) >= n {
+			text, _ := sent[n-1].Body["text"].(map[string]any)
+			b, _ := text["body"].(string)
+			return b
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("Graph emulator never got send #%d (have %d)", n, p.graph.SentCount(pnid))
+	return ""
+}
+
+// session fetches the customer's sessions through the API.
+func (p *pbxHarness) sessions(query string) []map[string]any {
+	var out struct{ Sessions []map[string]any }
+	if code := p.do("GET", "/api/v1/sessions"+query, nil, &out); code != 200 {
+		p.t.Fatalf("list sessions = %d", code)
+	}
+	return out.Sessions
+}
+
+func TestRoutingExtensionBothWays(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+
+	p.customerSays(customer, "Ann \"Smith\"\r\n", "Hello, I need help")
+	r, n := p.waitFor("1001", 0, "Hello, I need help")
+	if r.From != `"Ann Smith (WhatsApp)" <sip:`+addr+`@127.0.0.1>` {
+		t.Fatalf("From = %q", r.From)
+	}
+	if r.Variables["X-WA-Session"] == "" {
+		t.Fatalf("no session header: %v", r.Variables)
+	}
+	if got := p.ari.Inbox("1001")[0].Body; !strings.Contains(got, "New WhatsApp conversation") {
+		t.Fatalf("first message = %q, want the conversation header", got)
+	}
+
+	p.phoneSays("1001", addr, "Hi Ann, how can I help?")
+	if got := p.waitSent(1); got != "Hi Ann, how can I help?" {
+		t.Fatalf("sent = %q", got)
+	}
+	if len(p.ari.Inbox("1002")) != 0 {
+		t.Fatalf("1002 got %v", p.ari.Inbox("1002"))
+	}
+
+	// A reply from another extension is refused.
+	p.phoneSays("1002", addr, "I'll take over")
+	_, _ = p.waitFor("1002", 0, "handled by 1001")
+	if p.graph.SentCount(pnid) != 1 {
+		t.Fatalf("non-owner reply was sent")
+	}
+
+	// Commands.
+	for _, tt := range []struct{ cmd, want string }{
+		{"/help", "/transfer queue <name>"},
+		{"/info", "Reply window: 24h left"},
+		{"/history 2", "customer: Hello, I need help"},
+		{"/history 0", "Usage: /history [n]"},
+		{"/frobnicate", "Unknown command /frobnicate."},
+		{"/take", "already yours"},
+		{"/transfer 9999", "extension 9999 does not exist"},
+		{"/transfer queue nope", `there is no queue "nope"`},
+		{"/transfer", "Usage: /transfer"},
+	} {
+		p.phoneSays("1001", addr, tt.cmd)
+		_, n = p.waitFor("1001", n, tt.want)
+	}
+
+	// Long customer messages arrive split on UTF-8 boundaries.
+	long := strings.Repeat("Grüße 👋 ", 200) // 2,400 bytes
+	p.customerSays(customer, "Ann Smith", long)
+	r, n = p.waitFor("1001", n, "(1/3) ")
+	parts := []string{r.Body}
+	for i := 2; i <= 3; i++ {
+		r, n = p.waitFor("1001", n, "("+string(rune('0'+i))+"/3) ")
+		parts = append(parts, r.Body)
+	}
+	var joined strings.Builder
+	for i, part := range parts {
+		if len(part) > p.cfg.AgentMessageMax {
+			t.Fatalf("part %d is %d bytes", i, len(part))
+		}
+		joined.WriteString(part[len("(1/3) "):])
+	}
+	if joined.String() != long {
+		t.Fatalf("parts do not rebuild the message")
+	}
+
+	// An agent message Asterisk emptied is reported, not sent.
+	p.phoneSays("1001", addr, strings.Repeat("x", 1500))
+	_, n = p.waitFor("1001", n, "too long (1500 bytes")
+
+	// Transfer to 1002: it gets the history; 1001 is told.
+	p.phoneSays("1001", addr, "/transfer 1002")
+	p.waitFor("1002", 0, "transferred to you by 1001")
+	p.waitFor("1002", 0, "Hello, I need help")
+	_, n = p.waitFor("1001", n, "transferred to 1002 by 1001")
+	p.phoneSays("1002", addr, "Ann, 1002 here")
+	if got := p.waitSent(2); got != "Ann, 1002 here" {
+		t.Fatalf("sent = %q", got)
+	}
+
+	// Messages are stored with session and agent.
+	ss := p.sessions("?agent=1002&state=active")
+	if len(ss) != 1 {
+		t.Fatalf("sessions = %v", ss)
+	}
+	var msgs struct{ Messages []map[string]any }
+	p.do("GET", "/api/v1/sessions/"+jsonNum(ss[0]["id"])+"/messages", nil, &msgs)
+	if len(msgs.Messages) != 4 || msgs.Messages[1]["agent"] != "1001" || msgs.Messages[3]["agent"] != "1002" {
+		t.Fatalf("session messages = %v", msgs.Messages)
+	}
+
+	// Close: a new message opens a new session routed afresh.
+	p.phoneSays("1002", addr, "/close")
+	p.waitFor("1002", 0, "was closed by 1002")
+	p.customerSays(customer, "Ann Smith", "One more thing")
+	p.waitFor("1001", n, "One more thing")
+	if ss := p.sessions("?state=closed"); len(ss) != 1 {
+		t.Fatalf("closed sessions = %v", ss)
+	}
+}
+
+func jsonNum(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,257 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/pbx"
+	"github.com/wachan/wachan/store"
+)
+
+const (
+	historyDefault = 10
+	historyMax     = 50
+)
+
+// HelpText lists the chat commands.
+const HelpText = `[wachan] Commands:
+/take - take this conversation
+/release - give it back to the queue
+/transfer <ext> - hand it to another extension
+/transfer queue <name> - hand it to a queue
+/close - end the conversation
+/history [n] - show the last n messages (default 10, at most 50)
+/info - channel, customer and time left to answer
+/help - this list
+Anything else you type is sent to the customer on WhatsApp.`
+
+// agentMessage handles one message an agent typed to a customer address.
+func (r *Router) agentMessage(m pbx.TextMessage) {
+	ext := m.From
+	sent := false
+	r.update("handling agent message", func(tx *store.Tx) error {
+		channel, customer, err := tx.AddressOwner(m.To)
+		if errors.Is(err, store.ErrNotFound) {
+			r.log.Warn("message to an unknown customer address", slog.String("ext", ext), slog.String("to", m.To))
+			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
+				"[wachan] Not sent: "+m.To+" is not a known WhatsApp customer address.")
+		}
+		if err != nil {
+			return err
+		}
+		c, err := r.conversation(tx, channel, customer)
+		if err != nil {
+			return err
+		}
+		if err := r.openSession(tx, c); err != nil {
+			return err
+		}
+		if m.Oversize {
+			return r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: your message was too long (%d bytes; the PBX drops messages of 1024 bytes or more). Send it in shorter parts.", m.ContentLength))
+		}
+		text := strings.TrimSpace(m.Body)
+		if text == "" {
+			return nil
+		}
+		if strings.HasPrefix(text, "/") {
+			return r.command(tx, c, ext, text)
+		}
+		sent, err = r.reply(tx, c, ext, m.Body)
+		return err
+	})
+	if sent {
+		r.opts.WakeOutbox()
+	}
+}
+
+// reply sends an agent's text to the customer if the agent may answer and
+// the service window is open; it reports whether a message was queued.
+func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
+	s := c.sess
+	switch {
+	case s == nil:
+		// The agent starts a conversation: it is theirs.
+		now := r.now()
+		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
+			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		if _, err := tx.AddSession(s); err != nil {
+			return false, err
+		}
+		c.sess = s
+	case s.State == store.StateWaiting:
+		if pickup(tx, s) == store.PickupTakeOnly {
+			return false, r.notify(tx, c, ext, "[wachan] Not sent: type /take first to take this conversation.")
+		}
+		if err := r.take(tx, c, ext); err != nil {
+			return false, err
+		}
+	case s.Agent != ext && pickup(tx, s) != store.PickupShared:
+		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
+	}
+	if left := Window - r.now().Sub(c.cust.LastInAt); c.cust.LastInAt.IsZero() || left <= 0 {
+		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now.")
+	}
+	msg := &cloudapi.Message{Text: &cloudapi.Text{Body: text}}
+	if c.cust.WaID != "" {
+		msg.To = c.cust.WaID
+	} else {
+		msg.Recipient = c.cust.UserID
+	}
+	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, SessionID: s.ID, Agent: ext, Message: msg}, r.now())
+	if errors.Is(err, cloudapi.ErrInvalidMessage) {
+		return false, r.notify(tx, c, ext, "[wachan] Not sent: "+err.Error())
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := tx.IndexMessage(m); err != nil {
+		return false, err
+	}
+	s.LastMessageAt, s.UpdatedAt = r.now(), r.now()
+	if err := tx.PutSession(s); err != nil {
+		return false, err
+	}
+	return true, tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now())
+}
+
+// command runs a chat command typed by ext.
+func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
+	f := strings.Fields(text)
+	name, args := strings.ToLower(f[0]), f[1:]
+	s := c.sess
+	say := func(format string, a ...any) error {
+		return r.notify(tx, c, ext, "[wachan] "+fmt.Sprintf(format, a...))
+	}
+	needOwner := func() error {
+		switch {
+		case s == nil:
+			return say("There is no open conversation with %s.", who(c.cust))
+		case s.State == store.StateWaiting:
+			return say("Conversation #%d is waiting for an agent; /take it first.", s.ID)
+		case s.Agent != ext:
+			return say("Conversation #%d is handled by %s.", s.ID, s.Agent)
+		}
+		return nil
+	}
+	owner := s != nil && s.State == store.StateActive && s.Agent == ext
+	switch name {
+	case "/help":
+		return r.notify(tx, c, ext, HelpText)
+	case "/take":
+		switch {
+		case s == nil:
+			return say("There is no open conversation with %s.", who(c.cust))
+		case owner:
+			return say("Conversation #%d is already yours.", s.ID)
+		case s.State == store.StateActive:
+			return say("Conversation #%d is handled by %s.", s.ID, s.Agent)
+		}
+		if err := r.take(tx, c, ext); err != nil {
+			return err
+		}
+		return say("You took conversation #%d with %s.", s.ID, who(c.cust))
+	case "/release":
+		if !owner {
+			return needOwner()
+		}
+		queue := s.Queue
+		if queue == "" && c.ch.Destination.Type == "queue" {
+			queue = c.ch.Destination.ID
+		}
+		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
+		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+		if err := tx.PutSession(s); err != nil {
+			return err
+		}
+		return say("You released conversation #%d; it waits for another agent.", s.ID)
+	case "/transfer":
+		if !owner {
+			return needOwner()
+		}
+		switch {
+		case len(args) == 1 && args[0] != ext:
+			if !r.extensionExists(args[0]) {
+				return say("Cannot transfer: extension %s does not exist.", args[0])
+			}
+			if err := r.transferExt(tx, c, ext, args[0]); err != nil {
+				return err
+			}
+			return nil
+		case len(args) == 1:
+			return say("Conversation #%d is already yours.", s.ID)
+		case len(args) == 2 && strings.EqualFold(args[0], "queue"):
+			if _, err := tx.Queue(args[1]); errors.Is(err, store.ErrNotFound) {
+				return say("Cannot transfer: there is no queue %q.", args[1])
+			} else if err != nil {
+				return err
+			}
+			if err := r.transferQueue(tx, c, ext, args[1]); err != nil {
+				return err
+			}
+			return nil
+		}
+		return say("Usage: /transfer <extension> or /transfer queue <name>")
+	case "/close":
+		if !owner {
+			return needOwner()
+		}
+		return r.closeSession(tx, c, "was closed by "+ext)
+	case "/history":
+		n := historyDefault
+		if len(args) > 0 {
+			v, err := strconv.Atoi(args[0])
+			if err != nil || v < 1 || v > historyMax || len(args) > 1 {
+				return say("Usage: /history [n], n from 1 to %d.", historyMax)
+			}
+			n = v
+		}
+		ms, err := tx.CustomerMessages(c.ch.ID, c.cust.Key, n)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return say("No messages with %s yet.", who(c.cust))
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "[wachan] Last %d messages with %s:", len(ms), who(c.cust))
+		for _, m := range ms {
+			b.WriteString("\n")
+			b.WriteString(m.Timestamp.Format("Jan 2 15:04") + " ")
+			if m.Direction == store.Inbound {
+				b.WriteString("customer: " + m.Text)
+			} else {
+				b.WriteString(messageLine(m))
+			}
+		}
+		return r.notify(tx, c, ext, b.String())
+	case "/info":
+		var b strings.Builder
+		fmt.Fprintf(&b, "[wachan] Channel: %s (%s)\nCustomer: %s", c.ch.Name, c.ch.Number, who(c.cust))
+		if c.cust.UserID != "" {
+			fmt.Fprintf(&b, " [user id %s]", c.cust.UserID)
+		}
+		if s != nil {
+			fmt.Fprintf(&b, "\nConversation #%d: %s", s.ID, s.State)
+			if s.Agent != "" {
+				fmt.Fprintf(&b, ", agent %s", s.Agent)
+			}
+			if s.Queue != "" {
+				fmt.Fprintf(&b, ", queue %s", s.Queue)
+			}
+		} else {
+			b.WriteString("\nNo open conversation.")
+		}
+		if left := Window - r.now().Sub(c.cust.LastInAt); !c.cust.LastInAt.IsZero() && left > 0 {
+			fmt.Fprintf(&b, "\nReply window: %s left.", fmtDuration(left))
+		} else {
+			b.WriteString("\nReply window: closed (only a template message can reach the customer).")
+		}
+		return r.notify(tx, c, ext, b.String())
+	}
+	return r.notify(tx, c, ext, fmt.Sprintf("[wachan] Unknown command %s.\n", snippet(name))+strings.TrimPrefix(HelpText, "[wachan] "))
+}

@@ -1,0 +1,115 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/store"
+)
+
+var zeroTime time.Time
+
+// Inbound is the ingest hook for a new customer message: inside the
+// transaction that stores it, the message joins the customer's open
+// session (a new one when there is none) and is queued for the agents who
+// own it or are offered it. A new queue session is offered by Run.
+func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+	tx.OnCommit(r.del.poke)
+	c, err := r.conversationOf(tx, ch, cust)
+	if err != nil {
+		return err
+	}
+	if err := r.openSession(tx, c); err != nil {
+		return err
+	}
+	fresh := c.sess == nil
+	if fresh {
+		if err := r.newSession(tx, c); err != nil {
+			return err
+		}
+	}
+	s := c.sess
+	m.SessionID = s.ID
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	if err := tx.IndexMessage(m); err != nil {
+		return err
+	}
+	s.LastMessageAt, s.UpdatedAt = r.now(), r.now()
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	if fresh && s.Agent != "" {
+		return r.offer(tx, c, s.Agent, fmt.Sprintf("[wachan] New WhatsApp conversation #%d from %s on %s. Reply to answer, /help for commands.",
+			s.ID, who(cust), ch.Name))
+	}
+	var to []string
+	switch s.State {
+	case store.StateActive:
+		to = []string{s.Agent}
+		if pickup(tx, s) == store.PickupShared {
+			for _, e := range s.Alerted {
+				if !slices.Contains(to, e) {
+					to = append(to, e)
+				}
+			}
+		}
+	case store.StateWaiting:
+		to = s.Alerted
+	}
+	for _, ext := range to {
+		if err := r.notify(tx, c, ext, messageLine(m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Status is the ingest hook for an outbound message's status: a failure is
+// reported to the agent who wrote it.
+func (r *Router) Status(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+	return r.reportFailure(tx, ch, m)
+}
+
+// Finished is the outbox hook for a finished send: a failure is reported
+// to the agent who wrote it.
+func (r *Router) Finished(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+	return r.reportFailure(tx, ch, m)
+}
+
+func (r *Router) reportFailure(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+	if m.Status != "failed" || m.Agent == "" || m.Agent == "api" {
+		return nil
+	}
+	tx.OnCommit(r.del.poke)
+	cust, err := tx.Customer(ch.ID, m.CustomerKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := r.conversationOf(tx, ch, cust)
+	if err != nil {
+		return err
+	}
+	if m.SessionID != 0 {
+		if s, err := tx.Session(m.SessionID); err == nil {
+			c.sess = s
+		}
+	}
+	why := "unknown error"
+	if m.Error != nil {
+		switch {
+		case m.Error.Code != 0:
+			why = fmt.Sprintf("error %d: %s", m.Error.Code, cloudapi.Explain(m.Error.Code, 0, m.Error.Details))
+		case m.Error.Title != "":
+			why = m.Error.Title
+		}
+	}
+	return r.notify(tx, c, m.Agent, fmt.Sprintf("[wachan] Not delivered to %s: %q. WhatsApp %s", who(cust), snippet(m.Text), why))
+}

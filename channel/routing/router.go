@@ -1,0 +1,294 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/wachan/wachan/pbx"
+	"github.com/wachan/wachan/store"
+)
+
+// PBX is what routing needs from the phone system; pbx/asterisk's Adapter
+// satisfies it.
+type PBX interface {
+	// SendMessage sends body to the phone of ext with the given SIP From;
+	// it returns pbx.ErrEndpointOffline when no phone is registered and
+	// pbx.ErrEndpointNotFound for an unknown extension.
+	SendMessage(ctx context.Context, ext, from, body string, vars map[string]string) error
+	// Endpoints lists the extensions and their presence.
+	Endpoints(ctx context.Context) ([]pbx.EndpointState, error)
+}
+
+// Options tune a Router.
+type Options struct {
+	// Host is the SIP host of customer addresses; default "127.0.0.1".
+	Host string
+	// AgentMessageMax is the largest message sent to a phone, in bytes;
+	// longer ones are split into numbered parts. Default 1000.
+	AgentMessageMax int
+	// SessionIdle closes a session after this long without a message;
+	// default 24 h.
+	SessionIdle time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// WakeOutbox is called after customer messages were queued; may be nil.
+	WakeOutbox func()
+	// RetryDelay is the wait before retrying deliveries after a PBX error;
+	// default 1 s.
+	RetryDelay time.Duration
+}
+
+// Window is how long after a customer's last message free text may be sent.
+const Window = 24 * time.Hour
+
+// Errors returned by the admin operations.
+var (
+	ErrNotOpen  = errors.New("session is not open")
+	ErrNoTarget = errors.New("no such extension or queue")
+	ErrStopped  = errors.New("router is not running")
+)
+
+// Router routes sessions between customers and agents. Run it once; the
+// other methods are safe for concurrent use.
+type Router struct {
+	store *store.Store
+	pbx   PBX
+	log   *slog.Logger
+	opts  Options
+
+	msgs     chan pbx.TextMessage
+	presence chan pbx.EndpointState
+	kick     chan struct{}
+	ops      chan func()
+	del      *deliverer
+
+	// Owned by Run's goroutine.
+	online map[string]bool
+	known  map[string]bool
+	rrNext map[string]int
+}
+
+// New returns a router. st, p and log must not be nil.
+func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	if opts.AgentMessageMax <= 0 {
+		opts.AgentMessageMax = 1000
+	}
+	if opts.SessionIdle <= 0 {
+		opts.SessionIdle = 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.WakeOutbox == nil {
+		opts.WakeOutbox = func() {}
+	}
+	if opts.RetryDelay <= 0 {
+		opts.RetryDelay = time.Second
+	}
+	r := &Router{
+		store: st, pbx: p, log: log.With(slog.String("component", "routing")), opts: opts,
+		msgs:     make(chan pbx.TextMessage, 1024),
+		presence: make(chan pbx.EndpointState, 1024),
+		kick:     make(chan struct{}, 1),
+		ops:      make(chan func()),
+		online:   map[string]bool{},
+		known:    map[string]bool{},
+		rrNext:   map[string]int{},
+	}
+	r.del = newDeliverer(st, p, r.log, opts.RetryDelay)
+	return r
+}
+
+func (r *Router) now() time.Time { return r.opts.Now().UTC() }
+
+// OnMessage takes a message an agent typed; wire it to the PBX adapter.
+func (r *Router) OnMessage(m pbx.TextMessage) { r.msgs <- m }
+
+// OnEndpoint takes an extension's presence; wire it to the PBX adapter.
+func (r *Router) OnEndpoint(st pbx.EndpointState) { r.presence <- st }
+
+// OnConnected takes the PBX connection state; wire it to the PBX adapter.
+func (r *Router) OnConnected(up bool) {
+	if up {
+		r.del.reset()
+	}
+}
+
+// Poke makes the router look at waiting sessions and timers now, for
+// example after its clock moved; it never blocks.
+func (r *Router) Poke() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+	r.del.poke()
+}
+
+// Committed is the ingest hook called after a batch of webhooks commits.
+func (r *Router) Committed() { r.Poke() }
+
+// Run routes until ctx ends.
+func (r *Router) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { defer close(done); r.del.run(ctx) }()
+	defer func() { <-done }()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		next := r.sweep()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Sub(r.now()), time.Millisecond)
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-r.msgs:
+			r.agentMessage(m)
+		case st := <-r.presence:
+			r.endpoint(st)
+		case op := <-r.ops:
+			op()
+		case <-r.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// do runs fn on the router goroutine and returns its error.
+func (r *Router) do(ctx context.Context, fn func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case r.ops <- func() { errc <- fn() }:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
+	}
+}
+
+// endpoint records presence; an extension coming online may be offered
+// waiting sessions and gets its held messages.
+func (r *Router) endpoint(st pbx.EndpointState) {
+	r.known[st.Ext] = true
+	was := r.online[st.Ext]
+	r.online[st.Ext] = st.Online
+	if st.Online && !was {
+		r.log.Info("agent online", slog.String("ext", st.Ext))
+		r.del.online(st.Ext)
+	}
+}
+
+// extensionExists reports whether ext is a PBX endpoint.
+func (r *Router) extensionExists(ext string) bool {
+	if r.known[ext] {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := r.pbx.Endpoints(ctx)
+	if err != nil {
+		r.log.Warn("listing extensions", slog.Any("error", err))
+		return false
+	}
+	for _, e := range list {
+		r.known[e.Ext] = true
+		if _, ok := r.online[e.Ext]; !ok {
+			r.online[e.Ext] = e.Online
+		}
+	}
+	return r.known[ext]
+}
+
+// update runs fn in a transaction; failures are logged.
+func (r *Router) update(what string, fn func(tx *store.Tx) error) bool {
+	err := r.store.Update(func(tx *store.Tx) error {
+		tx.OnCommit(r.del.poke)
+		return fn(tx)
+	})
+	if err != nil {
+		r.log.Error(what, slog.Any("error", err))
+		return false
+	}
+	return true
+}
+
+// Close closes session id on an admin's request, telling its agents.
+func (r *Router) Close(ctx context.Context, id uint64) error {
+	return r.do(ctx, func() error {
+		return r.store.Update(func(tx *store.Tx) error {
+			tx.OnCommit(r.del.poke)
+			s, err := tx.Session(id)
+			if err != nil {
+				return err
+			}
+			if !s.Open() {
+				return ErrNotOpen
+			}
+			c, err := r.load(tx, s)
+			if err != nil {
+				return err
+			}
+			return r.closeSession(tx, c, "closed by an administrator")
+		})
+	})
+}
+
+// Transfer moves session id to an extension or queue on an admin's request.
+func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination) error {
+	return r.do(ctx, func() error {
+		if to.Type == "extension" && !r.extensionExists(to.ID) {
+			return fmt.Errorf("%w: extension %s", ErrNoTarget, to.ID)
+		}
+		return r.store.Update(func(tx *store.Tx) error {
+			tx.OnCommit(r.del.poke)
+			s, err := tx.Session(id)
+			if err != nil {
+				return err
+			}
+			if !s.Open() {
+				return ErrNotOpen
+			}
+			c, err := r.load(tx, s)
+			if err != nil {
+				return err
+			}
+			switch to.Type {
+			case "extension":
+				return r.transferExt(tx, c, "an administrator", to.ID)
+			case "queue":
+				if _, err := tx.Queue(to.ID); errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("%w: queue %s", ErrNoTarget, to.ID)
+				}
+				return r.transferQueue(tx, c, "an administrator", to.ID)
+			}
+			return fmt.Errorf("%w: type %q", ErrNoTarget, to.Type)
+		})
+	})
+}
+
+// sessionVars are the SIP headers added to messages about s.
+func sessionVars(s *store.Session) map[string]string {
+	if s == nil {
+		return nil
+	}
+	return map[string]string{"X-WA-Session": strconv.FormatUint(s.ID, 10), "X-WA-Channel": s.ChannelID}
+}

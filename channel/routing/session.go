@@ -1,0 +1,255 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/wachan/wachan/store"
+)
+
+// conv is a session with what is needed to talk about it.
+type conv struct {
+	ch   *store.Channel
+	cust *store.Customer
+	sess *store.Session // nil when the customer has no open session
+	addr string         // SIP user part, e.g. wa-1-447700900001
+	from string         // SIP From for messages to agents
+}
+
+// conversation loads the channel, customer and address of a customer.
+func (r *Router) conversation(tx *store.Tx, channel, customer string) (*conv, error) {
+	ch, err := tx.Channel(channel)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := tx.Customer(channel, customer)
+	if err != nil {
+		return nil, err
+	}
+	return r.conversationOf(tx, ch, cust)
+}
+
+func (r *Router) conversationOf(tx *store.Tx, ch *store.Channel, cust *store.Customer) (*conv, error) {
+	addr, err := tx.CustomerAddress(ch.ID, cust.Key, cust.WaID)
+	if err != nil {
+		return nil, err
+	}
+	from := fmt.Sprintf(`"%s (WhatsApp)" <sip:%s@%s>`, displayName(cust), addr, r.opts.Host)
+	return &conv{ch: ch, cust: cust, addr: addr, from: from}, nil
+}
+
+// load returns the conversation of session s.
+func (r *Router) load(tx *store.Tx, s *store.Session) (*conv, error) {
+	c, err := r.conversation(tx, s.ChannelID, s.CustomerKey)
+	if err != nil {
+		return nil, err
+	}
+	c.sess = s
+	return c, nil
+}
+
+// notify queues body for ext from the customer's address, split into
+// parts that fit the phone.
+func (r *Router) notify(tx *store.Tx, c *conv, ext, body string) error {
+	if ext == "" {
+		return nil
+	}
+	var sid uint64
+	if c.sess != nil {
+		sid = c.sess.ID
+	}
+	for _, part := range Split(body, r.opts.AgentMessageMax) {
+		d := &store.Delivery{Ext: ext, From: c.from, Body: part, Vars: sessionVars(c.sess), SessionID: sid, CreatedAt: r.now()}
+		if _, err := tx.AddDelivery(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageLine is how a stored message shows on an agent's phone.
+func messageLine(m *store.Message) string {
+	text := m.Text
+	if text == "" {
+		text = "[" + m.Type + "]"
+	}
+	if m.Direction == store.Outbound {
+		who := m.Agent
+		if who == "" {
+			who = "wachan"
+		}
+		return "[" + who + "] " + text
+	}
+	return text
+}
+
+// offer sends ext the header of a waiting or transferred session and its
+// recent messages.
+func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
+	if err := r.notify(tx, c, ext, header); err != nil {
+		return err
+	}
+	ms, err := tx.SessionMessages(c.sess.ID)
+	if err != nil {
+		return err
+	}
+	if len(ms) < historyDefault {
+		// Too little in this session: add what came before.
+		ms, err = tx.CustomerMessages(c.ch.ID, c.cust.Key, historyDefault)
+		if err != nil {
+			return err
+		}
+	}
+	if len(ms) > historyDefault {
+		ms = ms[len(ms)-historyDefault:]
+	}
+	for _, m := range ms {
+		if err := r.notify(tx, c, ext, messageLine(m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take makes ext the owner of c's session, telling the others offered it.
+func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
+	s := c.sess
+	others := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
+	s.State, s.Agent = store.StateActive, ext
+	s.Alerted, s.Tried, s.RingUntil = nil, nil, zeroTime
+	s.UpdatedAt = r.now()
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	if err := tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now()); err != nil {
+		return err
+	}
+	for _, o := range others {
+		if err := r.notify(tx, c, o, fmt.Sprintf("[wachan] Conversation #%d with %s was taken by %s.", s.ID, who(c.cust), ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeSession closes c's session and tells its owner and those offered it.
+func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
+	s := c.sess
+	tell := slices.Clone(s.Alerted)
+	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
+		tell = append(tell, s.Agent)
+	}
+	s.State, s.ClosedAt, s.CloseReason, s.UpdatedAt = store.StateClosed, r.now(), reason, r.now()
+	s.Alerted, s.RingUntil = nil, zeroTime
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	for _, ext := range tell {
+		if err := r.notify(tx, c, ext, fmt.Sprintf("[wachan] Conversation #%d with %s %s.", s.ID, who(c.cust), reason)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// transferExt gives c's session to ext with its recent history.
+func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
+	s := c.sess
+	prev := s.Agent
+	tell := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
+	s.State, s.Agent, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, nil, nil, zeroTime
+	s.UpdatedAt = r.now()
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	if err := tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now()); err != nil {
+		return err
+	}
+	if prev != "" && prev != ext && !slices.Contains(tell, prev) {
+		tell = append(tell, prev)
+	}
+	for _, o := range tell {
+		if err := r.notify(tx, c, o, fmt.Sprintf("[wachan] Conversation #%d with %s was transferred to %s by %s.", s.ID, who(c.cust), ext, by)); err != nil {
+			return err
+		}
+	}
+	return r.offer(tx, c, ext, fmt.Sprintf("[wachan] Conversation #%d with %s on %s was transferred to you by %s. Recent messages follow; reply to answer, /help for commands.",
+		s.ID, who(c.cust), c.ch.Name, by))
+}
+
+// transferQueue puts c's session back to waiting on queue.
+func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
+	s := c.sess
+	tell := slices.Clone(s.Alerted)
+	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
+		tell = append(tell, s.Agent)
+	}
+	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, nil, zeroTime
+	s.WaitingSince, s.UpdatedAt, s.AwaySent = r.now(), r.now(), false
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	for _, o := range tell {
+		if err := r.notify(tx, c, o, fmt.Sprintf("[wachan] Conversation #%d with %s was transferred to queue %s by %s.", s.ID, who(c.cust), queue, by)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newSession opens a session for c routed to the channel's destination:
+// owned at once by a destination extension, waiting for a queue.
+func (r *Router) newSession(tx *store.Tx, c *conv) error {
+	now := r.now()
+	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
+		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
+	switch c.ch.Destination.Type {
+	case "queue":
+		s.Queue = c.ch.Destination.ID
+	default:
+		s.State, s.Agent = store.StateActive, c.ch.Destination.ID
+	}
+	if _, err := tx.AddSession(s); err != nil {
+		return err
+	}
+	c.sess = s
+	if s.Agent != "" {
+		if err := tx.SetLastAgent(c.ch.ID, c.cust.Key, s.Agent, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openSession returns c's open session, closing it first when it has been
+// idle too long.
+func (r *Router) openSession(tx *store.Tx, c *conv) error {
+	s, err := tx.OpenSession(c.ch.ID, c.cust.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.sess = s
+	if r.now().Sub(s.LastMessageAt) >= r.opts.SessionIdle {
+		if err := r.closeSession(tx, c, "closed after "+fmtDuration(r.opts.SessionIdle)+" without a message"); err != nil {
+			return err
+		}
+		c.sess = nil
+	}
+	return nil
+}
+
+// pickup returns the pickup mode of c's session.
+func pickup(tx *store.Tx, s *store.Session) string {
+	if s == nil || s.Queue == "" {
+		return store.PickupFirstReply
+	}
+	q, err := tx.Queue(s.Queue)
+	if err != nil || q.Pickup == "" {
+		return store.PickupFirstReply
+	}
+	return q.Pickup
+}

@@ -1,0 +1,132 @@
+package routing
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wachan/wachan/store"
+)
+
+// Split cuts body into parts of at most max bytes on UTF-8 boundaries,
+// numbering them "(1/3) " when there is more than one. max must be at
+// least 16.
+func Split(body string, max int) []string {
+	if len(body) <= max {
+		return []string{body}
+	}
+	n := 2
+	for {
+		parts := splitN(body, max, n)
+		if len(parts) <= n {
+			total := len(parts)
+			out := make([]string, total)
+			for i, p := range parts {
+				out[i] = fmt.Sprintf("(%d/%d) %s", i+1, total, p)
+			}
+			return out
+		}
+		n = len(parts)
+	}
+}
+
+// splitN cuts body into chunks that leave room for a "(i/n) " prefix sized
+// for n parts.
+func splitN(body string, max, n int) []string {
+	room := max - len(fmt.Sprintf("(%d/%d) ", n, n))
+	var out []string
+	for len(body) > 0 {
+		if len(body) <= room {
+			out = append(out, body)
+			break
+		}
+		cut := room
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		// Prefer a space in the last quarter of the chunk.
+		if sp := strings.LastIndexByte(body[:cut], ' '); sp > room*3/4 {
+			cut = sp + 1
+		}
+		out = append(out, body[:cut])
+		body = body[cut:]
+	}
+	return out
+}
+
+// displayName is the customer's name as shown on agents' phones, stripped
+// of anything that could break the SIP From header.
+func displayName(c *store.Customer) string {
+	name := c.Name
+	if name == "" && c.Username != "" {
+		name = c.Username
+	}
+	if name == "" && c.WaID != "" {
+		name = "+" + c.WaID
+	}
+	if name == "" {
+		name = "Customer"
+	}
+	return sanitize(name)
+}
+
+// sanitize removes CR, LF, quotes, backslashes, angle brackets and other
+// control characters.
+func sanitize(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '"' || r == '\\' || r == '<' || r == '>' || r == '\r' || r == '\n':
+			return -1
+		case r < 0x20 || r == 0x7f:
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > 64 {
+		cut := 64
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// who names the customer with their number when known.
+func who(c *store.Customer) string {
+	n := displayName(c)
+	if c.WaID != "" && n != "+"+c.WaID {
+		return n + " (+" + c.WaID + ")"
+	}
+	return n
+}
+
+// fmtDuration prints d rounded to minutes, like "23h59m" or "5m".
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%dh%dm", h, m)
+	case h > 0:
+		return fmt.Sprintf("%dh", h)
+	case m > 0:
+		return fmt.Sprintf("%dm", m)
+	}
+	return "less than a minute"
+}
+
+// snippet shortens s for a notice.
+func snippet(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= 60 {
+		return s
+	}
+	cut := 57
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
