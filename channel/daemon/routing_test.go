@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/config"
 	"github.com/wachan/wachan/pbx/ariemu"
+	"github.com/wachan/wachan/store"
 )
 
 // fakeClock is the routing clock of a test daemon.
@@ -64,11 +66,37 @@ func startPBX(t *testing.T, destination map[string]string, queues ...map[string]
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	clock := &fakeClock{t: time.Now()}
+	h, d := startDaemon(t, cfg, clock)
+	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: clock}
+	for _, q := range queues {
+		var out map[string]any
+		if code := h.do("POST", "/api/v1/queues", q, &out); code != 201 {
+			t.Fatalf("create queue: %d %v", code, out)
+		}
+	}
+	body := newChannelBody()
+	body["destination"] = destination
+	var raw map[string]any
+	if code := h.do("POST", "/api/v1/channels", body, &raw); code != 201 {
+		t.Fatalf("create channel: %d %v", code, raw)
+	}
+	p.ch = raw["id"].(string)
+	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
+		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitConnected()
+	return p
+}
+
+// startDaemon runs a daemon with the routing clock clock.
+func startDaemon(t *testing.T, cfg *config.Config, clock *fakeClock) (*harness, *Daemon) {
+	t.Helper()
 	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Now()}
 	d.clock = clock.Now
 	addr, err := d.Listen()
 	if err != nil {
@@ -91,30 +119,47 @@ func startPBX(t *testing.T, destination map[string]string, queues ...map[string]
 	}
 	t.Cleanup(h.stop)
 	h.waitHealthy()
-	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: clock}
-	for _, q := range queues {
-		var out map[string]any
-		if code := h.do("POST", "/api/v1/queues", q, &out); code != 201 {
-			t.Fatalf("create queue: %d %v", code, out)
+	return h, d
+}
+
+// waitConnected waits until the adapter is connected and subscribed.
+func (p *pbxHarness) waitConnected() {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !p.d.ari.Connected() {
+		if time.Now().After(deadline) {
+			p.t.Fatal("ARI adapter never connected")
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	body := newChannelBody()
-	body["destination"] = destination
-	var raw map[string]any
-	if code := h.do("POST", "/api/v1/channels", body, &raw); code != 201 {
-		t.Fatalf("create channel: %d %v", code, raw)
+}
+
+// waitDelivered waits until the PBX accepted every held message.
+func (p *pbxHarness) waitDelivered() {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		p.d.store.View(func(tx *store.Tx) error {
+			ds, err := tx.Deliveries(0)
+			n = len(ds)
+			return err
+		})
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%d deliveries still held", n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	p.ch = raw["id"].(string)
-	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer wcancel()
-	if err := ari.WaitAppState(wctx, cfg.ARIApp, true, true); err != nil {
-		t.Fatalf("ARI application never connected: %v", err)
-	}
-	return p
+}
+
+// restart stops the daemon and starts it again on the same data.
+func (p *pbxHarness) restart() {
+	p.stop()
+	p.harness, p.d = startDaemon(p.t, p.cfg, p.clock)
+	p.waitConnected()
 }
 
 // register registers phones and waits until the router has seen them.
@@ -324,4 +369,140 @@ func TestRoutingExtensionBothWays(t *testing.T) {
 func jsonNum(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func queue(name, strategy string, members ...string) map[string]any {
+	return map[string]any{"name": name, "members": members, "strategy": strategy, "ring_timeout": 30}
+}
+
+func TestRoutingQueueRingallTake(t *testing.T) {
+	q := queue("support", "ringall", "1001", "1002", "1003")
+	q["away_message"] = "We are away, back soon."
+	p := startPBX(t, map[string]string{"type": "queue", "id": "support"}, q)
+	addr := "wa-1-" + customer
+
+	// Nobody online: the session waits and the customer gets the away
+	// message once.
+	p.customerSays(customer, "Ann Smith", "Anyone there?")
+	if got := p.waitSent(1); got != "We are away, back soon." {
+		t.Fatalf("away message = %q", got)
+	}
+	p.customerSays(customer, "Ann Smith", "Hello?")
+	if ss := p.sessions("?state=waiting"); len(ss) != 1 {
+		t.Fatalf("waiting sessions = %v", ss)
+	}
+
+	// Members coming online are offered it with what was said.
+	p.register("1001", "1002")
+	p.waitFor("1001", 0, "New WhatsApp conversation")
+	p.waitFor("1001", 0, "Hello?")
+	p.waitFor("1002", 0, "(queue support)")
+	_, n2 := p.waitFor("1002", 0, "Anyone there?")
+	if p.graph.SentCount(pnid) != 1 {
+		t.Fatalf("away message sent %d times", p.graph.SentCount(pnid))
+	}
+
+	// 1002 answers first and takes it; 1001 is told and refused.
+	p.phoneSays("1002", addr, "Hi, this is Bob")
+	if got := p.waitSent(2); got != "Hi, this is Bob" {
+		t.Fatalf("sent = %q", got)
+	}
+	_, n1 := p.waitFor("1001", 0, "was taken by 1002")
+	p.phoneSays("1001", addr, "Me too")
+	_, n1 = p.waitFor("1001", n1, "handled by 1002")
+	p.phoneSays("1001", addr, "/take")
+	_, n1 = p.waitFor("1001", n1, "handled by 1002")
+
+	// Later messages reach only the owner.
+	p.customerSays(customer, "Ann Smith", "Thanks Bob")
+	_, n2 = p.waitFor("1002", n2, "Thanks Bob")
+	if p.inboxHas("1001", "Thanks Bob") {
+		t.Fatal("1001 got a message of a session it does not own")
+	}
+
+	// Release: it waits again and is offered anew.
+	p.phoneSays("1002", addr, "/release")
+	_, n2 = p.waitFor("1002", n2, "You released conversation")
+	_, n1 = p.waitFor("1001", n1, "New WhatsApp conversation")
+	p.phoneSays("1001", addr, "/take")
+	_, n1 = p.waitFor("1001", n1, "You took conversation")
+
+	// Transfer to a queue: its members are offered it with the history.
+	p.register("1003")
+	var out map[string]any
+	if code := p.do("POST", "/api/v1/queues", queue("vip", "ringall", "1003"), &out); code != 201 {
+		t.Fatalf("create vip queue = %d %v", code, out)
+	}
+	p.phoneSays("1001", addr, "/transfer queue vip")
+	p.waitFor("1003", 0, "(queue vip)")
+	p.waitFor("1003", 0, "Thanks Bob")
+	p.waitFor("1001", n1, "transferred to queue vip by 1001")
+}
+
+func TestRoutingStoreAndForward(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	addr := "wa-1-" + customer
+	for _, text := range []string{"one", "two", "three"} {
+		p.customerSays(customer, "Ann Smith", text)
+	}
+	// Wait until the deliveries are stored and tried.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ss := p.sessions("?state=active"); len(ss) == 1 {
+			var msgs struct{ Messages []map[string]any }
+			p.do("GET", "/api/v1/sessions/"+jsonNum(ss[0]["id"])+"/messages", nil, &msgs)
+			if len(msgs.Messages) == 3 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("messages never stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := p.ari.Inbox("1001"); len(got) != 0 {
+		t.Fatalf("offline phone got %v", got)
+	}
+
+	// The daemon restarts while the agent is offline: nothing is lost.
+	p.restart()
+	p.register("1001")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got, err := p.ari.WaitInbox(ctx, "1001", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"New WhatsApp conversation", "one", "two", "three"}
+	for i, w := range want {
+		if !strings.Contains(got[i].Body, w) {
+			t.Fatalf("message %d = %q, want %q", i, got[i].Body, w)
+		}
+	}
+
+	// Asterisk restarts mid-conversation: messages that arrive while it is
+	// down are delivered after the reconnect, in order. (A send whose 202
+	// is cut off by the restart is repeated: delivery is at least once.)
+	p.waitDelivered()
+	p.ari.Stop()
+	p.customerSays(customer, "Ann Smith", "four")
+	p.customerSays(customer, "Ann Smith", "five")
+	if err := p.ari.Start(); err != nil {
+		t.Fatal(err)
+	}
+	got, err = p.ari.WaitInbox(ctx, "1001", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[4].Body != "four" || got[5].Body != "five" {
+		for _, r := range got {
+			t.Logf("%q %v", r.Body, r.Time)
+		}
+		t.Fatalf("after restart = %q, %q", got[4].Body, got[5].Body)
+	}
+	p.waitConnected()
+	p.phoneSays("1001", addr, "Got them all")
+	if got := p.waitSent(1); got != "Got them all" {
+		t.Fatalf("sent = %q", got)
+	}
 }
