@@ -20,6 +20,10 @@ Usage:
                              copy the store to FILE, through the running daemon's API
                              (WACHAN_ADMIN_TOKEN) when it holds the store
   wachan restore FILE        replace the store with a backup (daemon stopped; old one kept as .bak)
+  wachan setup asterisk [--check] [--asterisk-etc DIR]
+                             print what Asterisk needs; --check verifies it through ARI,
+                             --asterisk-etc checks http.conf, ari.conf, pjsip.conf, extensions.conf
+  wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock
   wachan version             print the version
   wachan help                show this help and every setting
 
@@ -45,6 +49,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(rest, stdout, stderr)
 	case "restore":
 		return runRestore(rest, stdout, stderr)
+	case "setup":
+		return runSetup(rest, stdout, stderr)
+	case "doctor":
+		return runDoctor(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "wachan %s\n", version)
 		return 0
