@@ -506,3 +506,142 @@ func TestRoutingStoreAndForward(t *testing.T) {
 		t.Fatalf("sent = %q", got)
 	}
 }
+
+// advance moves the routing clock and lets the router act on it.
+func (p *pbxHarness) advance(d time.Duration) {
+	p.clock.Add(d)
+	p.d.router.Poke()
+}
+
+func TestRoutingRoundRobinAndLeastBusy(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "rr"},
+		queue("rr", "roundrobin", "1001", "1002", "1003"), queue("lb", "leastbusy", "1001", "1002", "1003"))
+	p.register("1001", "1002", "1003")
+	ann, bea, cal := "wa-1-447700900001", "wa-1-447700900002", "wa-1-447700900003"
+
+	// Offered to 1001 alone; after the ring timeout it moves to 1002.
+	p.customerSays("447700900001", "Ann", "first")
+	_, n1 := p.waitFor("1001", 0, "first")
+	if p.inboxHas("1002", "first") || p.inboxHas("1003", "first") {
+		t.Fatal("round robin offered to more than one agent")
+	}
+	p.advance(31 * time.Second)
+	_, n1 = p.waitFor("1001", n1, "not taken in time; it was offered to 1002")
+	_, n2 := p.waitFor("1002", 0, "first")
+	p.phoneSays("1002", ann, "Hello Ann")
+	p.waitSent(1)
+
+	// The next customer goes to the next member in turn.
+	p.customerSays("447700900002", "Bea", "second")
+	_, n3 := p.waitFor("1003", 0, "second")
+	p.phoneSays("1003", bea, "/take")
+	_, n3 = p.waitFor("1003", n3, "You took conversation")
+	if p.inboxHas("1001", "second") {
+		t.Fatal("1001 was offered the second customer")
+	}
+
+	// Least busy: 1002 and 1003 each own a session, 1001 none.
+	var out map[string]any
+	body := newChannelBody()
+	if code := p.do("PATCH", "/api/v1/channels/"+p.ch, map[string]any{"destination": map[string]string{"type": "queue", "id": "lb"}}, &out); code != 200 {
+		t.Fatalf("patch channel = %d %v (%v)", code, out, body)
+	}
+	p.customerSays("447700900003", "Cal", "third")
+	p.waitFor("1001", n1, "third")
+	if p.inboxHas("1002", "third") || p.inboxHas("1003", "third") {
+		t.Fatal("least busy offered to a busy agent")
+	}
+	p.phoneSays("1001", cal, "Hi Cal")
+	p.waitSent(2)
+	_ = n2
+}
+
+func TestRoutingSticky(t *testing.T) {
+	q := queue("sales", "ringall", "1001", "1002")
+	q["sticky_days"] = 7
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, q)
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+
+	p.customerSays(customer, "Ann", "first visit")
+	p.waitFor("1001", 0, "first visit")
+	_, n2 := p.waitFor("1002", 0, "first visit")
+	p.phoneSays("1002", addr, "Hi, Bob here")
+	p.waitSent(1)
+	p.phoneSays("1002", addr, "/close")
+	_, n2 = p.waitFor("1002", n2, "was closed by 1002")
+	n1 := len(p.ari.Inbox("1001"))
+
+	// Back the next day: Bob alone is offered it first.
+	p.advance(24 * time.Hour)
+	p.customerSays(customer, "Ann", "second visit")
+	_, n2 = p.waitFor("1002", n2, "second visit")
+	if p.inboxHas("1001", "second visit") {
+		t.Fatal("sticky session offered to everyone at once")
+	}
+	// Unanswered: after the ring timeout everyone is offered it.
+	p.advance(31 * time.Second)
+	p.waitFor("1001", n1, "second visit")
+}
+
+func TestRoutingIdleCloseAndWindow(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001")
+	addr := "wa-1-" + customer
+
+	p.customerSays(customer, "Ann", "hello")
+	_, n := p.waitFor("1001", 0, "hello")
+	p.advance(23 * time.Hour)
+	p.phoneSays("1001", addr, "/info")
+	_, n = p.waitFor("1001", n, "Reply window: 1h left")
+	if ss := p.sessions("?state=active"); len(ss) != 1 {
+		t.Fatalf("closed too early: %v", ss)
+	}
+
+	// Idle for the configured time: closed, and the agent is told.
+	p.advance(time.Hour)
+	_, n = p.waitFor("1001", n, "closed after 24h without a message")
+	if ss := p.sessions("?state=closed"); len(ss) != 1 {
+		t.Fatalf("sessions = %v", ss)
+	}
+
+	// The window has expired too: free text is refused with the reason.
+	p.phoneSays("1001", addr, "Are you still there?")
+	_, n = p.waitFor("1001", n, "more than 24 hours ago")
+	if c := p.graph.SentCount(pnid); c != 0 {
+		t.Fatalf("sent %d messages outside the window", c)
+	}
+	if ss := p.sessions("?state=open"); len(ss) != 0 {
+		t.Fatalf("a refused reply opened a session: %v", ss)
+	}
+
+	// The customer writes again: a new session.
+	p.customerSays(customer, "Ann", "back again")
+	p.waitFor("1001", n, "New WhatsApp conversation #2")
+}
+
+func TestRoutingSendFailureNotice(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	_, n := p.waitFor("1001", 0, "hello")
+	p.graph.FailNext(pnid, 1, 131026)
+	p.phoneSays("1001", addr, "This will bounce")
+	p.waitFor("1001", n, `Not delivered to Ann (+447700900001): "This will bounce". WhatsApp error 131026: The message could not be delivered`)
+}
+
+func TestRoutingInternalMessagesUntouched(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001", "1002")
+	// Extension to extension goes to the dialplan; wachan neither answers
+	// nor stores anything.
+	if code := p.ari.PhoneSend("1001", "1002", "lunch?"); code != 202 {
+		t.Fatalf("internal message = %d", code)
+	}
+	p.phoneSays("1001", "wa-9-447700900001", "hello?")
+	p.waitFor("1001", 0, "not a known WhatsApp customer address")
+	if len(p.ari.Inbox("1002")) != 0 || len(p.ari.Inbox("1001")) != 1 || len(p.sessions("")) != 0 {
+		t.Fatalf("internal message touched: 1001 %v, 1002 %v", p.ari.Inbox("1001"), p.ari.Inbox("1002"))
+	}
+}

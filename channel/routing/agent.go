@@ -73,7 +73,13 @@ func (r *Router) agentMessage(m pbx.TextMessage) {
 // the service window is open; it reports whether a message was queued.
 func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
 	s := c.sess
+	windowShut := c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window
+	refuseWindow := func() (bool, error) {
+		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now.")
+	}
 	switch {
+	case s == nil && windowShut:
+		return refuseWindow()
 	case s == nil:
 		// The agent starts a conversation: it is theirs.
 		now := r.now()
@@ -93,8 +99,8 @@ func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
 	case s.Agent != ext && pickup(tx, s) != store.PickupShared:
 		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
 	}
-	if left := Window - r.now().Sub(c.cust.LastInAt); c.cust.LastInAt.IsZero() || left <= 0 {
-		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now.")
+	if windowShut {
+		return refuseWindow()
 	}
 	msg := &cloudapi.Message{Text: &cloudapi.Text{Body: text}}
 	if c.cust.WaID != "" {
