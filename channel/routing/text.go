@@ -9,16 +9,17 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// Split cuts body into parts of at most max bytes on UTF-8 boundaries,
-// numbering them "(1/3) " when there is more than one. max must be at
-// least 16.
-func Split(body string, max int) []string {
-	if len(body) <= max {
+// Split cuts body into parts of at most limit bytes on UTF-8 boundaries,
+// numbering them "(1/3) " when there is more than one. A limit below 16 is
+// taken as 16.
+func Split(body string, limit int) []string {
+	limit = max(limit, 16)
+	if len(body) <= limit {
 		return []string{body}
 	}
 	n := 2
 	for {
-		parts := splitN(body, max, n)
+		parts := splitN(body, limit, n)
 		if len(parts) <= n {
 			total := len(parts)
 			out := make([]string, total)
@@ -33,17 +34,21 @@ func Split(body string, max int) []string {
 
 // splitN cuts body into chunks that leave room for a "(i/n) " prefix sized
 // for n parts.
-func splitN(body string, max, n int) []string {
-	room := max - len(fmt.Sprintf("(%d/%d) ", n, n))
+func splitN(body string, limit, n int) []string {
+	room := limit - len(fmt.Sprintf("(%d/%d) ", n, n))
 	var out []string
 	for len(body) > 0 {
 		if len(body) <= room {
 			out = append(out, body)
 			break
 		}
-		cut := room
+		cut := max(room, 1)
 		for cut > 0 && !utf8.RuneStart(body[cut]) {
 			cut--
+		}
+		if cut == 0 {
+			// Room for less than one character: take one anyway.
+			_, cut = utf8.DecodeRuneInString(body)
 		}
 		// Prefer a space in the last quarter of the chunk.
 		if sp := strings.LastIndexByte(body[:cut], ' '); sp > room*3/4 {
@@ -58,17 +63,15 @@ func splitN(body string, max, n int) []string {
 // displayName is the customer's name as shown on agents' phones, stripped
 // of anything that could break the SIP From header.
 func displayName(c *store.Customer) string {
-	name := c.Name
-	if name == "" && c.Username != "" {
-		name = c.Username
+	for _, name := range []string{c.Name, c.Username} {
+		if s := sanitize(name); s != "" {
+			return s
+		}
 	}
-	if name == "" && c.WaID != "" {
-		name = "+" + c.WaID
+	if c.WaID != "" {
+		return "+" + sanitize(c.WaID)
 	}
-	if name == "" {
-		name = "Customer"
-	}
-	return sanitize(name)
+	return "Customer"
 }
 
 // sanitize removes CR, LF, quotes, backslashes, angle brackets and other
