@@ -61,7 +61,6 @@ func checkParts(t *testing.T, body string, max int, parts []string) {
 	}
 }
 
-
 func FuzzSplit(f *testing.F) {
 	f.Add("hello world", 16)
 	f.Add(strings.Repeat("👋 Grüße ", 50), 40)
