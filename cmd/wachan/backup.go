@@ -52,8 +52,9 @@ func extraFlags(args []string, names map[string]bool) (map[string]string, []stri
 }
 
 // loadWithArgs loads the configuration like loadConfig but lets the
-// command take positional arguments (how many: want).
-func loadWithArgs(name string, args []string, want int, stdout, stderr io.Writer) (*config.Config, []string, int) {
+// command take positional arguments (how many: want) and, with validate
+// false, accept an incomplete configuration.
+func loadWithArgs(name string, args []string, want int, validate bool, stdout, stderr io.Writer) (*config.Config, []string, int) {
 	cfg, rest, err := config.Load(args, os.LookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stdout, "Usage: wachan %s\n\n", commandUsage[name])
@@ -67,6 +68,9 @@ func loadWithArgs(name string, args []string, want int, stdout, stderr io.Writer
 	if len(rest) != want {
 		fmt.Fprintf(stderr, "wachan %s: usage: wachan %s\n", name, commandUsage[name])
 		return nil, nil, 2
+	}
+	if !validate {
+		return cfg, rest, 0
 	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "wachan %s: invalid configuration:\n%v\n", name, err)
@@ -109,7 +113,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wachan backup: %v\n", err)
 		return 2
 	}
-	cfg, rest, code := loadWithArgs("backup", args, 1, stdout, stderr)
+	cfg, rest, code := loadWithArgs("backup", args, 1, true, stdout, stderr)
 	if cfg == nil {
 		return code
 	}
@@ -169,7 +173,7 @@ func downloadBackup(base, token, dst string) error {
 }
 
 func runRestore(args []string, stdout, stderr io.Writer) int {
-	cfg, rest, code := loadWithArgs("restore", args, 1, stdout, stderr)
+	cfg, rest, code := loadWithArgs("restore", args, 1, true, stdout, stderr)
 	if cfg == nil {
 		return code
 	}

@@ -88,11 +88,15 @@ func startDaemon(t *testing.T, graphURL string, channels ...*store.Channel) *tes
 	return &testDaemon{dir: dir, base: "http://" + ln.Addr().String(), st: st}
 }
 
-// wachan runs the command line with --config /dev/null prepended to the
-// command's arguments and returns the exit code and outputs.
+// wachan runs the command line with --config /dev/null placed after the
+// command (and setup's target) and returns the exit code and outputs.
 func wachan(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	full := append([]string{args[0], "--config", "/dev/null"}, args[1:]...)
+	n := 1
+	if args[0] == "setup" && len(args) > 1 {
+		n = 2 // setup asterisk
+	}
+	full := append(append(append([]string{}, args[:n]...), "--config", "/dev/null"), args[n:]...)
 	var out, errb bytes.Buffer
 	code := run(full, &out, &errb)
 	return code, out.String(), errb.String()

@@ -24,7 +24,7 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wachan setup: %v\n", err)
 		return 2
 	}
-	cfg, _, code := loadWithArgs("setup", args, 0, stdout, stderr)
+	cfg, _, code := loadWithArgs("setup", args, 0, extra["check"] != "", stdout, stderr)
 	if cfg == nil {
 		return code
 	}
