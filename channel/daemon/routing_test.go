@@ -645,3 +645,77 @@ func TestRoutingInternalMessagesUntouched(t *testing.T) {
 		t.Fatalf("internal message touched: 1001 %v, 1002 %v", p.ari.Inbox("1001"), p.ari.Inbox("1002"))
 	}
 }
+
+func TestRoutingAdminAPI(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"}, queue("sales", "ringall", "1002"))
+	p.register("1001", "1002")
+
+	// Queue CRUD and validation.
+	var e struct {
+		Error struct{ Code, Field, Message string }
+	}
+	for _, tt := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"name": "bad name", "members": []string{"1001"}}, "name"},
+		{map[string]any{"name": "q", "members": []string{}}, "members"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "strategy": "random"}, "strategy"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "pickup": "anyone"}, "pickup"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "ring_timeout": 1}, "ring_timeout"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60}, "overflow"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60, "overflow": map[string]string{"type": "queue", "id": "q"}}, "overflow.id"},
+	} {
+		if code := p.do("POST", "/api/v1/queues", tt.body, &e); code != 422 || e.Error.Field != tt.field {
+			t.Fatalf("POST %v = %d %+v, want 422 on %s", tt.body, code, e.Error, tt.field)
+		}
+	}
+	if code := p.do("POST", "/api/v1/queues", queue("sales", "ringall", "1002"), &e); code != 409 {
+		t.Fatalf("duplicate queue = %d", code)
+	}
+	var q map[string]any
+	upd := queue("sales", "roundrobin", "1002", "1003")
+	upd["pickup"] = "take_only"
+	if code := p.do("PUT", "/api/v1/queues/sales", upd, &q); code != 200 || q["strategy"] != "roundrobin" || q["pickup"] != "take_only" || q["ring_timeout"] != float64(30) {
+		t.Fatalf("PUT queue = %d %v", code, q)
+	}
+	var list struct{ Queues []map[string]any }
+	if p.do("GET", "/api/v1/queues", nil, &list); len(list.Queues) != 1 {
+		t.Fatalf("queues = %v", list)
+	}
+
+	// Admin transfer and close of a live session.
+	p.customerSays(customer, "Ann", "hello")
+	_, n1 := p.waitFor("1001", 0, "hello")
+	id := jsonNum(p.sessions("?state=active")[0]["id"])
+	var s map[string]any
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "extension", "id": "9999"}}, &e); code != 422 {
+		t.Fatalf("transfer to unknown ext = %d %+v", code, e)
+	}
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 || s["state"] != "waiting" || s["queue"] != "sales" {
+		t.Fatalf("transfer to queue = %d %v", code, s)
+	}
+	_, n1 = p.waitFor("1001", n1, "transferred to queue sales by an administrator")
+	_, n2 := p.waitFor("1002", 0, "Type /take to take it")
+	p.phoneSays("1002", "wa-1-"+customer, "Hi")
+	_, n2 = p.waitFor("1002", n2, "type /take first")
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/close", nil, &s); code != 200 || s["state"] != "closed" {
+		t.Fatalf("close = %d %v", code, s)
+	}
+	p.waitFor("1002", n2, "closed by an administrator")
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/close", nil, &e); code != 409 || e.Error.Code != "session_closed" {
+		t.Fatalf("second close = %d %+v", code, e)
+	}
+	if code := p.do("GET", "/api/v1/sessions/999/messages", nil, &e); code != 404 {
+		t.Fatalf("messages of unknown session = %d", code)
+	}
+	if code := p.do("GET", "/api/v1/sessions?state=bogus", nil, &e); code != 422 || e.Error.Field != "state" {
+		t.Fatalf("bad state filter = %d %+v", code, e)
+	}
+	if code := p.do("DELETE", "/api/v1/queues/sales", nil, nil); code != 204 {
+		t.Fatalf("delete queue = %d", code)
+	}
+	if code := p.do("GET", "/api/v1/queues/sales", nil, &e); code != 404 {
+		t.Fatalf("deleted queue = %d", code)
+	}
+}
