@@ -719,3 +719,28 @@ func TestRoutingAdminAPI(t *testing.T) {
 		t.Fatalf("deleted queue = %d", code)
 	}
 }
+
+func TestRoutingUnansweredOverflow(t *testing.T) {
+	q := queue("night", "ringall", "1002")
+	q["unanswered_timeout"] = 60
+	q["overflow"] = map[string]string{"type": "extension", "id": "1001"}
+	p := startPBX(t, map[string]string{"type": "queue", "id": "night"}, q)
+	p.register("1001")
+	p.customerSays(customer, "Ann", "anyone?")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(p.sessions("?state=waiting")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("session never waiting")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(p.ari.Inbox("1001")) != 0 {
+		t.Fatal("overflow extension alerted before the timeout")
+	}
+	p.advance(61 * time.Second)
+	p.waitFor("1001", 0, "transferred to you by overflow of queue night")
+	p.waitFor("1001", 0, "anyone?")
+	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 {
+		t.Fatalf("sessions = %v", ss)
+	}
+}
