@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrNotStore means a file is not a usable wachan database: not a bbolt
@@ -54,7 +55,7 @@ func Inspect(path string, timeout time.Duration) (Info, error) {
 		return Info{}, fmt.Errorf("inspecting %s: %w", path, err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return Info{}, fmt.Errorf("inspecting %s: %w", path, ErrLocked)
 	}
 	if err != nil {
@@ -158,7 +159,7 @@ func BackupFile(dir, dst string, timeout time.Duration) error {
 		return fmt.Errorf("backing up: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return fmt.Errorf("backing up %s: %w", path, ErrLocked)
 	}
 	if err != nil {
@@ -244,7 +245,7 @@ func Restore(dir, src string, timeout time.Duration) (Info, error) {
 		// the file, so a damaged file fails later and is still ours to
 		// replace.
 		cur, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return Info{}, fmt.Errorf("restoring %s: %w", path, ErrLocked)
 		}
 		if err == nil {

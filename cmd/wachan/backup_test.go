@@ -156,11 +156,6 @@ func TestBackupAndRestoreOffline(t *testing.T) {
 		t.Fatalf("backup of a locked store without a token = %d", code)
 	}
 	mustContain(t, "error", errOut, "WACHAN_ADMIN_TOKEN")
-	// Locked, and restore refuses.
-	code, _, errOut = wachan(t, "restore", "--data-dir", dir, "--store-timeout", "50ms", file)
-	if code != 1 {
-		t.Fatalf("restore = %d", code)
-	}
 	st.Close()
 
 	code, out, errOut := wachan(t, "backup", "--data-dir", dir, file)
