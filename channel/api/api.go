@@ -66,6 +66,7 @@ func (a *API) Register(r fiber.Router) {
 	v1.Get("/sessions/:id/messages", a.sessionMessages)
 	v1.Post("/sessions/:id/close", a.closeSession)
 	v1.Post("/sessions/:id/transfer", a.transferSession)
+	v1.Get("/backup", BackupHandler(a.store))
 	v1.Use(func(c *fiber.Ctx) error { return notFound("route", c.Method()+" "+c.Path()) })
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/config"
@@ -42,7 +43,8 @@ type Daemon struct {
 	ari    *asterisk.Adapter
 	router *routing.Router
 	// clock is the routing clock; tests replace it before Run.
-	clock func() time.Time
+	clock   func() time.Time
+	metrics *metrics.Metrics
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -52,14 +54,14 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st)}
 	hash, err := adminTokenHash(st, cfg.AdminToken, out)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	graph := cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
-	obOpts := outbox.Options{Rate: cfg.SendRate}
+	obOpts := outbox.Options{Rate: cfg.SendRate, GraphError: d.metrics.GraphError}
 	var hooks ingest.Hooks
 	if cfg.ARIURL != "" {
 		d.wireRouting()
@@ -77,7 +79,10 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
 	})
-	ingest.NewHandler(st, log, d.proc.Notify).Register(d.app)
+	webhooks := ingest.NewHandler(st, log, d.proc.Notify)
+	webhooks.Observe = d.metrics.ObserveAck
+	webhooks.Register(d.app)
+	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash}
 	if d.router != nil {
 		apiOpts.Sessions = d.router
@@ -106,7 +111,7 @@ func (d *Daemon) wireRouting() {
 		Subscribe: subs, Logger: d.log,
 		OnMessage:   func(m pbx.TextMessage) { rt.OnMessage(m) },
 		OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
-		OnConnected: func(up bool) { rt.OnConnected(up) },
+		OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
 	})
 	rt = routing.New(d.store, d.ari, d.log, routing.Options{
 		Host:            host,

@@ -227,6 +227,28 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("message status = %v", got["status"])
 	}
 
+	// Metrics moved, and carry no secret.
+	resp, err = http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`wachan_messages_received_total{channel="` + ch.ID + `"} 1`,
+		`wachan_messages_read_total{channel="` + ch.ID + `"} 1`,
+		"wachan_webhook_ack_seconds_count",
+	} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, secret := range []string{metaToken, appSecret, adminToken, ch.VerifyToken} {
+		if strings.Contains(string(metricsText), secret) {
+			t.Fatalf("/metrics shows a secret")
+		}
+	}
+
 	// Outside the window free text is refused.
 	var e struct {
 		Error struct{ Code, Message string }

@@ -17,6 +17,9 @@ const MaxBody = 4 << 20
 
 // Handler serves /webhook/:channel.
 type Handler struct {
+	// Observe, if set, receives each acknowledged webhook's handling time.
+	Observe func(time.Duration)
+
 	store  *store.Store
 	log    *slog.Logger
 	notify func()
@@ -81,6 +84,7 @@ func (h *Handler) verify(c *fiber.Ctx) error {
 
 // receive journals a signed webhook body before answering 200.
 func (h *Handler) receive(c *fiber.Ctx) error {
+	start := time.Now()
 	id := c.Params("channel")
 	body := c.Body()
 	if len(body) > MaxBody {
@@ -109,5 +113,8 @@ func (h *Handler) receive(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusServiceUnavailable)
 	}
 	h.notify()
+	if h.Observe != nil {
+		h.Observe(time.Since(start))
+	}
 	return c.SendStatus(fiber.StatusOK)
 }

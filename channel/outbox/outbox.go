@@ -29,6 +29,8 @@ type Options struct {
 	Finished func(tx *store.Tx, ch *store.Channel, m *store.Message) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// GraphError, if set, counts each Cloud API error by Meta's code.
+	GraphError func(code int)
 	// Backoff is the wait before retry attempt n; nil means
 	// cloudapi.Backoff.
 	Backoff func(class cloudapi.Class, attempt int) time.Duration
@@ -355,6 +357,10 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 			creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
 			sent, err = o.client.Send(ctx, creds, &msg)
 		}
+	}
+	var apiErr *cloudapi.APIError
+	if o.opts.GraphError != nil && errors.As(err, &apiErr) {
+		o.opts.GraphError(apiErr.Code)
 	}
 	if ctx.Err() != nil && err != nil {
 		return // shutting down: the job stays queued and is sent after restart
