@@ -25,13 +25,13 @@ const (
 )
 
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  *config.Config
 	base string
 	stop func()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func testConfig(t *testing.T, graphURL string) *config.Config {
+func testConfig(t testing.TB, graphURL string) *config.Config {
 	cfg := config.Default()
 	cfg.Listen = freeAddr(t)
 	cfg.PublicURL = "http://" + cfg.Listen
@@ -55,7 +55,7 @@ func testConfig(t *testing.T, graphURL string) *config.Config {
 }
 
 // start runs a real daemon on loopback.
-func start(t *testing.T, cfg *config.Config) *harness {
+func start(t testing.TB, cfg *config.Config) *harness {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := New(cfg, log, io.Discard)

@@ -38,7 +38,7 @@ func (c *fakeClock) Add(d time.Duration) {
 // emulator over loopback.
 type pbxHarness struct {
 	*harness
-	t     *testing.T
+	t     testing.TB
 	d     *Daemon
 	graph *graphemu.Server
 	ari   *ariemu.Server
@@ -48,7 +48,7 @@ type pbxHarness struct {
 
 const customer = "447700900001"
 
-func startPBX(t *testing.T, destination map[string]string, queues ...map[string]any) *pbxHarness {
+func startPBX(t testing.TB, destination map[string]string, queues ...map[string]any) *pbxHarness {
 	t.Helper()
 	graph := graphemu.New(graphemu.Options{})
 	graphURL, err := graph.Start()
@@ -91,7 +91,7 @@ func startPBX(t *testing.T, destination map[string]string, queues ...map[string]
 }
 
 // startDaemon runs a daemon with the routing clock clock.
-func startDaemon(t *testing.T, cfg *config.Config, clock *fakeClock) (*harness, *Daemon) {
+func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, *Daemon) {
 	t.Helper()
 	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
