@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -32,13 +33,7 @@ func (c *Client) Send(ctx context.Context, creds Creds, msg *Message) (Sent, err
 		return Sent{}, fmt.Errorf("sending message: %w", err)
 	}
 	var resp sendResponse
-	err = c.do(ctx, request{
-		method:      http.MethodPost,
-		url:         c.graphURL(nil, creds.PhoneNumberID, "messages"),
-		token:       creds.Token,
-		body:        body,
-		contentType: "application/json",
-	}, &resp)
+	err = c.postMessages(ctx, creds, body, &resp)
 	if err != nil {
 		return Sent{}, fmt.Errorf("sending message: %w", err)
 	}
@@ -86,13 +81,7 @@ func (c *Client) MarkRead(ctx context.Context, creds Creds, wamid string, typing
 		return fmt.Errorf("marking message read: %w", err)
 	}
 	var resp successResponse
-	err = c.do(ctx, request{
-		method:      http.MethodPost,
-		url:         c.graphURL(nil, creds.PhoneNumberID, "messages"),
-		token:       creds.Token,
-		body:        body,
-		contentType: "application/json",
-	}, &resp)
+	err = c.postMessages(ctx, creds, body, &resp)
 	if err != nil {
 		return fmt.Errorf("marking message read: %w", err)
 	}
@@ -100,4 +89,15 @@ func (c *Client) MarkRead(ctx context.Context, creds Creds, wamid string, typing
 		return fmt.Errorf("marking message read: %w", errors.New("answer is not success"))
 	}
 	return nil
+}
+
+// postMessages POSTs a JSON body to the number's /messages edge.
+func (c *Client) postMessages(ctx context.Context, creds Creds, body io.Reader, out any) error {
+	return c.do(ctx, request{
+		method:      http.MethodPost,
+		url:         c.graphURL(nil, creds.PhoneNumberID, "messages"),
+		token:       creds.Token,
+		body:        body,
+		contentType: "application/json",
+	}, out)
 }

@@ -231,19 +231,24 @@ func (r *Router) update(what string, fn func(tx *store.Tx) error) bool {
 	return true
 }
 
+// loadOpen loads open session id for an admin action.
+func (r *Router) loadOpen(tx *store.Tx, id uint64) (*conv, error) {
+	s, err := tx.Session(id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Open() {
+		return nil, ErrNotOpen
+	}
+	return r.load(tx, s)
+}
+
 // Close closes session id on an admin's request, telling its agents.
 func (r *Router) Close(ctx context.Context, id uint64) error {
 	return r.do(ctx, func() error {
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)
-			s, err := tx.Session(id)
-			if err != nil {
-				return err
-			}
-			if !s.Open() {
-				return ErrNotOpen
-			}
-			c, err := r.load(tx, s)
+			c, err := r.loadOpen(tx, id)
 			if err != nil {
 				return err
 			}
@@ -260,14 +265,7 @@ func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination) 
 		}
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)
-			s, err := tx.Session(id)
-			if err != nil {
-				return err
-			}
-			if !s.Open() {
-				return ErrNotOpen
-			}
-			c, err := r.load(tx, s)
+			c, err := r.loadOpen(tx, id)
 			if err != nil {
 				return err
 			}
