@@ -42,6 +42,28 @@
 //	  "a:" <SIP user part>    -> <channel id> 0x00 <customer key>
 //	deliveries/
 //	  <seq>                   -> Delivery (SIP messages not yet accepted by the PBX)
+//	media/
+//	  <file id>               -> MediaFile (a stored file and its expiry)
+//	media_files/
+//	  <sha256 hex>            -> file id (one copy of each content)
+//	media_jobs/
+//	  <message id>            -> MediaJob (inbound media still to fetch)
+//	api_keys/
+//	  <key id>                -> APIKey (secret stored hashed, channel scope)
+//	idempotency/
+//	  <key id> 0x00 <Idempotency-Key> -> message id
+//	hook_out/
+//	  <seq>                   -> HookDelivery (event webhooks not yet delivered)
+//	campaigns/
+//	  <campaign id>           -> Campaign
+//	recipients/
+//	  <campaign id> <seq>     -> Recipient
+//	optouts/
+//	  <channel id> 0x00 <customer key> -> OptOut
+//	users/
+//	  <name>                  -> User (admin or agent; password hashed)
+//	web_sessions/
+//	  <sha256 of the cookie>  -> WebSession
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

@@ -26,6 +26,10 @@ var migrations = []migration{
 	{3, "add routing buckets: queues, addresses, deliveries and session indexes", createBuckets(
 		bucketQueues, bucketAddresses, bucketDeliveries, bucketOpenSessions, bucketMessageIndex, bucketSticky,
 	)},
+	{4, "add buckets for media, integrations, campaigns, opt-outs and web sign-in", createBuckets(
+		bucketMedia, bucketMediaFiles, bucketMediaJobs, bucketAPIKeys, bucketIdempotency, bucketHookOut,
+		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
+	)},
 }
 
 // SchemaVersion is the version this build writes.

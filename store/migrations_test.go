@@ -99,3 +99,24 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("Open newer schema err = %v", err)
 	}
 }
+
+func TestMigration4AddsFeatureBuckets(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, dir, 3)
+	s, err := Open(dir, Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	names, v := buckets(t, dir)
+	if v != 4 {
+		t.Fatalf("version = %d, want 4", v)
+	}
+	got := " " + strings.Join(names, " ") + " "
+	for _, b := range []string{"media", "media_files", "media_jobs", "api_keys", "idempotency", "hook_out",
+		"campaigns", "recipients", "optouts", "users", "web_sessions"} {
+		if !strings.Contains(got, " "+b+" ") {
+			t.Errorf("bucket %s missing: %v", b, names)
+		}
+	}
+}

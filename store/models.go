@@ -71,6 +71,44 @@ type Message struct {
 	Error       *MessageError   `json:"error,omitempty"`
 	Timestamp   time.Time       `json:"timestamp"` // Meta's timestamp for inbound, accept time for outbound
 	Raw         json.RawMessage `json:"raw,omitempty"`
+	// Trail lists the message's status changes, oldest first.
+	Trail []StatusEvent `json:"trail,omitempty"`
+	// Media describes the file of an image, audio, video, document or
+	// sticker message.
+	Media *MediaRef `json:"media,omitempty"`
+	// CampaignID is the campaign that sent the message, if any.
+	CampaignID uint64 `json:"campaign_id,omitempty"`
+	// KeyID is the API key that sent the message, if any.
+	KeyID string `json:"key_id,omitempty"`
+}
+
+// StatusEvent is one step of a message's life: queued, sent, delivered,
+// read, played or failed.
+type StatusEvent struct {
+	Status string        `json:"status"`
+	At     time.Time     `json:"at"`
+	Error  *MessageError `json:"error,omitempty"`
+}
+
+// AddTrail appends a status step to m.Trail.
+func (m *Message) AddTrail(status string, at time.Time, e *MessageError) {
+	m.Trail = append(m.Trail, StatusEvent{Status: status, At: at.UTC(), Error: e})
+}
+
+// MediaRef is a message's media: what WhatsApp said about it and, once
+// fetched or attached, the stored file.
+type MediaRef struct {
+	// MediaID is WhatsApp's media id (inbound, or uploaded outbound).
+	MediaID  string `json:"media_id,omitempty"`
+	MIME     string `json:"mime_type,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	// FileID is the stored file's id; empty until fetched.
+	FileID string `json:"file_id,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	// Error explains why the file could not be fetched.
+	Error string `json:"error,omitempty"`
 }
 
 // Counts are a channel's message counters for one day.
@@ -112,6 +150,11 @@ type Job struct {
 	NotBefore time.Time       `json:"not_before,omitzero"`
 	LastError string          `json:"last_error,omitempty"`
 	CreatedAt time.Time       `json:"created_at"`
+	// Bulk jobs (campaigns) wait while live jobs of their channel are ready.
+	Bulk bool `json:"bulk,omitempty"`
+	// InFlight is set, durably, just before the request to Meta; a job
+	// found in flight after a crash may already have been sent.
+	InFlight time.Time `json:"in_flight,omitzero"`
 }
 
 // Event is an account, phone-number or template update from Meta, kept for

@@ -16,8 +16,8 @@ func TestMigration3AddsRoutingBuckets(t *testing.T) {
 	}
 	s.Close()
 	names, v := buckets(t, dir)
-	if v != 3 {
-		t.Fatalf("version = %d, want 3", v)
+	if v != SchemaVersion() {
+		t.Fatalf("version = %d, want %d", v, SchemaVersion())
 	}
 	got := " " + strings.Join(names, " ") + " "
 	for _, b := range []string{"queues", "addresses", "deliveries", "open_sessions", "message_index", "sticky"} {

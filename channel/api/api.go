@@ -23,6 +23,8 @@ type Options struct {
 	// Sessions closes and transfers sessions; nil when no PBX is
 	// configured.
 	Sessions Sessions
+	// Keys authenticates API keys; nil accepts only the admin token.
+	Keys KeyAuthenticator
 }
 
 // API holds the handlers' dependencies.
@@ -42,31 +44,38 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 	return &API{store: st, graph: graph, outbox: ob, log: log, opts: opts}
 }
 
-// Register mounts /healthz and /api/v1 on r.
-func (a *API) Register(r fiber.Router) {
+// Register mounts /healthz and /api/v1 on r and returns the /api/v1 group,
+// where other packages add their routes (protecting admin-only ones with
+// AdminOnly). Call Finish on the group once every route is added.
+func (a *API) Register(r fiber.Router) fiber.Router {
 	r.Get("/healthz", a.health)
-	v1 := r.Group("/api/v1", requireAdmin(a.opts.AdminTokenHash))
-	v1.Get("/channels", a.listChannels)
-	v1.Post("/channels", a.createChannel)
-	v1.Get("/channels/:id", a.getChannel)
-	v1.Patch("/channels/:id", a.patchChannel)
-	v1.Delete("/channels/:id", a.deleteChannel)
-	v1.Post("/channels/:id/test", a.testChannel)
-	v1.Get("/channels/:id/stats", a.channelStats)
-	v1.Get("/stats", a.allStats)
+	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys))
+	v1.Get("/channels", AdminOnly, a.listChannels)
+	v1.Post("/channels", AdminOnly, a.createChannel)
+	v1.Get("/channels/:id", AdminOnly, a.getChannel)
+	v1.Patch("/channels/:id", AdminOnly, a.patchChannel)
+	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
+	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
+	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
+	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)
-	v1.Get("/queues", a.listQueues)
-	v1.Post("/queues", a.createQueue)
-	v1.Get("/queues/:name", a.getQueue)
-	v1.Put("/queues/:name", a.putQueue)
-	v1.Delete("/queues/:name", a.deleteQueue)
-	v1.Get("/sessions", a.listSessions)
-	v1.Get("/sessions/:id", a.getSession)
-	v1.Get("/sessions/:id/messages", a.sessionMessages)
-	v1.Post("/sessions/:id/close", a.closeSession)
-	v1.Post("/sessions/:id/transfer", a.transferSession)
-	v1.Get("/backup", BackupHandler(a.store))
+	v1.Get("/queues", AdminOnly, a.listQueues)
+	v1.Post("/queues", AdminOnly, a.createQueue)
+	v1.Get("/queues/:name", AdminOnly, a.getQueue)
+	v1.Put("/queues/:name", AdminOnly, a.putQueue)
+	v1.Delete("/queues/:name", AdminOnly, a.deleteQueue)
+	v1.Get("/sessions", AdminOnly, a.listSessions)
+	v1.Get("/sessions/:id", AdminOnly, a.getSession)
+	v1.Get("/sessions/:id/messages", AdminOnly, a.sessionMessages)
+	v1.Post("/sessions/:id/close", AdminOnly, a.closeSession)
+	v1.Post("/sessions/:id/transfer", AdminOnly, a.transferSession)
+	v1.Get("/backup", AdminOnly, BackupHandler(a.store))
+	return v1
+}
+
+// Finish ends the /api/v1 group: unknown routes get the JSON error shape.
+func Finish(v1 fiber.Router) {
 	v1.Use(func(c *fiber.Ctx) error { return notFound("route", c.Method()+" "+c.Path()) })
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,15 +26,63 @@ func NewToken(n int) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// requireAdmin checks the bearer token against hash.
-func requireAdmin(hash string) fiber.Handler {
+// Principal is who made a request: the admin, or an API key limited to
+// some channels.
+type Principal struct {
+	Admin bool
+	// KeyID names the API key; empty for the admin.
+	KeyID string
+	// Channels are the channel ids an API key may use.
+	Channels []string
+}
+
+// CanUse reports whether p may act on the channel.
+func (p *Principal) CanUse(channelID string) bool {
+	return p.Admin || slices.Contains(p.Channels, channelID)
+}
+
+// KeyAuthenticator returns the principal of an API key, or false.
+type KeyAuthenticator func(token string) (*Principal, bool)
+
+const localPrincipal = "wachan.principal"
+
+// PrincipalOf returns the request's authenticated principal.
+func PrincipalOf(c *fiber.Ctx) *Principal {
+	p, _ := c.Locals(localPrincipal).(*Principal)
+	if p == nil {
+		return &Principal{}
+	}
+	return p
+}
+
+// AdminOnly refuses requests not made with the admin token.
+func AdminOnly(c *fiber.Ctx) error {
+	if !PrincipalOf(c).Admin {
+		return ErrForbidden
+	}
+	return c.Next()
+}
+
+// authenticate accepts the admin token (checked against hash) or an API
+// key accepted by keys, and records the principal.
+func authenticate(hash string, keys KeyAuthenticator) fiber.Handler {
 	want := []byte(hash)
 	return func(c *fiber.Ctx) error {
 		h := c.Get(fiber.HeaderAuthorization)
 		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(HashToken(token)), want) != 1 {
+		if !ok || token == "" {
 			return ErrUnauthorized
 		}
-		return c.Next()
+		if subtle.ConstantTimeCompare([]byte(HashToken(token)), want) == 1 {
+			c.Locals(localPrincipal, &Principal{Admin: true})
+			return c.Next()
+		}
+		if keys != nil {
+			if p, ok := keys(token); ok {
+				c.Locals(localPrincipal, p)
+				return c.Next()
+			}
+		}
+		return ErrUnauthorized
 	}
 }

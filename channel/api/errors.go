@@ -22,7 +22,8 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // The API's errors; Message is a default that callers may refine.
 var (
-	ErrUnauthorized = &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong admin token (Authorization: Bearer <token>)"}
+	ErrUnauthorized = &Error{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "missing or wrong token (Authorization: Bearer <admin token or API key>)"}
+	ErrForbidden    = &Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: "this credential may not do that"}
 	ErrNotFound     = &Error{Status: fiber.StatusNotFound, Code: "not_found", Message: "no such resource"}
 	ErrBadJSON      = &Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: "request body is not valid JSON"}
 	ErrInvalid      = &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid value"}
@@ -30,6 +31,15 @@ var (
 	ErrTooLarge     = &Error{Status: fiber.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body too large"}
 	ErrInternal     = &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error; see the daemon's log"}
 )
+
+// Invalid returns a validation error naming field, for other packages'
+// handlers.
+func Invalid(field, format string, args ...any) *Error {
+	return invalid(field, format, args...)
+}
+
+// NotFound returns a not-found error naming what was looked for.
+func NotFound(what, id string) *Error { return notFound(what, id) }
 
 // invalid returns a validation error naming field.
 func invalid(field, format string, args ...any) *Error {

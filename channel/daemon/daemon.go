@@ -34,17 +34,33 @@ type Daemon struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	store  *store.Store
+	graph  *cloudapi.Client
 	proc   *ingest.Processor
 	outbox *outbox.Outbox
 	app    *fiber.App
-	ln     net.Listener
-	certs  *certReloader
+	// v1 is the authenticated /api/v1 group, open for routes until New
+	// returns.
+	v1    fiber.Router
+	ln    net.Listener
+	certs *certReloader
 	// ari and router are set when ARI is configured.
 	ari    *asterisk.Adapter
 	router *routing.Router
 	// clock is the routing clock; tests replace it before Run.
 	clock   func() time.Time
 	metrics *metrics.Metrics
+
+	// Set while wiring, read-only afterwards: each part adds its hooks and
+	// background work here.
+	hooks    []ingest.Hooks
+	finished []func(tx *store.Tx, ch *store.Channel, m *store.Message) error
+	sessions []func(tx *store.Tx, s *store.Session, event string) error
+	changed  []func()
+	runners  []func(ctx context.Context)
+	// mediaLink renders a media message's download link for agents.
+	mediaLink func(m *store.Message) string
+	// keys authenticates integration API keys.
+	keys api.KeyAuthenticator
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -55,21 +71,23 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st)}
-	hash, err := adminTokenHash(st, cfg.AdminToken, out)
-	if err != nil {
+	if err := d.wire(out); err != nil {
 		st.Close()
 		return nil, err
 	}
-	graph := cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
-	obOpts := outbox.Options{Rate: cfg.SendRate, GraphError: d.metrics.GraphError}
-	var hooks ingest.Hooks
-	if cfg.ARIURL != "" {
-		d.wireRouting()
-		obOpts.Finished = d.router.Finished
-		hooks = ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed}
+	return d, nil
+}
+
+// wire builds every part. Parts that others depend on come first: media
+// (links in agents' messages), then routing, then the parts that only
+// listen.
+func (d *Daemon) wire(out io.Writer) error {
+	cfg, log, st := d.cfg, d.log, d.store
+	hash, err := adminTokenHash(st, cfg.AdminToken, out)
+	if err != nil {
+		return err
 	}
-	d.outbox = outbox.New(st, graph, log, obOpts)
-	d.proc = ingest.NewProcessor(st, log, hooks)
+	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName:               "wachan",
 		BodyLimit:             ingest.MaxBody,
@@ -79,16 +97,67 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
 	})
-	webhooks := ingest.NewHandler(st, log, d.proc.Notify)
+	// The outbox is created last, but parts queue through it from the
+	// start; they reach it through this closure.
+	obOpts := outbox.Options{Rate: cfg.SendRate, GraphError: d.metrics.GraphError}
+	if err := d.wireMedia(); err != nil {
+		return err
+	}
+	if cfg.ARIURL != "" {
+		d.wireRouting()
+		d.finished = append(d.finished, d.router.Finished)
+		d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
+	}
+	if err := d.wireIntegration(); err != nil {
+		return err
+	}
+	obOpts.Finished = d.onFinished
+	d.outbox = outbox.New(st, d.graph, log, obOpts)
+
+	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
 	webhooks.Register(d.app)
 	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash}
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys}
 	if d.router != nil {
 		apiOpts.Sessions = d.router
 	}
-	api.New(st, graph, d.outbox, log, apiOpts).Register(d.app)
-	return d, nil
+	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
+		if err := wire(); err != nil {
+			return err
+		}
+	}
+	api.Finish(d.v1)
+	d.proc = ingest.NewProcessor(st, log, ingest.Chain(d.hooks...))
+	return nil
+}
+
+// onFinished runs every part's hook for a send that finished.
+func (d *Daemon) onFinished(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+	for _, f := range d.finished {
+		if err := f(tx, ch, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onSession runs every part's hook for a session change.
+func (d *Daemon) onSession(tx *store.Tx, s *store.Session, event string) error {
+	for _, f := range d.sessions {
+		if err := f(tx, s, event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onChanged tells every listener that routing state changed.
+func (d *Daemon) onChanged() {
+	for _, f := range d.changed {
+		f()
+	}
 }
 
 // wireRouting creates the ARI adapter and the router, each feeding the
@@ -119,6 +188,9 @@ func (d *Daemon) wireRouting() {
 		SessionIdle:     cfg.SessionIdle,
 		Now:             func() time.Time { return d.clock() },
 		WakeOutbox:      func() { d.outbox.Wake() },
+		MediaLink:       d.mediaLink,
+		SessionChanged:  d.onSession,
+		Changed:         d.onChanged,
 	})
 	d.router = rt
 }
@@ -186,6 +258,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { d.proc.Run(workCtx) })
 	wg.Go(func() { d.outbox.Run(workCtx) })
+	for _, run := range d.runners {
+		wg.Go(func() { run(workCtx) })
+	}
 	if d.router != nil {
 		wg.Go(func() { d.router.Run(workCtx) })
 		wg.Go(func() {

@@ -19,8 +19,61 @@ type Hooks struct {
 	Inbound func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
 	// Status is called when an outbound message's status changes.
 	Status func(tx *store.Tx, ch *store.Channel, m *store.Message) error
+	// Other is called for account, quality and template updates.
+	Other func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error
 	// Committed is called after each batch commits (it must not block).
 	Committed func()
+}
+
+// Chain returns hooks that call each of hs in order, stopping at the
+// first error.
+func Chain(hs ...Hooks) Hooks {
+	var c Hooks
+	for _, h := range hs {
+		if h.Inbound != nil {
+			prev, f := c.Inbound, h.Inbound
+			c.Inbound = func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+				if prev != nil {
+					if err := prev(tx, ch, cust, m); err != nil {
+						return err
+					}
+				}
+				return f(tx, ch, cust, m)
+			}
+		}
+		if h.Status != nil {
+			prev, f := c.Status, h.Status
+			c.Status = func(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+				if prev != nil {
+					if err := prev(tx, ch, m); err != nil {
+						return err
+					}
+				}
+				return f(tx, ch, m)
+			}
+		}
+		if h.Other != nil {
+			prev, f := c.Other, h.Other
+			c.Other = func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
+				if prev != nil {
+					if err := prev(tx, ch, ev); err != nil {
+						return err
+					}
+				}
+				return f(tx, ch, ev)
+			}
+		}
+		if h.Committed != nil {
+			prev, f := c.Committed, h.Committed
+			c.Committed = func() {
+				if prev != nil {
+					prev()
+				}
+				f()
+			}
+		}
+	}
+	return c
 }
 
 // Processor applies journaled webhook bodies to the store. Run it in one
@@ -283,6 +336,7 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		}
 	}
 	m.Status, m.StatusAt = st.Status, at
+	m.AddTrail(st.Status, at, m.Error)
 	if err := tx.PutMessage(m); err != nil {
 		return err
 	}
@@ -304,7 +358,13 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 		at = received
 	}
 	p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
-	return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw})
+	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw}); err != nil {
+		return err
+	}
+	if p.hooks.Other != nil {
+		return p.hooks.Other(tx, ch, ev)
+	}
+	return nil
 }
 
 // quoteRaw turns arbitrary bytes into a JSON string value.

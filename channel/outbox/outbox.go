@@ -83,6 +83,13 @@ type Request struct {
 	Agent       string
 	Text        string // what the record shows; defaults to the payload's text
 	Message     *cloudapi.Message
+	// Media, CampaignID and KeyID are copied to the stored message.
+	Media      *store.MediaRef
+	CampaignID uint64
+	KeyID      string
+	// Bulk marks campaign traffic: it is sent only when no live message of
+	// the same channel is waiting, so campaigns never delay conversations.
+	Bulk bool
 }
 
 // Enqueue validates and stores r as a queued message and its job inside
@@ -107,11 +114,13 @@ func Enqueue(tx *store.Tx, r *Request, now time.Time) (*store.Message, error) {
 		ChannelID: r.ChannelID, CustomerKey: r.CustomerKey, SessionID: r.SessionID,
 		Direction: store.Outbound, Type: typ, Text: text, Agent: r.Agent,
 		Status: "queued", Timestamp: now.UTC(),
+		Media: r.Media, CampaignID: r.CampaignID, KeyID: r.KeyID,
 	}
+	m.AddTrail("queued", now, nil)
 	if _, err := tx.AddMessage(m); err != nil {
 		return nil, err
 	}
-	_, err = tx.Enqueue(&store.Job{ChannelID: r.ChannelID, MessageID: m.ID, To: r.CustomerKey, Payload: payload, CreatedAt: now.UTC()})
+	_, err = tx.Enqueue(&store.Job{ChannelID: r.ChannelID, MessageID: m.ID, To: r.CustomerKey, Payload: payload, CreatedAt: now.UTC(), Bulk: r.Bulk})
 	return m, err
 }
 
@@ -415,6 +424,7 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store
 		delta := store.Counts{Sent: 1}
 		if sendErr == nil {
 			m.WAMID, m.Status, m.StatusAt = sent.WAMID, "accepted", now.UTC()
+			m.AddTrail("accepted", now, nil)
 			if err := tx.LinkWAMID(job.ChannelID, sent.WAMID, m.ID); err != nil {
 				return err
 			}
@@ -422,6 +432,7 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store
 		} else {
 			m.Status, m.StatusAt = "failed", now.UTC()
 			m.Error = errorOf(sendErr)
+			m.AddTrail("failed", now, m.Error)
 			delta.SentFailed = 1
 			o.log.Warn("send failed", slog.String("channel", job.ChannelID), slog.Uint64("message", job.MessageID), slog.Any("error", sendErr))
 		}

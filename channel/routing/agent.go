@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,11 +31,46 @@ const HelpText = `[wachan] Commands:
 /help - this list
 Anything else you type is sent to the customer on WhatsApp.`
 
-// agentMessage handles one message an agent typed to a customer address.
-func (r *Router) agentMessage(m pbx.TextMessage) {
+// captured is what the router told one extension during AgentSay.
+type captured struct {
+	ext   string
+	lines []string
+}
+
+// AgentSay handles text typed by extension ext in a web console's chat
+// with a customer exactly as if it came from ext's phone: a reply, or a
+// chat command. It returns the notices the router gave ext (they also go
+// to the phone).
+func (r *Router) AgentSay(ctx context.Context, ext, channelID, customerKey, text string) ([]string, error) {
+	var lines []string
+	err := r.do(ctx, func() error {
+		var addr string
+		if err := r.store.View(func(tx *store.Tx) error {
+			c, err := r.conversation(tx, channelID, customerKey)
+			if err != nil {
+				return err
+			}
+			addr = c.addr
+			return nil
+		}); err != nil {
+			return err
+		}
+		r.capture = &captured{ext: ext}
+		defer func() { lines, r.capture = r.capture.lines, nil }()
+		if !r.agentMessage(pbx.TextMessage{From: ext, To: addr, Body: text}) {
+			return errors.New("handling agent message: see the daemon's log")
+		}
+		return nil
+	})
+	return lines, err
+}
+
+// agentMessage handles one message an agent typed to a customer address;
+// it reports whether the change was stored.
+func (r *Router) agentMessage(m pbx.TextMessage) bool {
 	ext := m.From
 	sent := false
-	r.update("handling agent message", func(tx *store.Tx) error {
+	ok := r.update("handling agent message", func(tx *store.Tx) error {
 		channel, customer, err := tx.AddressOwner(m.To)
 		if errors.Is(err, store.ErrNotFound) {
 			r.log.Warn("message to an unknown customer address", slog.String("ext", ext), slog.String("to", m.To))
@@ -67,6 +103,7 @@ func (r *Router) agentMessage(m pbx.TextMessage) {
 	if sent {
 		r.opts.WakeOutbox()
 	}
+	return ok
 }
 
 // reply sends an agent's text to the customer if the agent may answer and
@@ -86,6 +123,9 @@ func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
 		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
 		if _, err := tx.AddSession(s); err != nil {
+			return false, err
+		}
+		if err := r.sessionEvent(tx, s, EventOpened); err != nil {
 			return false, err
 		}
 		c.sess = s
@@ -171,7 +211,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
-		if err := tx.PutSession(s); err != nil {
+		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
 		}
 		return say("You released conversation #%d; it waits for another agent.", s.ID)
@@ -231,7 +271,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			if m.Direction == store.Inbound {
 				b.WriteString("customer: " + m.Text)
 			} else {
-				b.WriteString(messageLine(m))
+				b.WriteString(r.messageLine(m))
 			}
 		}
 		return r.notify(tx, c, ext, b.String())

@@ -62,7 +62,7 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 		to = s.Alerted
 	}
 	for _, ext := range to {
-		if err := r.notify(tx, c, ext, messageLine(m)); err != nil {
+		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,16 @@ type Options struct {
 	// RetryDelay is the wait before retrying deliveries after a PBX error;
 	// default 1 s.
 	RetryDelay time.Duration
+	// MediaLink returns the download link shown to agents for a media
+	// message, or "" when there is none; may be nil.
+	MediaLink func(m *store.Message) string
+	// SessionChanged is called inside the transaction that opens, takes,
+	// releases, transfers or closes a session, with one of the Event
+	// constants; may be nil.
+	SessionChanged func(tx *store.Tx, s *store.Session, event string) error
+	// Changed is called after each committed routing change; it must not
+	// block. May be nil.
+	Changed func()
 }
 
 // Window is how long after a customer's last message free text may be sent.
@@ -67,9 +77,11 @@ type Router struct {
 	del      *deliverer
 
 	// Owned by Run's goroutine.
-	online map[string]bool
-	known  map[string]bool
-	rrNext map[string]int
+	// capture collects what notify tells capture.ext during AgentSay.
+	capture *captured
+	online  map[string]bool
+	known   map[string]bool
+	rrNext  map[string]int
 }
 
 // New returns a router. st, p and log must not be nil.
@@ -91,6 +103,9 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 	}
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = time.Second
+	}
+	if opts.Changed == nil {
+		opts.Changed = func() {}
 	}
 	r := &Router{
 		store: st, pbx: p, log: log.With(slog.String("component", "routing")), opts: opts,
@@ -222,6 +237,7 @@ func (r *Router) extensionExists(ext string) bool {
 func (r *Router) update(what string, fn func(tx *store.Tx) error) bool {
 	err := r.store.Update(func(tx *store.Tx) error {
 		tx.OnCommit(r.del.poke)
+		tx.OnCommit(r.opts.Changed)
 		return fn(tx)
 	})
 	if err != nil {
@@ -248,6 +264,7 @@ func (r *Router) Close(ctx context.Context, id uint64) error {
 	return r.do(ctx, func() error {
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)
+			tx.OnCommit(r.opts.Changed)
 			c, err := r.loadOpen(tx, id)
 			if err != nil {
 				return err
@@ -265,6 +282,7 @@ func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination) 
 		}
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)
+			tx.OnCommit(r.opts.Changed)
 			c, err := r.loadOpen(tx, id)
 			if err != nil {
 				return err

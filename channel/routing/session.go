@@ -55,6 +55,9 @@ func (r *Router) notify(tx *store.Tx, c *conv, ext, body string) error {
 	if ext == "" {
 		return nil
 	}
+	if r.capture != nil && r.capture.ext == ext {
+		r.capture.lines = append(r.capture.lines, body)
+	}
 	var sid uint64
 	if c.sess != nil {
 		sid = c.sess.ID
@@ -68,11 +71,36 @@ func (r *Router) notify(tx *store.Tx, c *conv, ext, body string) error {
 	return nil
 }
 
-// messageLine is how a stored message shows on an agent's phone.
-func messageLine(m *store.Message) string {
+// Session events passed to Options.SessionChanged.
+const (
+	EventOpened      = "opened"
+	EventTaken       = "taken"
+	EventReleased    = "released"
+	EventTransferred = "transferred"
+	EventClosed      = "closed"
+)
+
+// putSession stores s and reports event to Options.SessionChanged.
+func (r *Router) putSession(tx *store.Tx, s *store.Session, event string) error {
+	if err := tx.PutSession(s); err != nil {
+		return err
+	}
+	return r.sessionEvent(tx, s, event)
+}
+
+func (r *Router) sessionEvent(tx *store.Tx, s *store.Session, event string) error {
+	if r.opts.SessionChanged == nil {
+		return nil
+	}
+	return r.opts.SessionChanged(tx, s, event)
+}
+
+// messageLine is how a stored message shows on an agent's phone: its text,
+// and for media its type, caption or file name and download link.
+func (r *Router) messageLine(m *store.Message) string {
 	text := m.Text
-	if text == "" {
-		text = "[" + m.Type + "]"
+	if m.Media != nil || text == "" {
+		text = mediaLine(m, r.mediaLink(m))
 	}
 	if m.Direction == store.Outbound {
 		who := m.Agent
@@ -105,7 +133,7 @@ func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
 		ms = ms[len(ms)-historyDefault:]
 	}
 	for _, m := range ms {
-		if err := r.notify(tx, c, ext, messageLine(m)); err != nil {
+		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
 			return err
 		}
 	}
@@ -119,7 +147,7 @@ func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 	s.State, s.Agent = store.StateActive, ext
 	s.Alerted, s.Tried, s.RingUntil = nil, nil, zeroTime
 	s.UpdatedAt = r.now()
-	if err := tx.PutSession(s); err != nil {
+	if err := r.putSession(tx, s, EventTaken); err != nil {
 		return err
 	}
 	if err := tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now()); err != nil {
@@ -142,7 +170,7 @@ func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	}
 	s.State, s.ClosedAt, s.CloseReason, s.UpdatedAt = store.StateClosed, r.now(), reason, r.now()
 	s.Alerted, s.RingUntil = nil, zeroTime
-	if err := tx.PutSession(s); err != nil {
+	if err := r.putSession(tx, s, EventClosed); err != nil {
 		return err
 	}
 	for _, ext := range tell {
@@ -160,7 +188,7 @@ func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 	tell := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
 	s.State, s.Agent, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, nil, nil, zeroTime
 	s.UpdatedAt = r.now()
-	if err := tx.PutSession(s); err != nil {
+	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
 	}
 	if err := tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now()); err != nil {
@@ -187,7 +215,7 @@ func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 	}
 	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, nil, zeroTime
 	s.WaitingSince, s.UpdatedAt, s.AwaySent = r.now(), r.now(), false
-	if err := tx.PutSession(s); err != nil {
+	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
 	}
 	for _, o := range tell {
@@ -211,6 +239,9 @@ func (r *Router) newSession(tx *store.Tx, c *conv) error {
 		s.State, s.Agent = store.StateActive, c.ch.Destination.ID
 	}
 	if _, err := tx.AddSession(s); err != nil {
+		return err
+	}
+	if err := r.sessionEvent(tx, s, EventOpened); err != nil {
 		return err
 	}
 	c.sess = s

@@ -133,3 +133,37 @@ func snippet(s string) string {
 	}
 	return s[:cut] + "..."
 }
+
+// mediaLine describes a media message for a phone: type, caption or file
+// name, and link (or why there is none).
+func mediaLine(m *store.Message, link string) string {
+	var b strings.Builder
+	b.WriteString("[" + m.Type + "]")
+	caption := m.Text
+	if m.Media != nil {
+		if m.Media.Caption != "" {
+			caption = m.Media.Caption
+		}
+		if m.Media.Filename != "" {
+			b.WriteString(" " + sanitize(m.Media.Filename))
+		}
+	}
+	if caption != "" {
+		b.WriteString(" " + caption)
+	}
+	switch {
+	case m.Media != nil && m.Media.Error != "":
+		b.WriteString(" (media could not be fetched: " + m.Media.Error + ")")
+	case link != "":
+		b.WriteString(" " + link)
+	}
+	return b.String()
+}
+
+// mediaLink returns the link shown for m's media, if any.
+func (r *Router) mediaLink(m *store.Message) string {
+	if m.Media == nil || r.opts.MediaLink == nil {
+		return ""
+	}
+	return r.opts.MediaLink(m)
+}
