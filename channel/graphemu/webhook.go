@@ -171,9 +171,54 @@ func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque st
 	}
 }
 
-// deliver POSTs one queued webhook.
-func (s *Server) deliver(ctx context.Context, j webhookJob) {
-	_, _ = s.post(ctx, j.pnid, j.url, j.secret, j.body)
+// deliver POSTs one queued webhook and reports whether the receiver took
+// it (answered 2xx).
+func (s *Server) deliver(ctx context.Context, j webhookJob) bool {
+	status, err := s.post(ctx, j.pnid, j.url, j.secret, j.body)
+	return err == nil && status >= 200 && status < 300
+}
+
+// SetWebhookRetry replaces the redelivery schedule of queued webhooks
+// (statuses and QueueInbound); a zero Window drops a webhook after its
+// first failed attempt. A new Server uses DefaultRetry.
+func (s *Server) SetWebhookRetry(r Retry) {
+	s.dispatch.mu.Lock()
+	s.dispatch.retry = r
+	s.dispatch.mu.Unlock()
+}
+
+// PendingWebhooks returns how many queued webhooks wait for delivery or
+// redelivery.
+func (s *Server) PendingWebhooks() int { return s.dispatch.pending() }
+
+// DroppedWebhooks returns how many queued webhooks were given up: queue
+// full, or their retry window over.
+func (s *Server) DroppedWebhooks() int {
+	s.dispatch.mu.Lock()
+	defer s.dispatch.mu.Unlock()
+	return s.dispatch.dropped
+}
+
+// RetryWebhooksNow makes every queued webhook due at once, as when the
+// receiver is known to be back.
+func (s *Server) RetryWebhooksNow() { s.dispatch.retryNow(time.Now()) }
+
+// QueueInbound queues body (from Inbound, InboundText or InboundMedia) for
+// delivery to the number's WebhookURL by the webhook queue, which
+// redelivers it until it is answered 2xx, like Meta. It reports false for
+// an unknown number, a number without a webhook URL or a full queue.
+func (s *Server) QueueInbound(pnid string, body []byte) bool {
+	s.mu.Lock()
+	n := s.numbers[pnid]
+	var num Number
+	if n != nil {
+		num = n.Number
+	}
+	s.mu.Unlock()
+	if n == nil || num.WebhookURL == "" {
+		return false
+	}
+	return s.dispatch.enqueue(webhookJob{due: time.Now(), pnid: pnid, url: num.WebhookURL, secret: num.AppSecret, body: body})
 }
 
 // post signs body with secret, POSTs it to url and records the delivery.
