@@ -104,6 +104,9 @@ type MediaRef struct {
 	SHA256   string `json:"sha256,omitempty"`
 	Filename string `json:"filename,omitempty"`
 	Caption  string `json:"caption,omitempty"`
+	// URL is the download URL given in newer webhooks; it still needs the
+	// access token and lives about 5 minutes.
+	URL string `json:"url,omitempty"`
 	// FileID is the stored file's id; empty until fetched.
 	FileID string `json:"file_id,omitempty"`
 	Size   int64  `json:"size,omitempty"`

@@ -239,6 +239,10 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 		Timestamp:   at,
 		Raw:         m.Raw,
 	}
+	if md := m.Media; md != nil {
+		sm.Media = &store.MediaRef{MediaID: md.ID, MIME: md.MimeType, SHA256: md.SHA256,
+			Filename: md.Filename, Caption: md.Caption, URL: md.URL}
+	}
 	if _, err := tx.AddMessage(sm); err != nil {
 		return err
 	}
