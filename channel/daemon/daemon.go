@@ -61,6 +61,8 @@ type Daemon struct {
 	mediaLink func(m *store.Message) string
 	// keys authenticates integration API keys.
 	keys api.KeyAuthenticator
+
+	// Parts wired in their own files (one field each).
 }
 
 // New opens the store and wires every part; out receives the one-time
