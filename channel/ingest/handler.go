@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,9 @@ import (
 
 // MaxBody is the largest webhook body accepted (Meta sends up to 3 MB).
 const MaxBody = 4 << 20
+
+// maxChallenge bounds the hub.challenge echoed back (Meta sends a number).
+const maxChallenge = 256
 
 // Handler serves /webhook/:channel.
 type Handler struct {
@@ -67,6 +71,11 @@ func (h *Handler) verify(c *fiber.Ctx) error {
 		h.log.Warn("webhook verification refused: mode or verify token does not match", slog.String("channel", id))
 		return c.SendStatus(fiber.StatusForbidden)
 	}
+	challenge := c.Query("hub.challenge")
+	if !validChallenge(challenge) {
+		h.log.Warn("webhook verification refused: missing or malformed hub.challenge", slog.String("channel", id))
+		return c.SendStatus(fiber.StatusBadRequest)
+	}
 	err = h.store.Update(func(tx *store.Tx) error {
 		cur, err := tx.Channel(id)
 		if err != nil {
@@ -79,14 +88,49 @@ func (h *Handler) verify(c *fiber.Ctx) error {
 		h.log.Error("webhook verification: recording", slog.String("channel", id), slog.Any("error", err))
 	}
 	h.log.Info("webhook verified by Meta", slog.String("channel", id))
-	return c.Type("txt").SendString(c.Query("hub.challenge"))
+	return c.Type("txt").SendString(challenge)
+}
+
+// validChallenge reports whether s can be echoed: 1 to maxChallenge
+// letters, digits, '.', '_' or '-' (Meta sends a number), so nothing but a
+// token is ever reflected.
+func validChallenge(s string) bool {
+	if s == "" || len(s) > maxChallenge {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= '0' && b <= '9', b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b == '.', b == '_', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// encoded reports whether the request declares a Content-Encoding other
+// than identity.
+func encoded(c *fiber.Ctx) bool {
+	found := false
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if strings.EqualFold(string(k), fiber.HeaderContentEncoding) && !strings.EqualFold(strings.TrimSpace(string(v)), "identity") {
+			found = true
+		}
+	})
+	return found
 }
 
 // receive journals a signed webhook body before answering 200.
 func (h *Handler) receive(c *fiber.Ctx) error {
 	start := time.Now()
 	id := c.Params("channel")
-	body := c.Body()
+	// The signature covers the bytes as sent, and Meta does not compress:
+	// refuse encoded bodies rather than let fiber's Body() inflate them,
+	// unbounded, before the signature is checked.
+	if encoded(c) {
+		return c.SendStatus(fiber.StatusUnsupportedMediaType)
+	}
+	body := c.Request().Body()
 	if len(body) > MaxBody {
 		return c.SendStatus(fiber.StatusRequestEntityTooLarge)
 	}
