@@ -1,0 +1,59 @@
+package certs
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+)
+
+// CheckHost reports whether a public CA can issue a certificate for name
+// and Meta accepts it as a webhook host: a fully qualified DNS name of at
+// least two labels, letters, digits and hyphens only, not an IP address
+// and not localhost. Upper-case letters are accepted; names are compared
+// in lower case.
+func CheckHost(name string) error {
+	switch {
+	case name == "":
+		return errors.New("host name is empty")
+	case net.ParseIP(strings.Trim(name, "[]")) != nil:
+		return fmt.Errorf("%q is an IP address; certificates need a DNS name", name)
+	}
+	n := strings.ToLower(strings.TrimSuffix(name, "."))
+	if n == "localhost" || strings.HasSuffix(n, ".localhost") {
+		return fmt.Errorf("%q is a local name; certificates need a public DNS name", name)
+	}
+	if len(n) > 253 {
+		return fmt.Errorf("%q is longer than 253 characters", name)
+	}
+	if strings.Contains(n, "_") {
+		return fmt.Errorf("%q contains an underscore, which certificate authorities refuse", name)
+	}
+	labels := strings.Split(n, ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("%q has no dot; use a fully qualified name like pbx.example.com", name)
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return fmt.Errorf("%q has an empty or over-long label", name)
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return fmt.Errorf("%q has a label starting or ending with a hyphen", name)
+		}
+		for _, c := range l {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return fmt.Errorf("%q contains %q; use letters, digits and hyphens (punycode for international names)", name, c)
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if strings.Trim(tld, "0123456789") == "" {
+		return fmt.Errorf("%q has an all-numeric last label; certificates need a DNS name", name)
+	}
+	return nil
+}
+
+// normalizeHost lower-cases name and drops a trailing dot.
+func normalizeHost(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, "."))
+}
