@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/wa"
 	"github.com/wachan/wachan/store"
 )
@@ -294,15 +295,11 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 	if !p.forUs(ch, ev) {
 		return nil
 	}
-	id, err := tx.MessageIDByWAMID(ch.ID, st.ID)
+	m, err := p.statusMessage(tx, ch, st)
 	if errors.Is(err, store.ErrNotFound) {
 		p.log.Debug("status for a message not sent through wachan", slog.String("channel", ch.ID), slog.String("status", st.Status))
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	m, err := tx.Message(id)
 	if err != nil {
 		return err
 	}
@@ -353,6 +350,36 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return p.hooks.Status(tx, ch, m)
 	}
 	return nil
+}
+
+// statusMessage finds the message a status is about: by wamid, or, when
+// the status overtook the answer to the send (or the daemon stopped before
+// recording it), by the id wachan put in biz_opaque_callback_data, linking
+// the wamid so the outbox knows the message went out.
+func (p *Processor) statusMessage(tx *store.Tx, ch *store.Channel, st *wa.Status) (*store.Message, error) {
+	id, err := tx.MessageIDByWAMID(ch.ID, st.ID)
+	if err == nil {
+		return tx.Message(id)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	id, ok := outbox.ParseOpaqueID(st.BizOpaqueCallbackData)
+	if !ok || st.ID == "" {
+		return nil, store.ErrNotFound
+	}
+	m, err := tx.Message(id)
+	if err != nil {
+		return nil, err
+	}
+	if m.ChannelID != ch.ID || m.Direction != store.Outbound || m.WAMID != "" {
+		return nil, store.ErrNotFound
+	}
+	m.WAMID = st.ID
+	if err := tx.LinkWAMID(ch.ID, st.ID, m.ID); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // other keeps account, quality and template updates for the admin.

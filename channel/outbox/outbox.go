@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -34,6 +37,11 @@ type Options struct {
 	// Backoff is the wait before retry attempt n; nil means
 	// cloudapi.Backoff.
 	Backoff func(class cloudapi.Class, attempt int) time.Duration
+	// DoubtWait is how long a send whose outcome is unknown (the daemon
+	// stopped, or the connection broke, while Meta was answering) waits
+	// for a status webhook proving it went out before it is sent again;
+	// 0 means 2 minutes.
+	DoubtWait time.Duration
 }
 
 // Outbox sends queued messages. Run it once; the other methods are safe
@@ -71,6 +79,9 @@ func New(st *store.Store, client *cloudapi.Client, log *slog.Logger, opts Option
 	if opts.Backoff == nil {
 		opts.Backoff = cloudapi.Backoff
 	}
+	if opts.DoubtWait <= 0 {
+		opts.DoubtWait = 2 * time.Minute
+	}
 	return &Outbox{store: st, client: client, log: log, opts: opts,
 		wake: make(chan struct{}, 1), done: make(chan done, 1024)}
 }
@@ -98,10 +109,6 @@ func Enqueue(tx *store.Tx, r *Request, now time.Time) (*store.Message, error) {
 	if err := r.Message.Validate(); err != nil {
 		return nil, fmt.Errorf("queueing message: %w", err)
 	}
-	payload, err := json.Marshal((*stored)(r.Message))
-	if err != nil {
-		return nil, fmt.Errorf("encoding message: %w", err)
-	}
 	typ := r.Message.Type
 	if typ == "" {
 		typ = kindOf(r.Message)
@@ -120,8 +127,33 @@ func Enqueue(tx *store.Tx, r *Request, now time.Time) (*store.Message, error) {
 	if _, err := tx.AddMessage(m); err != nil {
 		return nil, err
 	}
+	msg := *r.Message
+	if msg.BizOpaqueCallbackData == "" {
+		// Meta echoes it in status webhooks: it identifies the message
+		// even when the answer to the send was lost.
+		msg.BizOpaqueCallbackData = OpaqueID(m.ID)
+	}
+	payload, err := json.Marshal((*stored)(&msg))
+	if err != nil {
+		return nil, fmt.Errorf("encoding message: %w", err)
+	}
 	_, err = tx.Enqueue(&store.Job{ChannelID: r.ChannelID, MessageID: m.ID, To: r.CustomerKey, Payload: payload, CreatedAt: now.UTC(), Bulk: r.Bulk})
 	return m, err
+}
+
+const opaquePrefix = "wachan:"
+
+// OpaqueID is the biz_opaque_callback_data wachan gives message id.
+func OpaqueID(id uint64) string { return opaquePrefix + strconv.FormatUint(id, 10) }
+
+// ParseOpaqueID returns the message id in an OpaqueID value.
+func ParseOpaqueID(s string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(s, opaquePrefix)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(rest, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // Send queues r in its own transaction and wakes the sender.
@@ -282,11 +314,21 @@ func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Tim
 			}
 			continue
 		}
+		l := d.lane(ctx, j.ChannelID, wg)
+		if j.Bulk && len(l.in) >= bulkRoom(l) {
+			// Campaign traffic only tops up an idle lane, so live
+			// messages never wait behind it.
+			continue
+		}
 		d.inflight[j.Seq] = true
-		d.lane(ctx, j.ChannelID, wg).in <- j
+		l.in <- j
 	}
 	return next, nil
 }
+
+// bulkRoom is how many jobs may wait in l before bulk jobs hold back:
+// about 50 ms of sending.
+func bulkRoom(l *lane) int { return max(1, int(l.limiter.Limit())/20) }
 
 func (d *dispatcher) lane(ctx context.Context, channel string, wg *sync.WaitGroup) *lane {
 	l, ok := d.lanes[channel]
@@ -360,9 +402,31 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 		sent cloudapi.Sent
 		err  = chErr
 	)
+	if err == nil && !j.InFlight.IsZero() {
+		// An earlier attempt may have gone out.
+		job, proceed, derr := o.resolveDoubt(j)
+		if derr != nil {
+			o.log.Error("checking a send of unknown outcome", slog.Uint64("message", j.MessageID), slog.Any("error", derr))
+			retry := *j
+			retry.NotBefore = o.opts.Now().Add(time.Second)
+			result.job = &retry
+			return
+		}
+		if !proceed {
+			result.job = job
+			return
+		}
+	}
 	if err == nil {
 		var msg cloudapi.Message
 		if err = json.Unmarshal(j.Payload, (*stored)(&msg)); err == nil {
+			if err = o.markInFlight(j); err != nil {
+				o.log.Error("recording a send in flight", slog.Uint64("message", j.MessageID), slog.Any("error", err))
+				retry := *j
+				retry.NotBefore = o.opts.Now().Add(time.Second)
+				result.job = &retry
+				return
+			}
 			creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
 			sent, err = o.client.Send(ctx, creds, &msg)
 		}
@@ -383,6 +447,69 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 		return
 	}
 	result.job = next
+}
+
+// markInFlight durably notes, just before the request, that j is being
+// sent: if the daemon dies before the answer is recorded, the next run
+// knows the outcome is unknown.
+func (o *Outbox) markInFlight(j *store.Job) error {
+	now := o.opts.Now().UTC()
+	return o.store.Batch(func(tx *store.Tx) error {
+		job, err := tx.Job(j.Seq)
+		if err != nil {
+			return err
+		}
+		job.InFlight = now
+		return tx.PutJob(job)
+	})
+}
+
+// resolveDoubt decides what to do with a job whose last attempt has an
+// unknown outcome. If a status webhook has since tied a wamid to its
+// message, the send succeeded and the job is finished; if the wait for
+// such proof is over, proceed is true and the message is sent again;
+// otherwise the job is returned rescheduled for the end of the wait.
+func (o *Outbox) resolveDoubt(j *store.Job) (job *store.Job, proceed bool, err error) {
+	var wamid string
+	err = o.store.View(func(tx *store.Tx) error {
+		m, err := tx.Message(j.MessageID)
+		if err != nil {
+			return err
+		}
+		wamid = m.WAMID
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if wamid != "" {
+		o.log.Info("a send of unknown outcome had gone out; not sending it again", slog.Uint64("message", j.MessageID))
+		job, err = o.finish(j, cloudapi.Sent{WAMID: wamid}, nil)
+		return job, false, err
+	}
+	until := j.InFlight.Add(o.opts.DoubtWait)
+	if o.opts.Now().Before(until) {
+		wait := *j
+		wait.NotBefore = until
+		return &wait, false, nil
+	}
+	o.log.Warn("no proof that a send of unknown outcome went out; sending it again", slog.Uint64("message", j.MessageID))
+	return j, true, nil
+}
+
+// uncertain reports whether err leaves it unknown whether Meta accepted
+// the message: the request may have been received, but no answer was.
+func uncertain(err error) bool {
+	if err == nil || errors.Is(err, syscall.ECONNREFUSED) {
+		return false
+	}
+	if _, ok := errors.AsType[*cloudapi.APIError](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[*cloudapi.StatusError](err); ok {
+		return false
+	}
+	return cloudapi.ClassOf(err) == cloudapi.Retry
 }
 
 // finish records a send's outcome: sent, rescheduled or failed. It returns
@@ -409,6 +536,13 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store
 			if class == cloudapi.RefreshToken {
 				wait = 30 * time.Second
 			}
+			if uncertain(sendErr) {
+				// Keep InFlight: before sending again, wait for a status
+				// webhook that would prove this attempt went out.
+				wait = max(wait, o.opts.DoubtWait)
+			} else {
+				job.InFlight = time.Time{}
+			}
 			job.NotBefore = now.Add(wait)
 			job.LastError = sendErr.Error()
 			o.log.Warn("send failed, will retry", slog.String("channel", job.ChannelID),
@@ -423,8 +557,12 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store
 		}
 		delta := store.Counts{Sent: 1}
 		if sendErr == nil {
-			m.WAMID, m.Status, m.StatusAt = sent.WAMID, "accepted", now.UTC()
-			m.AddTrail("accepted", now, nil)
+			if m.WAMID == "" || m.Status == "queued" {
+				// Unless a status webhook got here first.
+				m.Status, m.StatusAt = "accepted", now.UTC()
+				m.AddTrail("accepted", now, nil)
+			}
+			m.WAMID = sent.WAMID
 			if err := tx.LinkWAMID(job.ChannelID, sent.WAMID, m.ID); err != nil {
 				return err
 			}
