@@ -72,8 +72,12 @@ func (a *Adapter) textMessage(ev *event, ts time.Time) {
 		return
 	}
 	from := ev.Endpoint.Resource
-	if from == "" {
+	if from == "" || !safeUser(from) {
 		from = userPart(ev.Message.From)
+	}
+	if from == "" {
+		a.log.Warn("ignoring message without a usable sender", slog.String("to", to))
+		return
 	}
 	cl := contentLength(ev.Message.Variables)
 	msg := pbx.TextMessage{
@@ -107,12 +111,26 @@ func (a *Adapter) reportEndpoint(st pbx.EndpointState) {
 	}
 }
 
-// userPart extracts the user of "pjsip:wa-1@127.0.0.1", "<sip:1001@host>"
-// or "sip:1001@host:5060".
+// userPart extracts the user of "pjsip:wa-1@127.0.0.1", "<sip:1001@host>",
+// `"Name" <sip:1001@host>;tag=x` or "sip:1001@host:5060". A display name,
+// quoted or not, never contributes to the result (a quoted one may hold
+// '<', '@' or ':'). A user that could not be in a SIP user part (control
+// characters, spaces, quotes, angle brackets, backslashes, non-ASCII)
+// gives "".
 func userPart(uri string) string {
-	uri = strings.Trim(uri, "<>")
-	if i := strings.Index(uri, "<"); i >= 0 {
-		uri = strings.Trim(uri[i:], "<>")
+	uri = strings.TrimSpace(uri)
+	if strings.HasPrefix(uri, `"`) {
+		end := quotedEnd(uri)
+		if end < 0 {
+			return ""
+		}
+		uri = uri[end+1:]
+	}
+	if i := strings.IndexByte(uri, '<'); i >= 0 {
+		uri = uri[i+1:]
+		if j := strings.IndexByte(uri, '>'); j >= 0 {
+			uri = uri[:j]
+		}
 	}
 	if tech, rest, ok := strings.Cut(uri, ":"); ok && !strings.Contains(tech, "@") {
 		uri = rest
@@ -124,7 +142,38 @@ func userPart(uri string) string {
 	}
 	user, _, _ := strings.Cut(uri, "@")
 	user, _, _ = strings.Cut(user, ";")
+	if !safeUser(user) {
+		return ""
+	}
 	return user
+}
+
+// quotedEnd returns the index of the quote closing the quoted string that
+// starts s, honouring backslash escapes, or -1.
+func quotedEnd(s string) int {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// safeUser reports whether s holds only printable ASCII that cannot end or
+// break a SIP header or name-addr.
+func safeUser(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b <= ' ' || b >= 0x7f:
+			return false
+		case b == '"' || b == '<' || b == '>' || b == '\\' || b == '@':
+			return false
+		}
+	}
+	return true
 }
 
 // contentLength reads the SIP Content-Length (or its compact form "l").
