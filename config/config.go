@@ -16,11 +16,18 @@ const DefaultPath = "/etc/wachan/wachan.toml"
 // Config holds wachan's effective settings. Build one with Default or Load;
 // Load does not validate, call Validate before use.
 type Config struct {
-	Listen       string // listen: host:port of the HTTP server
-	PublicURL    string // public_url: external base URL, no trailing slash
-	DataDir      string // data_dir: directory for the database and media
-	TLSCert      string // tls_cert: PEM certificate file; empty serves plain HTTP
-	TLSKey       string // tls_key: PEM private key file for TLSCert
+	Listen    string // listen: host:port of the HTTP server
+	PublicURL string // public_url: external base URL, no trailing slash
+	DataDir   string // data_dir: directory for the database and media
+	TLSCert   string // tls_cert: PEM certificate file; empty serves plain HTTP
+	TLSKey    string // tls_key: PEM private key file for TLSCert
+
+	ACME           bool   // acme: obtain certificates from an ACME CA
+	ACMEEmail      string // acme_email: contact address registered with the CA
+	ACMEHosts      string // acme_hosts: comma-separated host names; empty means public_url's host
+	ACMEDirectory  string // acme_directory: the CA's ACME directory URL
+	ACMEHTTPListen string // acme_http_listen: host:port of the http-01 listener; empty for none
+
 	AdminToken   string // admin_token: secret; empty lets the daemon generate one
 	LogLevel     string // log_level: debug, info, warn or error
 	LogFormat    string // log_format: text or json

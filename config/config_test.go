@@ -38,7 +38,8 @@ func TestDefaultsValid(t *testing.T) {
 	want := &Config{
 		Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", DataDir: "/var/lib/wachan",
 		LogLevel: "info", LogFormat: "text",
-		GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
+		ACMEDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+		GraphURL:      "https://graph.facebook.com", GraphVersion: "v25.0",
 		SendRate: 80, AgentMessageMax: 1000, SessionIdle: 24 * time.Hour,
 		MediaMaxSize: 100_000_000, MediaRetention: 72 * time.Hour,
 		ARIApp: "wachan", ARISubscribe: "endpoint:PJSIP",
@@ -54,6 +55,7 @@ func TestDefaultsValid(t *testing.T) {
 func TestNames(t *testing.T) {
 	want := []string{
 		"WACHAN_LISTEN", "WACHAN_PUBLIC_URL", "WACHAN_DATA_DIR", "WACHAN_TLS_CERT", "WACHAN_TLS_KEY",
+		"WACHAN_ACME", "WACHAN_ACME_EMAIL", "WACHAN_ACME_HOSTS", "WACHAN_ACME_DIRECTORY", "WACHAN_ACME_HTTP_LISTEN",
 		"WACHAN_ADMIN_TOKEN", "WACHAN_LOG_LEVEL", "WACHAN_LOG_FORMAT", "WACHAN_GRAPH_URL",
 		"WACHAN_GRAPH_VERSION", "WACHAN_SEND_RATE", "WACHAN_AGENT_MESSAGE_MAX", "WACHAN_SESSION_IDLE",
 		"WACHAN_MEDIA_MAX_SIZE", "WACHAN_MEDIA_RETENTION", "WACHAN_ARI_URL", "WACHAN_ARI_USER",
@@ -177,6 +179,52 @@ log_level = "debug"
 	}
 }
 
+func TestBoolOption(t *testing.T) {
+	file := writeFile(t, "wachan.toml", "acme = true\n")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+		src  string
+	}{
+		{"default", nil, nil, false, "default"},
+		{"file", []string{"--config", file}, nil, true, "file " + file},
+		{"env over file", []string{"--config", file}, map[string]string{"WACHAN_ACME": "false"}, false, "env WACHAN_ACME"},
+		{"flag over env", []string{"--acme=true"}, map[string]string{"WACHAN_ACME": "0"}, true, "flag --acme"},
+		{"flag with separate value", []string{"--acme", "false", "run"}, map[string]string{"WACHAN_ACME": "1"}, false, "flag --acme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := load(tt.args, envOf(tt.env), filepath.Join(t.TempDir(), "absent.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ACME != tt.want || c.source("acme") != tt.src {
+				t.Errorf("ACME = %v from %q, want %v from %q", c.ACME, c.source("acme"), tt.want, tt.src)
+			}
+		})
+	}
+}
+
+func TestACMEHostNames(t *testing.T) {
+	tests := []struct {
+		hosts, publicURL string
+		want             []string
+	}{
+		{"", "https://PBX.Example.com:8443/wachan", []string{"pbx.example.com"}},
+		{" wa.example.com ,PBX.example.com.,wa.example.com", "https://pbx.example.com", []string{"wa.example.com", "pbx.example.com"}},
+		{",", "https://pbx.example.com", []string{"pbx.example.com"}},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.ACMEHosts, c.PublicURL = tt.hosts, tt.publicURL
+		if got := c.ACMEHostNames(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ACMEHostNames(%q, %q) = %q, want %q", tt.hosts, tt.publicURL, got, tt.want)
+		}
+	}
+}
+
 func TestLoadFileErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -192,6 +240,7 @@ func TestLoadFileErrors(t *testing.T) {
 		{"bad duration", "store_timeout = \"soon\"\n", []string{`store_timeout: want a duration like`}},
 		{"bad size", "media_max_size = \"lots\"\n", []string{`media_max_size: want a size like`}},
 		{"float size", "media_max_size = 1.5\n", []string{`media_max_size: want a size like "100MB" or a number of bytes, got float 1.5`}},
+		{"bool wanted", "acme = \"yes\"\n", []string{`:1: acme: want true or false, got string "yes"`}},
 		{"syntax", "listen = \n", []string{"parsing config file", "line 1"}},
 	}
 	for _, tt := range tests {
@@ -299,7 +348,9 @@ func TestEnvAndFlagErrors(t *testing.T) {
 		{"env duration", nil, map[string]string{"WACHAN_SESSION_IDLE": "1 day"}, "env WACHAN_SESSION_IDLE: want a duration"},
 		{"env size", nil, map[string]string{"WACHAN_MEDIA_MAX_SIZE": "5XB"}, "env WACHAN_MEDIA_MAX_SIZE: want a size"},
 		{"env empty int", nil, map[string]string{"WACHAN_AGENT_MESSAGE_MAX": ""}, "env WACHAN_AGENT_MESSAGE_MAX"},
+		{"env bool", nil, map[string]string{"WACHAN_ACME": "on"}, `env WACHAN_ACME: want true or false, got "on"`},
 		{"flag int", []string{"--send-rate", "x"}, nil, `invalid value "x" for flag -send-rate`},
+		{"flag bool", []string{"--acme", "maybe"}, nil, `invalid value "maybe" for flag -acme`},
 		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined: -nope"},
 	}
 	for _, tt := range tests {
@@ -346,6 +397,34 @@ func TestValidate(t *testing.T) {
 		{"tls_key directory", func(c *Config) { c.TLSCert, c.TLSKey = cert, dir }, "tls_key: "},
 		{"tls_cert alone", func(c *Config) { c.TLSCert = cert }, "tls_cert, tls_key: set both or neither"},
 		{"tls both", func(c *Config) { c.TLSCert, c.TLSKey = cert, key }, ""},
+		{"acme", func(c *Config) { c.ACME, c.PublicURL = true, "https://pbx.example.com:8443" }, ""},
+		{"acme with hosts", func(c *Config) {
+			c.ACME, c.PublicURL, c.ACMEHosts = true, "https://PBX.example.com", "wa.example.com, pbx.example.com"
+		}, ""},
+		{"acme and tls_cert", func(c *Config) {
+			c.ACME, c.PublicURL, c.TLSCert, c.TLSKey = true, "https://pbx.example.com", cert, key
+		}, "acme: cannot be used with tls_cert"},
+		{"acme http public_url", func(c *Config) { c.ACME, c.PublicURL = true, "http://pbx.example.com" }, "public_url: must be an https URL when acme is on"},
+		{"acme public_url ip", func(c *Config) { c.ACME, c.PublicURL = true, "https://203.0.113.7" }, `public_url: no ACME certificate possible: "203.0.113.7" is an IP address`},
+		{"acme public_url ipv6", func(c *Config) { c.ACME, c.PublicURL = true, "https://[2001:db8::1]:8443" }, `public_url: no ACME certificate possible: "2001:db8::1" is an IP address`},
+		{"acme public_url localhost", func(c *Config) { c.ACME, c.PublicURL = true, "https://localhost:8443" }, `public_url: no ACME certificate possible: "localhost" is a local name`},
+		{"acme public_url underscore", func(c *Config) { c.ACME, c.PublicURL = true, "https://pbx_1.example.com" }, `public_url: no ACME certificate possible: "pbx_1.example.com" contains an underscore`},
+		{"acme public_url no dot", func(c *Config) { c.ACME, c.PublicURL = true, "https://pbx" }, `public_url: no ACME certificate possible: "pbx" has no dot`},
+		{"acme_hosts without public host", func(c *Config) {
+			c.ACME, c.PublicURL, c.ACMEHosts = true, "https://pbx.example.com", "wa.example.com"
+		}, `acme_hosts: must include the host of public_url, "pbx.example.com"`},
+		{"acme_hosts ip", func(c *Config) { c.ACMEHosts = "pbx.example.com,10.0.0.1" }, `acme_hosts: "10.0.0.1" is an IP address`},
+		{"acme_hosts localhost", func(c *Config) { c.ACMEHosts = "localhost" }, `acme_hosts: "localhost" is a local name`},
+		{"acme_hosts underscore", func(c *Config) { c.ACMEHosts = "my_pbx.example.com" }, `acme_hosts: "my_pbx.example.com" contains an underscore`},
+		{"acme_hosts no dot", func(c *Config) { c.ACMEHosts = "pbx" }, `acme_hosts: "pbx" has no dot`},
+		{"acme_hosts empty item", func(c *Config) { c.ACMEHosts = "pbx.example.com,," }, `acme_hosts: host name is empty`},
+		{"acme_email", func(c *Config) { c.ACMEEmail = "ops" }, `acme_email: must be an email address like ops@example.com, got "ops"`},
+		{"acme_email mailto", func(c *Config) { c.ACMEEmail = "mailto:ops@example.com" }, `acme_email: `},
+		{"acme_email ok", func(c *Config) { c.ACMEEmail = "ops@example.com" }, ""},
+		{"acme_directory", func(c *Config) { c.ACMEDirectory = "acme.example/dir" }, "acme_directory: must be an absolute http(s) URL"},
+		{"acme_http_listen", func(c *Config) { c.ACME, c.PublicURL, c.ACMEHTTPListen = true, "https://pbx.example.com", "80" }, "acme_http_listen: must be host:port"},
+		{"acme_http_listen without acme", func(c *Config) { c.ACMEHTTPListen = ":80" }, "acme_http_listen: needs acme = true"},
+		{"acme_http_listen ok", func(c *Config) { c.ACME, c.PublicURL, c.ACMEHTTPListen = true, "https://pbx.example.com", ":80" }, ""},
 		{"admin_token short", func(c *Config) { c.AdminToken = "short" }, "admin_token: must be at least 16 characters, got 5"},
 		{"admin_token space", func(c *Config) { c.AdminToken = "0123456789 abcdef" }, "admin_token: must not contain spaces"},
 		{"admin_token ok", func(c *Config) { c.AdminToken = "0123456789abcdef" }, ""},
@@ -418,7 +497,7 @@ func TestValidate(t *testing.T) {
 
 func TestPrint(t *testing.T) {
 	const token, pass = "SeCrEt-admin-token-12345", "AriPaSsWoRd-789"
-	cfg := writeFile(t, "wachan.toml", "log_level = \"warn\"\nari_password = \""+pass+"\"\n")
+	cfg := writeFile(t, "wachan.toml", "log_level = \"warn\"\nacme = true\nari_password = \""+pass+"\"\n")
 	c, _, err := Load([]string{"--config", cfg, "--send-rate", "5"}, envOf(map[string]string{
 		"WACHAN_ADMIN_TOKEN": token, "WACHAN_ARI_URL": "http://127.0.0.1:8088/ari/",
 	}))
@@ -438,6 +517,8 @@ func TestPrint(t *testing.T) {
 	for _, line := range []string{
 		`listen = "127.0.0.1:8080" # default`,
 		`log_level = "warn" # file ` + cfg,
+		`acme = true # file ` + cfg,
+		`acme_http_listen = "" # default`,
 		`send_rate = 5 # flag --send-rate`,
 		`ari_url = "http://127.0.0.1:8088/ari" # env WACHAN_ARI_URL`,
 		`session_idle = "24h" # default`,

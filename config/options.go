@@ -13,6 +13,7 @@ const (
 	kindInt                  // int
 	kindDuration             // time.Duration, written like "24h"
 	kindSize                 // int64 bytes, written like "100MB" or "5MiB"
+	kindBool                 // bool, written true or false
 )
 
 // option describes one setting. The environment variable and flag names are
@@ -20,7 +21,7 @@ const (
 type option struct {
 	key    string // TOML key, snake_case
 	kind   kind
-	def    any  // default: string, int, time.Duration or int64 by kind
+	def    any  // default: string, int, time.Duration, int64 or bool by kind
 	secret bool // masked by Print, no flag, may be read from <ENV>_FILE
 	help   string
 	// field returns a pointer to the Config field of the option's kind.
@@ -63,6 +64,23 @@ func options() []option {
 		{key: "tls_key", kind: kindString, def: "",
 			help:  "PEM private key file for tls_cert.",
 			field: func(c *Config) any { return &c.TLSKey }, check: optionalFile},
+		{key: "acme", kind: kindBool, def: false,
+			help: "Obtain and renew the HTTPS certificate automatically from an ACME certificate authority (Let's Encrypt by default), " +
+				"accepting its terms of service; certificates are kept in data_dir/acme. The CA must reach listen as port 443 of each host " +
+				"(tls-alpn-01) or acme_http_listen as port 80 (http-01). Not with tls_cert.",
+			field: func(c *Config) any { return &c.ACME }},
+		{key: "acme_email", kind: kindString, def: "",
+			help:  "Contact email address registered with the ACME certificate authority; optional.",
+			field: func(c *Config) any { return &c.ACMEEmail }, check: optionalEmail},
+		{key: "acme_hosts", kind: kindString, def: "",
+			help:  "Comma-separated public host names to obtain certificates for; empty uses the host of public_url.",
+			field: func(c *Config) any { return &c.ACMEHosts }, check: hostList},
+		{key: "acme_directory", kind: kindString, def: "https://acme-v02.api.letsencrypt.org/directory",
+			help:  "ACME directory URL of the certificate authority, like https://acme-staging-v02.api.letsencrypt.org/directory for testing.",
+			field: func(c *Config) any { return &c.ACMEDirectory }, check: absURL(false)},
+		{key: "acme_http_listen", kind: kindString, def: "",
+			help:  `Address of a plain-HTTP listener, like ":80", answering ACME http-01 challenges and redirecting other requests to HTTPS; empty disables it.`,
+			field: func(c *Config) any { return &c.ACMEHTTPListen }, check: optionalHostPort},
 		{key: "admin_token", kind: kindString, def: "", secret: true,
 			help:  "Bearer token of the admin API and panel, at least 16 characters; empty generates one on first start.",
 			field: func(c *Config) any { return &c.AdminToken }, check: token},
@@ -128,6 +146,8 @@ func (o option) get(c *Config) any {
 		return *p
 	case *int64:
 		return *p
+	case *bool:
+		return *p
 	}
 	panic("config: option " + o.key + " has an unsupported field type")
 }
@@ -147,6 +167,8 @@ func (o option) set(c *Config, v any, src string) {
 		*p = v.(time.Duration)
 	case *int64:
 		*p = v.(int64)
+	case *bool:
+		*p = v.(bool)
 	default:
 		panic("config: option " + o.key + " has an unsupported field type")
 	}

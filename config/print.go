@@ -66,6 +66,8 @@ func kindName(k kind) string {
 		return "duration"
 	case kindSize:
 		return "size"
+	case kindBool:
+		return "bool"
 	}
 	return "string"
 }

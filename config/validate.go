@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wachan/wachan/channel/certs"
 )
 
 // Validate checks every option and the rules between options. It reports all
@@ -29,6 +31,7 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls_cert, tls_key: set both or neither"))
 	}
+	errs = append(errs, c.validateACME()...)
 	if c.ARIURL != "" {
 		if c.ARIUser == "" {
 			errs = append(errs, errors.New("ari_user: required when ari_url is set"))
@@ -38,6 +41,92 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateACME checks the rules between the acme keys, tls_cert and
+// public_url.
+func (c *Config) validateACME() []error {
+	if !c.ACME {
+		if c.ACMEHTTPListen != "" {
+			return []error{errors.New("acme_http_listen: needs acme = true")}
+		}
+		return nil
+	}
+	var errs []error
+	if c.TLSCert != "" || c.TLSKey != "" {
+		errs = append(errs, errors.New("acme: cannot be used with tls_cert and tls_key; choose one"))
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || u.Host == "" {
+		return errs // public_url's own check reports it
+	}
+	if u.Scheme != "https" {
+		errs = append(errs, fmt.Errorf("public_url: must be an https URL when acme is on, got %q", c.PublicURL))
+	}
+	public := strings.ToLower(u.Hostname())
+	if c.ACMEHosts == "" {
+		if err := certs.CheckHost(public); err != nil {
+			errs = append(errs, fmt.Errorf("public_url: no ACME certificate possible: %w; set acme_hosts or use a public host name", err))
+		}
+		return errs
+	}
+	if !slices.Contains(c.ACMEHostNames(), strings.TrimSuffix(public, ".")) {
+		errs = append(errs, fmt.Errorf("acme_hosts: must include the host of public_url, %q", public))
+	}
+	return errs
+}
+
+// ACMEHostNames returns the host names to obtain certificates for: the
+// acme_hosts list, lower-cased, or else the host of public_url.
+func (c *Config) ACMEHostNames() []string {
+	var hosts []string
+	for h := range strings.SplitSeq(c.ACMEHosts, ",") {
+		if h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), ".")); h != "" && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) == 0 {
+		if u, err := url.Parse(c.PublicURL); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, strings.ToLower(u.Hostname()))
+		}
+	}
+	return hosts
+}
+
+// hostList accepts "" or a comma-separated list of host names a public CA
+// can issue certificates for.
+func hostList(v any) error {
+	s := v.(string)
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	for h := range strings.SplitSeq(s, ",") {
+		if err := certs.CheckHost(strings.TrimSpace(h)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// optionalEmail accepts "" or one plain address like ops@example.com.
+func optionalEmail(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(s, " \t<>,;:\"") || strings.Contains(domain, "@") {
+		return fmt.Errorf("must be an email address like ops@example.com, got %q", s)
+	}
+	return nil
+}
+
+// optionalHostPort accepts "" or host:port.
+func optionalHostPort(v any) error {
+	if v.(string) == "" {
+		return nil
+	}
+	return hostPort(v)
 }
 
 func nonEmpty(v any) error {

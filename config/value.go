@@ -22,9 +22,21 @@ func (o option) parse(s string) (any, error) {
 		return parseDuration(s)
 	case kindSize:
 		return parseSize(s)
+	case kindBool:
+		return parseBool(s)
 	default:
 		return s, nil
 	}
+}
+
+// parseBool reads true or false; like strconv.ParseBool it also takes 1, 0,
+// t, f and their capitalized forms.
+func parseBool(s string) (bool, error) {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		return false, fmt.Errorf("want true or false, got %q", s)
+	}
+	return b, nil
 }
 
 // fromTOML converts a value decoded from the TOML file to the option's kind.
@@ -60,6 +72,11 @@ func (o option) fromTOML(v any) (any, error) {
 			return parseSize(x)
 		}
 		return nil, fmt.Errorf(`want a size like "100MB" or a number of bytes, got %s`, describe(v))
+	case kindBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("want true or false, got %s", describe(v))
 	}
 	return nil, fmt.Errorf("unsupported option kind %d", o.kind)
 }
@@ -179,6 +196,8 @@ func (o option) text(v any) string {
 		return formatDuration(v.(time.Duration))
 	case kindSize:
 		return formatSize(v.(int64))
+	case kindBool:
+		return strconv.FormatBool(v.(bool))
 	default:
 		return v.(string)
 	}
@@ -186,7 +205,7 @@ func (o option) text(v any) string {
 
 // tomlValue writes v, of the option's kind, as a TOML value.
 func (o option) tomlValue(v any) string {
-	if o.kind == kindInt {
+	if o.kind == kindInt || o.kind == kindBool {
 		return o.text(v)
 	}
 	return tomlString(o.text(v))
