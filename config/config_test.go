@@ -37,9 +37,8 @@ func TestDefaultsValid(t *testing.T) {
 	}
 	want := &Config{
 		Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", DataDir: "/var/lib/wachan",
-		LogLevel: "info", LogFormat: "text",
-		ACMEDirectory: "https://acme-v02.api.letsencrypt.org/directory",
-		GraphURL:      "https://graph.facebook.com", GraphVersion: "v25.0",
+		LogLevel: "info", LogFormat: "text", ACMEDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+		GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SendRate: 80, AgentMessageMax: 1000, SessionIdle: 24 * time.Hour,
 		MediaMaxSize: 100_000_000, MediaRetention: 72 * time.Hour,
 		ARIApp: "wachan", ARISubscribe: "endpoint:PJSIP",
