@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wachan/wachan/pbx"
@@ -101,7 +102,22 @@ func (d *deliverer) markUp(ext string) {
 	delete(d.owned.offline, ext)
 }
 
-// pass sends what it can; it reports whether a PBX error calls for a retry.
+// laneLimit bounds how many extensions are sent to at once.
+const laneLimit = 16
+
+// laneResult is what one extension's lane achieved in a pass.
+type laneResult struct {
+	ext     string
+	sent    []uint64 // delivered or dropped: remove from the queue
+	offline bool
+	retry   bool
+}
+
+// pass sends what it can, each extension's messages in order and
+// extensions side by side; it reports whether a PBX error calls for a
+// retry. Delivered messages leave the queue together at the end of each
+// round, so a crash in between may repeat a few to a phone but never
+// loses one.
 func (d *deliverer) pass(ctx context.Context) bool {
 	for {
 		var list []*store.Delivery
@@ -109,37 +125,86 @@ func (d *deliverer) pass(ctx context.Context) bool {
 			d.log.Error("reading deliveries", slog.Any("error", err))
 			return true
 		}
-		progress := false
+		var (
+			order []string
+			byExt = map[string][]*store.Delivery{}
+		)
 		for _, dl := range list {
 			if d.owned.offline[dl.Ext] {
 				continue
 			}
-			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			err := d.pbx.SendMessage(sctx, dl.Ext, dl.From, dl.Body, dl.Vars)
-			cancel()
-			switch {
-			case err == nil:
-			case errors.Is(err, pbx.ErrEndpointOffline):
-				d.log.Info("agent offline; holding messages", slog.String("ext", dl.Ext))
-				d.owned.offline[dl.Ext] = true
-				continue
-			case errors.Is(err, pbx.ErrEndpointNotFound):
-				d.log.Warn("dropping message for an extension the PBX does not know", slog.String("ext", dl.Ext), slog.Uint64("session", dl.SessionID))
-			default:
-				if ctx.Err() == nil {
-					d.log.Warn("sending to phone failed; will retry", slog.String("ext", dl.Ext), slog.Any("error", err))
-				}
-				return true
+			if _, ok := byExt[dl.Ext]; !ok {
+				order = append(order, dl.Ext)
 			}
-			seq := dl.Seq
-			if err := d.store.Update(func(tx *store.Tx) error { return tx.DeleteDelivery(seq) }); err != nil {
-				d.log.Error("removing delivery", slog.Any("error", err))
-				return true
-			}
-			progress = true
+			byExt[dl.Ext] = append(byExt[dl.Ext], dl)
 		}
-		if !progress || len(list) < 512 {
+		results := make([]laneResult, len(order))
+		sem := make(chan struct{}, laneLimit)
+		var wg sync.WaitGroup
+		for i, ext := range order {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				results[i] = d.lane(ctx, ext, byExt[ext])
+			})
+		}
+		wg.Wait()
+		var (
+			done  []uint64
+			retry bool
+		)
+		for _, r := range results {
+			done = append(done, r.sent...)
+			if r.offline {
+				d.log.Info("agent offline; holding messages", slog.String("ext", r.ext))
+				d.owned.offline[r.ext] = true
+			}
+			retry = retry || r.retry
+		}
+		if len(done) > 0 {
+			if err := d.store.Update(func(tx *store.Tx) error {
+				for _, seq := range done {
+					if err := tx.DeleteDelivery(seq); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				d.log.Error("removing deliveries", slog.Any("error", err))
+				return true
+			}
+		}
+		if retry {
+			return true
+		}
+		if len(done) == 0 || len(list) < 512 {
 			return false
 		}
 	}
+}
+
+// lane sends one extension's deliveries in order until one fails.
+func (d *deliverer) lane(ctx context.Context, ext string, list []*store.Delivery) laneResult {
+	r := laneResult{ext: ext}
+	for _, dl := range list {
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := d.pbx.SendMessage(sctx, dl.Ext, dl.From, dl.Body, dl.Vars)
+		cancel()
+		switch {
+		case err == nil:
+		case errors.Is(err, pbx.ErrEndpointOffline):
+			r.offline = true
+			return r
+		case errors.Is(err, pbx.ErrEndpointNotFound):
+			d.log.Warn("dropping message for an extension the PBX does not know", slog.String("ext", dl.Ext), slog.Uint64("session", dl.SessionID))
+		default:
+			if ctx.Err() == nil {
+				d.log.Warn("sending to phone failed; will retry", slog.String("ext", dl.Ext), slog.Any("error", err))
+			}
+			r.retry = true
+			return r
+		}
+		r.sent = append(r.sent, dl.Seq)
+	}
+	return r
 }
