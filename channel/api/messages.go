@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -16,64 +19,209 @@ import (
 // Window is how long after a customer's last message free text may be sent.
 const Window = 24 * time.Hour
 
-type sendInput struct {
-	ChannelID string `json:"channel_id"`
-	To        string `json:"to"`
-	Text      string `json:"text"`
+// ReplyToTTL is how long a send's reply_to waits for the customer's
+// answer.
+const ReplyToTTL = 7 * 24 * time.Hour
+
+// HeaderIdempotencyKey makes a send safe to retry: the same key (per
+// credential) and body return the first send's message.
+const HeaderIdempotencyKey = "Idempotency-Key"
+
+// maxIdempotencyKey bounds an Idempotency-Key's length.
+const maxIdempotencyKey = 255
+
+// ErrIdempotencyMismatch answers a reused Idempotency-Key with another
+// body.
+var ErrIdempotencyMismatch = &Error{Status: fiber.StatusUnprocessableEntity, Code: "idempotency_mismatch",
+	Message: "this Idempotency-Key was already used with a different request body; use a new key for a new message"}
+
+// TemplateBuilder builds the template message that a send's "template"
+// object asks for on channelID, validated against the channel's stored
+// templates, To left empty. It returns *Error (or an error that
+// ErrorHandler renders) for a bad request.
+type TemplateBuilder func(tx *store.Tx, channelID string, template json.RawMessage) (*cloudapi.Message, error)
+
+const localTemplates = "wachan.templates"
+
+// WithTemplates returns middleware that makes POST /api/v1/messages build
+// template sends with b. Mount it on the app before Register; without it
+// a template is taken as a Cloud API template object.
+func WithTemplates(b TemplateBuilder) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(localTemplates, b)
+		return c.Next()
+	}
 }
 
-// sendMessage queues free text to a customer inside their service window.
+type sendInput struct {
+	ChannelID string          `json:"channel_id"`
+	To        string          `json:"to"`
+	Text      string          `json:"text,omitempty"`
+	Template  json.RawMessage `json:"template,omitempty"`
+	// ReplyTo is where the customer's answer opens a session; nil uses the
+	// channel's destination.
+	ReplyTo *store.Destination `json:"reply_to,omitempty"`
+}
+
+// hash identifies the request for Idempotency-Key checks.
+func (in *sendInput) hash() string {
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// sendMessage queues free text to a customer inside their service window,
+// or a template at any time.
 func (a *API) sendMessage(c *fiber.Ctx) error {
+	p := PrincipalOf(c)
 	var in sendInput
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	idemKey := c.Get(HeaderIdempotencyKey)
+	if len(idemKey) > maxIdempotencyKey || strings.ContainsFunc(idemKey, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		return invalid(HeaderIdempotencyKey, "must be at most %d printable ASCII characters", maxIdempotencyKey)
+	}
 	if in.ChannelID == "" {
 		return invalid("channel_id", "is required")
 	}
-	to := strings.TrimPrefix(strings.TrimSpace(in.To), "+")
-	if to == "" {
+	if !p.CanUse(in.ChannelID) {
+		return ErrForbidden
+	}
+	in.To = strings.TrimPrefix(strings.TrimSpace(in.To), "+")
+	if in.To == "" {
 		return invalid("to", "is required (the customer's wa_id or number)")
 	}
-	if strings.TrimSpace(in.Text) == "" {
-		return invalid("text", "is required")
-	}
-	if len(in.Text) > cloudapi.MaxTextBody {
+	isTemplate := len(in.Template) > 0 && string(in.Template) != "null"
+	switch {
+	case isTemplate && in.Text != "":
+		return invalid("text", "give either text or template, not both")
+	case !isTemplate && strings.TrimSpace(in.Text) == "":
+		return invalid("text", "is required (or template)")
+	case len(in.Text) > cloudapi.MaxTextBody:
 		return invalid("text", "must be at most %d bytes", cloudapi.MaxTextBody)
 	}
+	if in.ReplyTo != nil {
+		if in.ReplyTo.Type != "extension" && in.ReplyTo.Type != "queue" {
+			return invalid("reply_to.type", "must be \"extension\" or \"queue\"")
+		}
+		if strings.TrimSpace(in.ReplyTo.ID) == "" {
+			return invalid("reply_to.id", "is required")
+		}
+	}
+	builder, _ := c.Locals(localTemplates).(TemplateBuilder)
+	owner := p.KeyID
+	if p.Admin {
+		owner = "admin"
+	}
+	hash := in.hash()
 	now := a.opts.Now()
-	var m *store.Message
+	var (
+		m      *store.Message
+		replay bool
+	)
 	err := a.store.Update(func(tx *store.Tx) error {
-		if _, err := tx.Channel(in.ChannelID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return notFound("channel", in.ChannelID)
+		if idemKey != "" {
+			rec, err := tx.Idempotency(owner, idemKey)
+			switch {
+			case err == nil && rec.BodyHash != hash:
+				return ErrIdempotencyMismatch
+			case err == nil:
+				replay = true
+				m, err = tx.Message(rec.MessageID)
+				return err
+			case !errors.Is(err, store.ErrNotFound):
+				return err
 			}
+		}
+		var err error
+		if m, err = a.enqueue(tx, &in, p, builder, now); err != nil {
 			return err
 		}
-		cust, err := tx.Customer(in.ChannelID, to)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && now.Sub(cust.LastInAt) > Window) {
-			return ErrWindowClosed
+		if idemKey != "" {
+			if err := tx.PutIdempotency(owner, idemKey, &store.Idempotency{MessageID: m.ID, BodyHash: hash, CreatedAt: now.UTC()}); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		msg := &cloudapi.Message{Text: &cloudapi.Text{Body: in.Text}}
-		if cust.WaID != "" {
-			msg.To = cust.WaID
-		} else {
-			msg.Recipient = cust.UserID
-		}
-		m, err = outbox.Enqueue(tx, &outbox.Request{ChannelID: in.ChannelID, CustomerKey: cust.Key, Agent: "api", Message: msg}, now)
-		if errors.Is(err, cloudapi.ErrInvalidMessage) {
-			return invalid("text", "%s", err.Error())
-		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if replay {
+		c.Set("Idempotent-Replayed", "true")
+		return c.JSON(messageView(m))
+	}
 	a.outbox.Wake()
 	return c.Status(fiber.StatusAccepted).JSON(messageView(m))
+}
+
+// enqueue checks in against the store and queues it inside tx.
+func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, builder TemplateBuilder, now time.Time) (*store.Message, error) {
+	ch, err := tx.Channel(in.ChannelID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("channel", in.ChannelID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.ReplyTo != nil && in.ReplyTo.Type == "queue" {
+		if _, err := tx.Queue(in.ReplyTo.ID); errors.Is(err, store.ErrNotFound) {
+			return nil, invalid("reply_to.id", "no queue %q", in.ReplyTo.ID)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	cust, err := tx.Customer(ch.ID, in.To)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var msg *cloudapi.Message
+	if len(in.Template) > 0 && string(in.Template) != "null" {
+		if msg, err = buildTemplate(tx, ch.ID, in.Template, builder); err != nil {
+			return nil, err
+		}
+	} else {
+		if cust == nil || now.Sub(cust.LastInAt) > Window {
+			return nil, ErrWindowClosed
+		}
+		msg = &cloudapi.Message{Text: &cloudapi.Text{Body: in.Text}}
+	}
+	key := in.To
+	switch {
+	case cust != nil && cust.WaID != "":
+		key, msg.To = cust.Key, cust.WaID
+	case cust != nil:
+		key, msg.Recipient = cust.Key, cust.UserID
+	case isDigits(in.To):
+		msg.To = in.To
+	default:
+		msg.Recipient = in.To
+	}
+	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: ch.ID, CustomerKey: key, Agent: "api", Message: msg, KeyID: p.KeyID}, now)
+	if errors.Is(err, cloudapi.ErrInvalidMessage) {
+		var ie *cloudapi.ValidationError
+		if errors.As(err, &ie) {
+			return nil, invalid(ie.Field, "%s", ie.Reason)
+		}
+		return nil, invalid("message", "%s", err.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.ReplyTo == nil {
+		return m, tx.DeleteReplyTo(ch.ID, key)
+	}
+	return m, tx.PutReplyTo(ch.ID, key, &store.ReplyTo{Destination: *in.ReplyTo, KeyID: p.KeyID, MessageID: m.ID, ExpiresAt: now.Add(ReplyToTTL).UTC()})
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (a *API) getMessage(c *fiber.Ctx) error {
@@ -89,7 +237,29 @@ func (a *API) getMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p := PrincipalOf(c); !p.CanUse(m.ChannelID) && (p.KeyID == "" || m.KeyID != p.KeyID) {
+		return ErrForbidden
+	}
 	return c.JSON(messageView(m))
+}
+
+// errorView is a message error with its plain-English explanation.
+type errorView struct {
+	*store.MessageError
+	Explanation string `json:"explanation"`
+}
+
+func explainError(e *store.MessageError) *errorView {
+	if e == nil {
+		return nil
+	}
+	return &errorView{MessageError: e, Explanation: cloudapi.Explain(e.Code, 0, e.Details)}
+}
+
+type trailView struct {
+	Status string     `json:"status"`
+	At     time.Time  `json:"at"`
+	Error  *errorView `json:"error,omitempty"`
 }
 
 func messageView(m *store.Message) fiber.Map {
@@ -101,7 +271,107 @@ func messageView(m *store.Message) fiber.Map {
 		v["wamid"] = m.WAMID
 	}
 	if m.Error != nil {
-		v["error"] = m.Error
+		v["error"] = explainError(m.Error)
 	}
+	if m.KeyID != "" {
+		v["key_id"] = m.KeyID
+	}
+	if m.SessionID != 0 {
+		v["session_id"] = m.SessionID
+	}
+	trail := make([]trailView, 0, len(m.Trail))
+	for _, s := range m.Trail {
+		trail = append(trail, trailView{Status: s.Status, At: s.At, Error: explainError(s.Error)})
+	}
+	v["trail"] = trail
 	return v
+}
+
+// cloudTemplate is a Cloud API template object, for daemons without a
+// template catalogue.
+type cloudTemplate struct {
+	Name     string          `json:"name"`
+	Language json.RawMessage `json:"language"`
+	// Params asks for validation against the catalogue.
+	Params     json.RawMessage  `json:"params"`
+	Components []cloudComponent `json:"components"`
+}
+
+type cloudComponent struct {
+	Type       string           `json:"type"`
+	SubType    string           `json:"sub_type"`
+	Index      json.RawMessage  `json:"index"`
+	Parameters []cloudParameter `json:"parameters"`
+}
+
+type cloudParameter struct {
+	Type          string             `json:"type"`
+	ParameterName string             `json:"parameter_name"`
+	Text          string             `json:"text"`
+	Payload       string             `json:"payload"`
+	Image         *cloudapi.Media    `json:"image"`
+	Video         *cloudapi.Media    `json:"video"`
+	Document      *cloudapi.Media    `json:"document"`
+	Location      *cloudapi.Location `json:"location"`
+	Currency      *cloudapi.Currency `json:"currency"`
+	DateTime      *cloudapi.DateTime `json:"date_time"`
+}
+
+// buildTemplate returns the template message of raw: built by builder
+// when there is one, else read as a Cloud API template object.
+func buildTemplate(tx *store.Tx, channelID string, raw json.RawMessage, builder TemplateBuilder) (*cloudapi.Message, error) {
+	if builder != nil {
+		return builder(tx, channelID, raw)
+	}
+	var t cloudTemplate
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, invalid("template", "is not a template object: %s", err.Error())
+	}
+	if len(t.Params) > 0 {
+		return nil, invalid("template.params", "needs the template catalogue, which this daemon lacks; give components in the Cloud API form")
+	}
+	if t.Name == "" {
+		return nil, invalid("template.name", "is required")
+	}
+	var lang string
+	if json.Unmarshal(t.Language, &lang) != nil {
+		var code struct {
+			Code string `json:"code"`
+		}
+		json.Unmarshal(t.Language, &code)
+		lang = code.Code
+	}
+	if lang == "" {
+		return nil, invalid("template.language", "is required (a code such as \"en_US\", or {\"code\":\"en_US\"})")
+	}
+	tm := &cloudapi.TemplateMessage{Name: t.Name, Language: lang}
+	for i, c := range t.Components {
+		comp := cloudapi.Component{Type: c.Type, SubType: c.SubType}
+		if len(c.Index) > 0 {
+			var s string
+			if json.Unmarshal(c.Index, &s) != nil {
+				s = string(c.Index)
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, invalid("template.components["+strconv.Itoa(i)+"].index", "must be a button index")
+			}
+			comp.Index = n
+		}
+		for _, p := range c.Parameters {
+			par := cloudapi.Parameter{Type: p.Type, Name: p.ParameterName, Text: p.Text, Payload: p.Payload,
+				Location: p.Location, Currency: p.Currency, DateTime: p.DateTime}
+			switch p.Type {
+			case cloudapi.TypeImage:
+				par.Media = p.Image
+			case cloudapi.TypeVideo:
+				par.Media = p.Video
+			case cloudapi.TypeDocument:
+				par.Media = p.Document
+			}
+			comp.Parameters = append(comp.Parameters, par)
+		}
+		tm.Components = append(tm.Components, comp)
+	}
+	return &cloudapi.Message{Type: cloudapi.TypeTemplate, Template: tm}, nil
 }

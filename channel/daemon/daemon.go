@@ -20,6 +20,7 @@ import (
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
@@ -63,6 +64,7 @@ type Daemon struct {
 	keys api.KeyAuthenticator
 
 	// Parts wired in their own files (one field each).
+	integration *integration.Service
 }
 
 // New opens the store and wires every part; out receives the one-time
