@@ -84,3 +84,34 @@ func isDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// ChannelByIndex returns the channel whose short address index is n, or
+// ErrNotFound.
+func (t *Tx) ChannelByIndex(n uint64) (string, error) {
+	want := strconv.FormatUint(n, 10)
+	c := t.bucket(bucketAddresses).Cursor()
+	for k, v := c.Seek([]byte("n:")); k != nil && strings.HasPrefix(string(k), "n:"); k, v = c.Next() {
+		if string(v) == want {
+			return string(k[2:]), nil
+		}
+	}
+	return "", fmt.Errorf("looking up channel index %d: %w", n, ErrNotFound)
+}
+
+// ParseNumberAddress splits "wa-<n>-<digits>" into the channel index and
+// the phone number's digits; ok is false for anything else.
+func ParseNumberAddress(addr string) (index uint64, digits string, ok bool) {
+	rest, found := strings.CutPrefix(strings.ToLower(addr), AddressPrefix)
+	if !found {
+		return 0, "", false
+	}
+	idx, digits, found := strings.Cut(rest, "-")
+	if !found || !isDigits(idx) || !isDigits(digits) {
+		return 0, "", false
+	}
+	n, err := strconv.ParseUint(idx, 10, 64)
+	if err != nil || n == 0 {
+		return 0, "", false
+	}
+	return n, digits, true
+}

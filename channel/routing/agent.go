@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/pbx"
@@ -29,7 +31,8 @@ const HelpText = `[wachan] Commands:
 /history [n] - show the last n messages (default 10, at most 50)
 /info - channel, customer and time left to answer
 /help - this list
-Anything else you type is sent to the customer on WhatsApp.`
+Anything else you type is sent to the customer on WhatsApp.
+To write to a new number, message wa-<channel>-<number>, e.g. wa-1-447700900123.`
 
 // captured is what the router told one extension during AgentSay.
 type captured struct {
@@ -73,6 +76,9 @@ func (r *Router) agentMessage(m pbx.TextMessage) bool {
 	ok := r.update("handling agent message", func(tx *store.Tx) error {
 		channel, customer, err := tx.AddressOwner(m.To)
 		if errors.Is(err, store.ErrNotFound) {
+			channel, customer, err = r.newCustomer(tx, m.To)
+		}
+		if errors.Is(err, store.ErrNotFound) {
 			r.log.Warn("message to an unknown customer address", slog.String("ext", ext), slog.String("to", m.To))
 			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
 				"[wachan] Not sent: "+m.To+" is not a known WhatsApp customer address.")
@@ -104,6 +110,38 @@ func (r *Router) agentMessage(m pbx.TextMessage) bool {
 		r.opts.WakeOutbox()
 	}
 	return ok
+}
+
+// newCustomer creates the customer an agent addressed as
+// wa-<channel index>-<E.164 digits> without having heard from them, so the
+// agent can reach them with a template.
+func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer string, err error) {
+	idx, digits, ok := store.ParseNumberAddress(addr)
+	if !ok || !validNumber(digits) {
+		return "", "", store.ErrNotFound
+	}
+	channel, err = tx.ChannelByIndex(idx)
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := tx.Customer(channel, digits); err == nil {
+		return channel, digits, nil
+	}
+	c := &store.Customer{ChannelID: channel, Key: digits, WaID: digits, CreatedAt: r.now()}
+	if err := tx.PutCustomer(c); err != nil {
+		return "", "", err
+	}
+	if _, err := tx.CustomerAddress(channel, digits, digits); err != nil {
+		return "", "", err
+	}
+	r.log.Info("agent addressed a new WhatsApp number", slog.String("channel", channel))
+	return channel, digits, nil
+}
+
+// validNumber reports whether digits form a valid international number.
+func validNumber(digits string) bool {
+	n, err := phonenumbers.Parse("+"+digits, "")
+	return err == nil && phonenumbers.IsValidNumber(n)
 }
 
 // reply sends an agent's text to the customer if the agent may answer and
