@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test bench lint build deb deb-check clean
+.PHONY: run test fuzz bench lint build deb deb-check clean
 
 ## run: start the daemon locally (127.0.0.1:8080, data in ./data)
 run:
@@ -14,6 +14,11 @@ test:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (default 10s)
+FUZZTIME ?= 10s
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: benchmarks with their figures
 bench:
