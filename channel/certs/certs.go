@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -202,7 +203,7 @@ func (m *Manager) Status() Status {
 	var st Status
 	if m.mode == ModeFiles {
 		leaf := m.files.current().Leaf
-		st = Status{Mode: ModeFiles, Names: leaf.DNSNames, NotAfter: leaf.NotAfter, Issuer: leaf.Issuer.String()}
+		st = Status{Mode: ModeFiles, Names: slices.Clone(leaf.DNSNames), NotAfter: leaf.NotAfter, Issuer: leaf.Issuer.String()}
 	} else {
 		st = m.acme.status()
 	}

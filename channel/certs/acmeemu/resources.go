@@ -477,18 +477,22 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
 	}
 	o.certID = s.id()
 	s.certs[o.certID] = chain
+	s.certOwner[o.certID] = o.acct
 	o.status = statusValid
 	w.Header().Set("Location", baseURL(r)+"/order/"+o.id)
 	writeJSON(w, http.StatusOK, s.orderJSON(o, r))
 }
 
 func (s *Server) getCert(w http.ResponseWriter, r *http.Request) {
-	if _, p := s.verify(r, false); p != nil {
+	req, p := s.verify(r, false)
+	if p != nil {
 		writeProblem(w, p)
 		return
 	}
 	s.mu.Lock()
-	chain, ok := s.certs[r.PathValue("id")]
+	id := r.PathValue("id")
+	chain, ok := s.certs[id]
+	ok = ok && s.certOwner[id] == req.acct.id
 	s.mu.Unlock()
 	if !ok {
 		writeProblem(w, &problem{Type: errMalformed, Detail: "no such certificate", Status: http.StatusNotFound})

@@ -63,6 +63,7 @@ type Server struct {
 	authzs      map[string]*authz
 	challenges  map[string]*challenge
 	certs       map[string][]byte // PEM chains by id
+	certOwner   map[string]string // account id by certificate id
 	validations map[string]int    // successful validations by type
 	failures    map[string]int    // failed validations by type
 }
@@ -91,7 +92,7 @@ func New(opts Options) (*Server, error) {
 		opts: opts, ca: ca,
 		nonces: map[string]bool{}, accounts: map[string]*account{}, byThumb: map[string]*account{},
 		orders: map[string]*order{}, authzs: map[string]*authz{}, challenges: map[string]*challenge{},
-		certs: map[string][]byte{}, validations: map[string]int{}, failures: map[string]int{},
+		certs: map[string][]byte{}, certOwner: map[string]string{}, validations: map[string]int{}, failures: map[string]int{},
 	}
 	s.routes()
 	return s, nil
