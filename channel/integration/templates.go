@@ -32,14 +32,15 @@ func BuildTemplate(tx *store.Tx, channelID string, raw json.RawMessage) (*clouda
 		return nil, api.Invalid("template.name", "is required")
 	}
 	m, err := templates.Build(tx, channelID, t.Name, t.Language, t.Params)
-	if err != nil {
-		err = templates.AsAPI(err)
-		var ae *api.Error
-		if errors.As(err, &ae) && ae.Field != "" {
-			e := *ae
-			e.Field = "template." + e.Field
-			return nil, &e
+	var te *templates.Error
+	if errors.As(err, &te) {
+		e := &api.Error{Status: te.HTTPStatus(), Code: te.Code, Message: te.Message}
+		if te.Field != "" {
+			e.Field = "template." + te.Field
 		}
+		return nil, e
+	}
+	if err != nil {
 		return nil, err
 	}
 	return m, nil

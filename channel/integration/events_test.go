@@ -1,0 +1,164 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wachan/wachan/store"
+)
+
+// run starts the service's runner until the test ends.
+func (e *env) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { e.svc.Run(ctx) })
+	e.t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+func (e *env) inbound(channel, text string) *store.Message {
+	e.t.Helper()
+	ch := &store.Channel{ID: channel}
+	cust := &store.Customer{ChannelID: channel, Key: "447700900001", WaID: "447700900001", Name: "Ann"}
+	m := &store.Message{ChannelID: channel, CustomerKey: cust.Key, Direction: store.Inbound, Type: "text", Text: text, Timestamp: time.Now().UTC()}
+	e.update(func(tx *store.Tx) error {
+		if _, err := tx.AddMessage(m); err != nil {
+			return err
+		}
+		return e.svc.Hooks().Inbound(tx, ch, cust, m)
+	})
+	e.svc.Wake()
+	return m
+}
+
+func (e *env) pending() int {
+	var n int
+	e.update(func(tx *store.Tx) error { n = tx.HookDeliveryCount(); return nil })
+	return n
+}
+
+func TestWebhookRetriedUntilAccepted(t *testing.T) {
+	e := newEnv(t, Options{RetryBase: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond})
+	rcv := newReceiver(t, 3)
+	k := e.createKey(map[string]any{"name": "crm", "channels": []string{"chan-a"}, "webhook_url": rcv.url, "events": []string{EventInbound}})
+	e.run()
+	m := e.inbound("chan-a", "Hello")
+	waitFor(t, "the fourth attempt", func() bool { return len(rcv.hits()) >= 4 && e.pending() == 0 })
+
+	hits := rcv.hits()
+	if len(hits) != 4 {
+		t.Fatalf("attempts = %d, want 4 (3 failures then success)", len(hits))
+	}
+	var first Envelope
+	for i, h := range hits {
+		if !Verify(k.Secret, h.body, h.signature) {
+			t.Fatalf("attempt %d: bad signature %q", i, h.signature)
+		}
+		if Verify("another-secret", h.body, h.signature) {
+			t.Fatal("signature verifies with any secret")
+		}
+		var env Envelope
+		if err := json.Unmarshal(h.body, &env); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = env
+		}
+		if env.ID != first.ID || h.header.Get(HeaderEventID) != env.ID || h.header.Get(HeaderEvent) != EventInbound || h.header.Get(HeaderTimestamp) == "" {
+			t.Fatalf("attempt %d: envelope %+v headers %v", i, env, h.header)
+		}
+	}
+	var d MessageData
+	json.Unmarshal(first.Data, &d)
+	if first.Event != EventInbound || first.ChannelID != "chan-a" || d.ID != m.ID || d.Text != "Hello" || d.Name != "Ann" {
+		t.Fatalf("event = %+v data %+v", first, d)
+	}
+	// Backoff grows: the gaps between attempts do not shrink below the base.
+	for i := 1; i < len(hits); i++ {
+		if gap := hits[i].at.Sub(hits[i-1].at); gap < 10*time.Millisecond {
+			t.Fatalf("attempt %d came %v after the previous one", i, gap)
+		}
+	}
+}
+
+func TestWebhookGivesUp(t *testing.T) {
+	e := newEnv(t, Options{RetryBase: 5 * time.Millisecond, MaxAttempts: 3})
+	rcv := newReceiver(t, 1000)
+	e.createKey(map[string]any{"name": "crm", "channels": []string{"chan-a"}, "webhook_url": rcv.url})
+	e.run()
+	e.inbound("chan-a", "Hello")
+	waitFor(t, "the delivery to be dropped", func() bool { return e.pending() == 0 })
+	if n := len(rcv.hits()); n != 3 {
+		t.Fatalf("attempts = %d, want 3", n)
+	}
+}
+
+func TestEventsOnlyForSubscribedKeys(t *testing.T) {
+	e := newEnv(t, Options{})
+	rcv := newReceiver(t, 0)
+	tests := []struct {
+		name   string
+		body   map[string]any
+		revoke bool
+	}{
+		{"other channel", map[string]any{"channels": []string{"chan-b"}, "webhook_url": rcv.url}, false},
+		{"other event", map[string]any{"channels": []string{"chan-a"}, "webhook_url": rcv.url, "events": []string{EventStatus}}, false},
+		{"no webhook", map[string]any{"channels": []string{"chan-a"}}, false},
+		{"revoked", map[string]any{"channels": []string{"chan-a"}, "webhook_url": rcv.url}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.body["name"] = tt.name
+			k := e.createKey(tt.body)
+			if tt.revoke {
+				e.do(adminToken, "DELETE", "/api/v1/keys/"+k.ID, nil, nil)
+			}
+			e.inbound("chan-a", "hi")
+			if n := e.pending(); n != 0 {
+				t.Fatalf("%d deliveries queued", n)
+			}
+		})
+	}
+	// Session events follow the same rule.
+	e.createKey(map[string]any{"name": "sessions", "channels": []string{"chan-a"}, "webhook_url": rcv.url, "events": []string{EventSessionClosed}})
+	s := &store.Session{ID: 7, ChannelID: "chan-a", CustomerKey: "447700900001", State: store.StateClosed}
+	e.update(func(tx *store.Tx) error {
+		for _, ev := range []string{"opened", "taken", "closed"} {
+			if err := e.svc.SessionChanged(tx, s, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var ds []*store.HookDelivery
+	e.update(func(tx *store.Tx) (err error) { ds, err = tx.HookDeliveries(10); return })
+	if len(ds) != 1 || ds[0].Event != EventSessionClosed {
+		t.Fatalf("deliveries = %+v", ds)
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	body := []byte(`{"id":"evt_1"}`)
+	good := Sign("s3cret", body)
+	tests := []struct {
+		name, secret, header string
+		body                 []byte
+		want                 bool
+	}{
+		{"valid", "s3cret", good, body, true},
+		{"other secret", "other", good, body, false},
+		{"other body", "s3cret", good, []byte(`{"id":"evt_2"}`), false},
+		{"no prefix", "s3cret", good[len("sha256="):], body, false},
+		{"not hex", "s3cret", "sha256=zz", body, false},
+		{"empty", "s3cret", "", body, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Verify(tt.secret, tt.body, tt.header); got != tt.want {
+				t.Fatalf("Verify = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
