@@ -102,7 +102,10 @@ func TestReplyToAndTemplates(t *testing.T) {
 		t.Fatalf("template send = %d %v", code, out)
 	}
 	var r *store.ReplyTo
-	e.update(func(tx *store.Tx) (err error) { r, err = tx.PendingReplyTo("chan-a", "447700900002", time.Now()); return })
+	e.update(func(tx *store.Tx) (err error) {
+		r, err = tx.PendingReplyTo("chan-a", "447700900002", time.Now())
+		return
+	})
 	if r.Destination != (store.Destination{Type: "queue", ID: "billing"}) || r.KeyID != k.ID || r.MessageID != uint64(out["id"].(float64)) {
 		t.Fatalf("reply destination = %+v", r)
 	}
