@@ -44,6 +44,9 @@ type TemplateButton struct {
 	Text        string `json:"text,omitempty"`
 	URL         string `json:"url,omitempty"`
 	PhoneNumber string `json:"phone_number,omitempty"`
+	// Example is Meta's example value: a list of URLs for a URL button
+	// with a variable, a string for a copy-code button.
+	Example json.RawMessage `json:"example,omitempty"`
 }
 
 type templatePage struct {

@@ -1,4 +1,18 @@
 package daemon
 
+import (
+	"github.com/wachan/wachan/channel/templates"
+	"github.com/wachan/wachan/channel/templates/templateapi"
+)
+
 // wireTemplates mounts template sync and listing and their webhook hooks.
-func (d *Daemon) wireTemplates() error { return nil }
+// Templates are synced at start for channels never synced, every 6 h, on
+// POST /api/v1/channels/:id/templates/sync, and when a webhook names a
+// template not stored yet.
+func (d *Daemon) wireTemplates() error {
+	svc := templates.New(d.store, d.graph, d.log, templates.Options{})
+	d.hooks = append(d.hooks, svc.Hooks())
+	d.runners = append(d.runners, svc.Run)
+	templateapi.New(d.store, svc).Mount(d.v1)
+	return nil
+}

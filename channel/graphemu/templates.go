@@ -2,11 +2,14 @@ package graphemu
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Template is a message template of a WhatsApp Business Account, in the
@@ -19,6 +22,13 @@ type Template struct {
 	Category        string              `json:"category"`
 	ParameterFormat string              `json:"parameter_format"`
 	Components      []TemplateComponent `json:"components"`
+	// QualityScore is listed when set (GREEN, YELLOW, RED, UNKNOWN).
+	QualityScore *TemplateQuality `json:"quality_score,omitempty"`
+}
+
+// TemplateQuality is a template's quality score as the listing shows it.
+type TemplateQuality struct {
+	Score string `json:"score"`
 }
 
 // TemplateComponent is one part of a template definition. Text holds
@@ -28,6 +38,9 @@ type TemplateComponent struct {
 	Format  string           `json:"format,omitempty"`
 	Text    string           `json:"text,omitempty"`
 	Buttons []TemplateButton `json:"buttons,omitempty"`
+	// Example holds Meta's example values, such as
+	// {"body_text":[["Ann"]]} or {"header_handle":["https://…"]}.
+	Example json.RawMessage `json:"example,omitempty"`
 }
 
 // TemplateButton is one button of a template definition.
@@ -35,6 +48,11 @@ type TemplateButton struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
 	URL  string `json:"url,omitempty"`
+	// PhoneNumber is a PHONE_NUMBER button's number.
+	PhoneNumber string `json:"phone_number,omitempty"`
+	// Example is a URL button's example URLs (a JSON array) or a
+	// COPY_CODE button's example code (a JSON string).
+	Example json.RawMessage `json:"example,omitempty"`
 }
 
 // AddTemplate adds t to the account wabaID and returns its id. Empty fields
@@ -191,4 +209,146 @@ func (s *Server) handleTemplates(w http.ResponseWriter, r *http.Request) {
 		paging["previous"] = link("before", cursor(start))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": page, "paging": paging})
+}
+
+// sameLanguage reports whether two language codes name the same language;
+// Meta spells some webhooks' codes with a hyphen ("en-US").
+func sameLanguage(a, b string) bool {
+	return strings.EqualFold(strings.ReplaceAll(a, "-", "_"), strings.ReplaceAll(b, "-", "_"))
+}
+
+// updateTemplate applies change to the template name in language of
+// wabaID and returns the updated copy; ok is false when there is none.
+func (s *Server) updateTemplate(wabaID, name, language string, change func(*Template)) (Template, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.templates[wabaID] {
+		t := &s.templates[wabaID][i]
+		if t.Name == name && sameLanguage(t.Language, language) {
+			change(t)
+			return *t, true
+		}
+	}
+	return Template{}, false
+}
+
+// RemoveTemplate deletes the template name in language from wabaID, as
+// deleting it in WhatsApp Manager does, and reports whether it existed. No
+// webhook is sent.
+func (s *Server) RemoveTemplate(wabaID, name, language string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.templates[wabaID]
+	for i, t := range list {
+		if t.Name == name && sameLanguage(t.Language, language) {
+			s.templates[wabaID] = append(list[:i:i], list[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// SetTemplateStatus changes a template's status (APPROVED, REJECTED,
+// PAUSED, DISABLED, …) and queues the message_template_status_update
+// webhook, with reason, to the webhook URLs of the account's numbers. It
+// reports false for an unknown template.
+func (s *Server) SetTemplateStatus(wabaID, name, language, status, reason string) bool {
+	t, ok := s.updateTemplate(wabaID, name, language, func(t *Template) { t.Status = status })
+	if !ok {
+		return false
+	}
+	if reason == "" {
+		reason = "NONE"
+	}
+	s.queueTemplateWebhook(wabaID, "message_template_status_update", templateValue(t, map[string]any{
+		"event": status, "reason": reason, "message_template_category": t.Category,
+	}))
+	return true
+}
+
+// SetTemplateQuality changes a template's quality score (GREEN, YELLOW,
+// RED, UNKNOWN) and queues the message_template_quality_update webhook. It
+// reports false for an unknown template.
+func (s *Server) SetTemplateQuality(wabaID, name, language, score string) bool {
+	prev := "UNKNOWN"
+	t, ok := s.updateTemplate(wabaID, name, language, func(t *Template) {
+		if t.QualityScore != nil {
+			prev = t.QualityScore.Score
+		}
+		t.QualityScore = &TemplateQuality{Score: score}
+	})
+	if !ok {
+		return false
+	}
+	s.queueTemplateWebhook(wabaID, "message_template_quality_update", templateValue(t, map[string]any{
+		"previous_quality_score": prev, "new_quality_score": score,
+	}))
+	return true
+}
+
+// SetTemplateCategory changes a template's category and queues the
+// template_category_update webhook. It reports false for an unknown
+// template.
+func (s *Server) SetTemplateCategory(wabaID, name, language, category string) bool {
+	var prev string
+	t, ok := s.updateTemplate(wabaID, name, language, func(t *Template) {
+		prev, t.Category = t.Category, category
+	})
+	if !ok {
+		return false
+	}
+	s.queueTemplateWebhook(wabaID, "template_category_update", templateValue(t, map[string]any{
+		"previous_category": prev, "new_category": category,
+	}))
+	return true
+}
+
+// templateValue is the value of a template webhook: the template's id (a
+// number, as Meta sends it), name and language, and extra.
+func templateValue(t Template, extra map[string]any) map[string]any {
+	v := map[string]any{"message_template_name": t.Name, "message_template_language": t.Language}
+	if id, err := strconv.ParseInt(t.ID, 10, 64); err == nil {
+		v["message_template_id"] = id
+	} else {
+		v["message_template_id"] = t.ID
+	}
+	for k, x := range extra {
+		v[k] = x
+	}
+	return v
+}
+
+// queueTemplateWebhook queues an account-level webhook (no metadata, an
+// entry time) of field with value to each distinct webhook URL of the
+// numbers of wabaID.
+func (s *Server) queueTemplateWebhook(wabaID, field string, value map[string]any) {
+	body, err := encodeMeta(map[string]any{
+		"object": "whatsapp_business_account",
+		"entry": []map[string]any{{
+			"id":      wabaID,
+			"time":    s.now().Unix(),
+			"changes": []map[string]any{{"value": value, "field": field}},
+		}},
+	})
+	if err != nil {
+		s.log.Error("encoding template webhook", slog.Any("err", err))
+		return
+	}
+	type target struct{ pnid, url, secret string }
+	var targets []target
+	seen := map[string]bool{}
+	s.mu.Lock()
+	for _, n := range s.numbers {
+		if n.WABAID != wabaID || n.WebhookURL == "" || seen[n.WebhookURL] {
+			continue
+		}
+		seen[n.WebhookURL] = true
+		targets = append(targets, target{n.PhoneNumberID, n.WebhookURL, n.AppSecret})
+	}
+	s.mu.Unlock()
+	for _, tg := range targets {
+		if !s.dispatch.enqueue(webhookJob{due: time.Now(), pnid: tg.pnid, url: tg.url, secret: tg.secret, body: body}) {
+			s.log.Warn("webhook queue full, template update dropped", slog.String("waba_id", wabaID), slog.String("field", field))
+		}
+	}
 }

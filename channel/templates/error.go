@@ -1,0 +1,48 @@
+package templates
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error codes of template validation.
+const (
+	CodeNotFound         = "template_not_found" // no template of that name
+	CodeLanguageNotFound = "template_language"  // the template does not exist in that language
+	CodeLanguageRequired = "template_language_required"
+	CodeNotApproved      = "template_not_approved" // status is not APPROVED
+	CodeNotSynced        = "template_not_synced"   // known from a webhook only
+	CodeParamCount       = "template_param_count"  // too few or too many values
+	CodeParamFormat      = "template_param_format" // named values for positional variables or the reverse
+	CodeParamMissing     = "template_param_missing"
+	CodeParamExtra       = "template_param_extra"
+	CodeParamText        = "template_param_text" // a value breaks Meta's text rules
+	CodeMedia            = "template_header_media"
+	CodeUnsupported      = "template_unsupported"
+)
+
+// Error is a template request that Meta would refuse, found before
+// sending. Field names the offending request part (such as "language",
+// "params.body[2]" or "params.named.first_name"); Options lists the valid
+// choices when there are some (languages, parameter names).
+type Error struct {
+	Code    string
+	Field   string
+	Message string
+	Options []string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// HTTPStatus is the HTTP status an API answers e with: 404 for an
+// unknown template or language, 422 otherwise.
+func (e *Error) HTTPStatus() int {
+	if e.Code == CodeNotFound || e.Code == CodeLanguageNotFound {
+		return http.StatusNotFound
+	}
+	return http.StatusUnprocessableEntity
+}
+
+func fail(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
