@@ -35,6 +35,7 @@ type Config struct {
 	GraphVersion string // graph_version: pinned Graph API version such as v25.0
 
 	SendRate        int           // send_rate: messages per second per number
+	SendDoubtWait   time.Duration // send_doubt_wait: wait for proof before resending a send of unknown outcome
 	AgentMessageMax int           // agent_message_max: longest agent message in bytes
 	SessionIdle     time.Duration // session_idle: idle time that ends a conversation
 	MediaMaxSize    int64         // media_max_size: largest media file in bytes

@@ -99,6 +99,10 @@ func options() []option {
 		{key: "send_rate", kind: kindInt, def: 80,
 			help:  "Messages per second sent through each WhatsApp number, 1 to 1000.",
 			field: func(c *Config) any { return &c.SendRate }, check: intRange(1, 1000)},
+		{key: "send_doubt_wait", kind: kindDuration, def: 2 * time.Minute,
+			help: "After a crash or a broken connection during a send, how long to wait for Meta's status webhook " +
+				"proving the message went out before sending it again.",
+			field: func(c *Config) any { return &c.SendDoubtWait }, check: positive},
 		{key: "agent_message_max", kind: kindInt, def: 1000,
 			help:  "Longest message an agent may send from a softphone, in bytes, 100 to 40000.",
 			field: func(c *Config) any { return &c.AgentMessageMax }, check: intRange(100, 40000)},

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -18,9 +19,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/api"
+	"github.com/wachan/wachan/channel/certs"
+	"github.com/wachan/wachan/channel/campaign"
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
+	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
@@ -43,7 +47,11 @@ type Daemon struct {
 	// returns.
 	v1    fiber.Router
 	ln    net.Listener
-	certs *certReloader
+	// tlsCerts is set when wachan serves HTTPS itself; acmeHTTP answers
+	// ACME http-01 challenges on httpLn.
+	tlsCerts *certs.Manager
+	httpLn   net.Listener
+	acmeHTTP *http.Server
 	// ari and router are set when ARI is configured.
 	ari    *asterisk.Adapter
 	router *routing.Router
@@ -64,6 +72,9 @@ type Daemon struct {
 	keys api.KeyAuthenticator
 
 	// Parts wired in their own files (one field each).
+	web         *webPanel
+	media       *media.Service
+	campaigns   *campaign.Service
 	integration *integration.Service
 }
 
@@ -103,7 +114,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	})
 	// The outbox is created last, but parts queue through it from the
 	// start; they reach it through this closure.
-	obOpts := outbox.Options{Rate: cfg.SendRate, GraphError: d.metrics.GraphError}
+	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
@@ -232,25 +243,42 @@ func (d *Daemon) Listen() (string, error) {
 		return "", fmt.Errorf("listening on %s: %w", d.cfg.Listen, err)
 	}
 	d.ln = ln
-	if d.cfg.TLSCert != "" {
-		d.certs = &certReloader{certFile: d.cfg.TLSCert, keyFile: d.cfg.TLSKey}
-		if err := d.certs.Reload(); err != nil {
+	if d.cfg.TLSCert == "" && !d.cfg.ACME {
+		return ln.Addr().String(), nil
+	}
+	m, err := certs.New(certs.Options{
+		CertFile: d.cfg.TLSCert, KeyFile: d.cfg.TLSKey,
+		ACME: d.cfg.ACME, Hosts: d.cfg.ACMEHostNames(), Email: d.cfg.ACMEEmail,
+		DirectoryURL: d.cfg.ACMEDirectory, CacheDir: filepath.Join(d.cfg.DataDir, "acme"),
+	}, d.log)
+	if err != nil {
+		ln.Close()
+		return "", fmt.Errorf("setting up TLS certificates: %w", err)
+	}
+	d.tlsCerts = m
+	if d.cfg.ACMEHTTPListen != "" {
+		// Set up before TLS is served: the handler enables http-01.
+		hl, err := net.Listen("tcp", d.cfg.ACMEHTTPListen)
+		if err != nil {
 			ln.Close()
-			return "", fmt.Errorf("loading TLS certificate: %w", err)
+			return "", fmt.Errorf("listening on %s: %w", d.cfg.ACMEHTTPListen, err)
 		}
+		d.httpLn = hl
+		d.acmeHTTP = &http.Server{Handler: m.HTTPHandler(nil), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)}
 	}
 	return ln.Addr().String(), nil
 }
 
-// Reload re-reads what can change without a restart (TLS certificates).
+// Reload re-reads what can change without a restart (TLS certificate
+// files; ACME certificates renew by themselves).
 func (d *Daemon) Reload() error {
-	if d.certs == nil {
+	if d.tlsCerts == nil || d.tlsCerts.Mode() != certs.ModeFiles {
 		return nil
 	}
-	if err := d.certs.Reload(); err != nil {
+	if err := d.tlsCerts.Reload(); err != nil {
 		return fmt.Errorf("reloading TLS certificate: %w", err)
 	}
-	d.log.Info("TLS certificate reloaded")
 	return nil
 }
 
@@ -277,13 +305,29 @@ func (d *Daemon) Run(ctx context.Context) error {
 	serveErr := make(chan error, 1)
 	go func() {
 		var err error
-		if d.certs != nil {
-			err = d.app.Listener(tls.NewListener(d.ln, &tls.Config{GetCertificate: d.certs.get, MinVersion: tls.VersionTLS12}))
+		if d.tlsCerts != nil {
+			err = d.app.Listener(tls.NewListener(d.ln, d.tlsCerts.TLSConfig()))
 		} else {
 			err = d.app.Listener(d.ln)
 		}
 		serveErr <- err
 	}()
+	if d.acmeHTTP != nil {
+		go func() {
+			if err := d.acmeHTTP.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("ACME http-01 listener stopped", slog.Any("error", err))
+			}
+		}()
+	}
+	if d.tlsCerts != nil && d.tlsCerts.Mode() == certs.ModeACME {
+		// Issue the certificate now rather than during Meta's first
+		// request, which would time out waiting for it.
+		wg.Go(func() {
+			if err := d.tlsCerts.Obtain(workCtx); err != nil {
+				d.log.Warn("TLS certificate not obtained yet; retried on the next handshake", slog.Any("error", err))
+			}
+		})
+	}
 	d.log.Info("wachan listening", slog.String("addr", d.ln.Addr().String()),
 		slog.String("public_url", d.cfg.PublicURL), slog.String("data_dir", d.cfg.DataDir))
 	daemon.SdNotify(false, daemon.SdNotifyReady)
@@ -302,6 +346,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("shutting down")
 	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
 		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
+	}
+	if d.acmeHTTP != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
+		d.acmeHTTP.Shutdown(sctx)
+		cancel()
 	}
 	// The last acknowledged webhooks are journaled; apply what we can.
 	if _, perr := d.proc.Drain(); perr != nil {
