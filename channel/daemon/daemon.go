@@ -19,8 +19,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/api"
-	"github.com/wachan/wachan/channel/certs"
 	"github.com/wachan/wachan/channel/campaign"
+	"github.com/wachan/wachan/channel/certs"
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
@@ -45,8 +45,8 @@ type Daemon struct {
 	app    *fiber.App
 	// v1 is the authenticated /api/v1 group, open for routes until New
 	// returns.
-	v1    fiber.Router
-	ln    net.Listener
+	v1 fiber.Router
+	ln net.Listener
 	// tlsCerts is set when wachan serves HTTPS itself; acmeHTTP answers
 	// ACME http-01 challenges on httpLn.
 	tlsCerts *certs.Manager
