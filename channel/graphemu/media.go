@@ -42,6 +42,9 @@ type media struct {
 	data     []byte
 	sha256   string // base64, as Meta writes it
 	created  time.Time
+	// resolves and downloads count GET /{media-id} answers and served
+	// downloads, for tests.
+	resolves, downloads int
 }
 
 // mediaURL is one minted download URL.
@@ -52,10 +55,81 @@ type mediaURL struct {
 
 // AddMedia stores data as media of MIME type mime that any number may
 // read, for simulating media sent by customers, and returns its id.
+// FailNext and FailSeq with the media id in place of a number make
+// resolving it fail.
 func (s *Server) AddMedia(data []byte, mime string) (id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.storeMedia("", mime, "", slices.Clone(data))
+}
+
+// AddMediaFile is AddMedia for a file with a name, as customers send
+// documents.
+func (s *Server) AddMediaFile(data []byte, mime, filename string) (id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.storeMedia("", mime, filename, slices.Clone(data))
+}
+
+// SetMediaSHA256 makes the media id announce sum (any string, as written
+// in webhooks and resolve answers) instead of its real digest, to simulate
+// corrupted media. It reports whether id exists.
+func (s *Server) SetMediaSHA256(id, sum string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.media[id]
+	if m != nil {
+		m.sha256 = sum
+	}
+	return m != nil
+}
+
+// ExpireMediaURLs makes every download URL minted so far expire now, so
+// that downloads answer 404 until the media is resolved again.
+func (s *Server) ExpireMediaURLs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for tok, u := range s.mediaURLs {
+		u.expires = now
+		s.mediaURLs[tok] = u
+	}
+}
+
+// MediaURL mints a download URL for media id on the emulator at base (as
+// returned by Start), like the url newer webhooks carry. It returns "" for
+// an unknown id.
+func (s *Server) MediaURL(base, id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media[id] == nil {
+		return ""
+	}
+	token := newURLToken()
+	s.mediaURLs[token] = mediaURL{id: id, expires: s.now().Add(s.opts.MediaURLTTL)}
+	return strings.TrimSuffix(base, "/") + downloadPath + token
+}
+
+// MediaCalls returns how often media id was resolved and downloaded.
+func (s *Server) MediaCalls(id string) (resolves, downloads int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.media[id]; m != nil {
+		return m.resolves, m.downloads
+	}
+	return 0, 0
+}
+
+// Media returns the bytes, MIME type and file name of media id (uploaded
+// or added), and whether it exists.
+func (s *Server) Media(id string) (data []byte, mime, filename string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.media[id]
+	if m == nil {
+		return nil, "", "", false
+	}
+	return slices.Clone(m.data), m.mime, m.filename, true
 }
 
 // storeMedia stores data; s.mu must be held.
@@ -191,6 +265,9 @@ func (s *Server) resolveMedia(r *http.Request, m *media, tok string) (map[string
 		e := errUnknownObject("get", m.id)
 		return nil, &e
 	}
+	if f, ok := s.takeFault(m.id); ok {
+		return nil, &f
+	}
 	if len(s.mediaURLs) > 1024 {
 		now := s.now()
 		for t, u := range s.mediaURLs {
@@ -201,6 +278,7 @@ func (s *Server) resolveMedia(r *http.Request, m *media, tok string) (map[string
 	}
 	token := newURLToken()
 	s.mediaURLs[token] = mediaURL{id: m.id, expires: s.now().Add(s.opts.MediaURLTTL)}
+	m.resolves++
 	return map[string]any{
 		"messaging_product": "whatsapp",
 		"url":               baseURL(r) + downloadPath + token,
@@ -246,6 +324,7 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, mt := m.data, m.mime
+	m.downloads++
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", mt)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
