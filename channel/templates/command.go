@@ -146,7 +146,7 @@ func ParamsFromList(t *store.Template, values []string) (Params, error) {
 			order = append(order, "header {{"+v+"}}")
 		}
 		for _, v := range spec.Body {
-			order = append(order, "{{"+v+"}}")
+			order = append(order, "body {{"+v+"}}")
 		}
 	}
 	var urlButtons []int

@@ -101,6 +101,7 @@ func catalogue() []graphemu.Template {
 		{ID: "1007", Name: "visit", Language: "en_US", Components: []graphemu.TemplateComponent{
 			{Type: "HEADER", Format: "LOCATION"},
 			{Type: "BODY", Text: "We are here."},
+			{Type: "BUTTONS", Buttons: []graphemu.TemplateButton{{Type: "PHONE_NUMBER", Text: "Call", PhoneNumber: "+15550783881"}}},
 		}},
 		{ID: "1008", Name: "plain", Language: "en_US", Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Thanks for writing."}}},
 	}

@@ -1,11 +1,15 @@
 package templates_test
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/store"
 )
 
@@ -144,4 +148,55 @@ func TestSyncFailureKeepsTemplates(t *testing.T) {
 	if _, err := e.svc.Sync(t.Context(), "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("sync of an unknown channel = %v", err)
 	}
+}
+
+// TestRunSyncsOnSchedule: the runner syncs a channel never synced at once
+// and again once Interval has passed.
+func TestRunSyncsOnSchedule(t *testing.T) {
+	e := newEnv(t, 0)
+	e.seed()
+	var mu sync.Mutex
+	now := time.Unix(1750000000, 0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	svc := templates.New(e.st, e.client, quiet(), templates.Options{Interval: time.Hour, Check: 5 * time.Millisecond, Now: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { svc.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	syncedAt := func() time.Time {
+		var at time.Time
+		e.st.View(func(tx *store.Tx) error {
+			if rec, err := tx.TemplateSync(channelID); err == nil {
+				at = rec.SyncedAt
+			}
+			return nil
+		})
+		return at
+	}
+	waitFor := func(want time.Time) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !syncedAt().Equal(want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("synced at %v, want %v", syncedAt(), want)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	waitFor(time.Unix(1750000000, 0))
+	if n := len(e.template(t, "order_update", "en_US").Components); n != 4 {
+		t.Fatalf("order_update has %d components", n)
+	}
+	mu.Lock()
+	now = now.Add(30 * time.Minute)
+	mu.Unlock()
+	time.Sleep(30 * time.Millisecond) // several checks: not due yet
+	if got := syncedAt(); !got.Equal(time.Unix(1750000000, 0)) {
+		t.Fatalf("synced again before the interval: %v", got)
+	}
+	mu.Lock()
+	now = now.Add(31 * time.Minute)
+	mu.Unlock()
+	waitFor(time.Unix(1750000000, 0).Add(61 * time.Minute))
 }
