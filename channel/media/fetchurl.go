@@ -67,11 +67,14 @@ func newFetchClient(timeout time.Duration, allowPrivate bool) *http.Client {
 // checkURL accepts absolute http(s) URLs only.
 func checkURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Scheme == "" {
 		return nil, refuse("%q is not a valid URL", raw)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, refuse("only http and https URLs can be sent, not %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, refuse("%q is not a valid URL", raw)
 	}
 	if u.User != nil {
 		return nil, refuse("URLs with a user name or password are not fetched")

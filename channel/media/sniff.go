@@ -49,6 +49,8 @@ var officeTypes = map[string]string{
 func Sniff(head []byte, filename string) (Sniffed, error) {
 	ext := strings.ToLower(path.Ext(filename))
 	switch {
+	case len(head) == 0:
+		return Sniffed{}, refuse("the file is empty")
 	case bytes.HasPrefix(head, []byte("\xFF\xD8\xFF")):
 		return Sniffed{MIME: "image/jpeg", Kind: cloudapi.TypeImage, Limit: MaxImage, Ext: ".jpg"}, nil
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
