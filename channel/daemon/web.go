@@ -1,4 +1,114 @@
 package daemon
 
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/wachan/wachan/channel/api"
+	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/web"
+	"github.com/wachan/wachan/store"
+)
+
 // wireWeb mounts the admin panel and the agent console.
-func (d *Daemon) wireWeb() error { return nil }
+//
+// The panel changes nothing itself: it calls a private instance of the
+// admin API in-process, authenticated with a random token that never
+// leaves memory, so a form is validated by exactly the code that validates
+// the same request over HTTP and its errors name the same fields.
+func (d *Daemon) wireWeb() error {
+	token := api.NewToken(32)
+	internal := fiber.New(fiber.Config{
+		BodyLimit:             ingest.MaxBody,
+		DisableStartupMessage: true,
+		ErrorHandler:          api.ErrorHandler(d.log),
+	})
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token)}
+	if d.router != nil {
+		opts.Sessions = d.router
+	}
+	api.Finish(api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal))
+	handler := internal.Handler()
+
+	var hash string
+	if err := d.store.View(func(tx *store.Tx) error { hash = tx.AdminTokenHash(); return nil }); err != nil {
+		return fmt.Errorf("reading the admin token hash: %w", err)
+	}
+	started := time.Now()
+	version := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	wo := web.Options{
+		Store:          d.store,
+		API:            internalCaller(handler, token),
+		AdminTokenHash: hash,
+		HashToken:      api.HashToken,
+		PublicURL:      d.cfg.PublicURL,
+		Secure:         d.cfg.TLSCert != "" || strings.HasPrefix(d.cfg.PublicURL, "https://"),
+		Now:            func() time.Time { return d.clock() },
+		MediaLink:      d.mediaLink,
+		Log:            d.log.With("part", "web"),
+		System: func() web.SystemInfo {
+			si := web.SystemInfo{
+				Version: version, GoVersion: runtime.Version(), PBXConfigured: d.ari != nil, ARIURL: d.cfg.ARIURL,
+				StorePath: d.store.Path(), StoreSize: d.store.Size(), DataDir: d.cfg.DataDir,
+				MediaRetention: d.cfg.MediaRetention, MediaMaxSize: d.cfg.MediaMaxSize, PublicURL: d.cfg.PublicURL, Started: started,
+			}
+			if d.ari != nil {
+				si.PBXConnected = d.ari.Connected()
+			}
+			return si
+		},
+	}
+	if d.router != nil {
+		wo.Agent = d.router
+	}
+	w, err := web.New(wo)
+	if err != nil {
+		return err
+	}
+	d.web = w
+	d.changed = append(d.changed, w.Notify)
+	d.hooks = append(d.hooks, ingest.Hooks{Committed: w.Notify})
+	d.finished = append(d.finished, func(tx *store.Tx, _ *store.Channel, _ *store.Message) error {
+		tx.OnCommit(w.Notify)
+		return nil
+	})
+	w.Register(d.app)
+	return nil
+}
+
+// internalCaller runs admin API requests through h in-process with the
+// internal token.
+func internalCaller(h fasthttp.RequestHandler, token string) web.APICaller {
+	return func(method, path string, body any) (int, []byte, error) {
+		var req fasthttp.Request
+		req.Header.SetMethod(method)
+		req.SetRequestURI(path)
+		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
+		if body != nil {
+			b, err := json.Marshal(body)
+			if err != nil {
+				return 0, nil, fmt.Errorf("encoding API request: %w", err)
+			}
+			req.Header.SetContentType(fiber.MIMEApplicationJSON)
+			req.SetBody(b)
+		}
+		var ctx fasthttp.RequestCtx
+		ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, nil)
+		h(&ctx)
+		return ctx.Response.StatusCode(), append([]byte(nil), ctx.Response.Body()...), nil
+	}
+}
+
+// webPanel is the admin panel and agent console kept on the Daemon.
+type webPanel = web.Web

@@ -1,0 +1,429 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wachan/wachan/channel/graphemu"
+)
+
+// chromiumPath is where Debian's chromium package installs the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is a headless Chromium driven over the DevTools protocol, with
+// every console error, uncaught exception and dialog recorded.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	mu   sync.Mutex
+	errs []string
+	dir  string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("browser tests need Chromium at %s (Debian/Ubuntu: apt-get install chromium): %v", chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, dir: filepath.Join("..", "..", "artifacts", "screenshots")}
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	console := chromedp.Console(ctx)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			// Network entries are the tests' deliberate 4xx answers;
+			// anything else (CSP violations, script errors) is a fault
+			// of the pages.
+			switch {
+			case m.Source == "network":
+			case m.Type == chromedp.ConsoleError, m.Type == chromedp.ConsoleWarning, m.Type == chromedp.ConsoleException:
+				b.record(fmt.Sprintf("%s %s:%d: %s", m.Type, m.URL, m.Line, m.Text))
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.record("dialog: " + ev.Message)
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	return b
+}
+
+func (b *browser) record(s string) {
+	b.mu.Lock()
+	b.errs = append(b.errs, s)
+	b.mu.Unlock()
+}
+
+// run runs actions and fails the test on error.
+func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+		b.t.Fatalf("browser at %s: %v", loc, err)
+	}
+}
+
+// get runs one action that returns a value and fails the test on error.
+func get[T any](b *browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+		b.t.Fatalf("browser at %s: %v", loc, err)
+	}
+	return v
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return get(b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// shot saves a full-page PNG of url (or of the current page when url is
+// empty) at desktop and phone widths.
+func (b *browser) shot(name, url string) {
+	b.t.Helper()
+	for _, size := range []struct {
+		suffix string
+		w, h   int64
+	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+		b.run(chromedp.EmulateViewport(size.w, size.h))
+		if url != "" {
+			b.run(chromedp.Navigate(url))
+		}
+		b.run(chromedp.WaitReady(chromedp.CSS("body")))
+		png := get(b, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(b.dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.run(chromedp.EmulateViewport(1280, 900))
+}
+
+// waitText reloads url until the element sel's text contains want.
+func (b *browser) waitText(url, sel, want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		b.run(chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS(sel)))
+		if got = b.text(sel); strings.Contains(got, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("%s %s = %q, want %q", url, sel, got, want)
+}
+
+func (b *browser) noErrors() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errs) > 0 {
+		b.t.Fatalf("browser console errors:\n%s", strings.Join(b.errs, "\n"))
+	}
+}
+
+// TestWebPanelAndConsole drives the admin panel and the agent console in a
+// real headless Chromium against a daemon wired to the Graph and ARI
+// emulators.
+func TestWebPanelAndConsole(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	p.register("1001", "1002")
+	b := newBrowser(t)
+	base := p.base
+
+	// The admin signs in with the admin token.
+	b.run(chromedp.Navigate(base+"/admin/"), chromedp.WaitVisible(chromedp.CSS("#password")))
+	b.shot("admin-login", "")
+	b.run(
+		chromedp.SendKeys(chromedp.CSS("#password"), adminToken),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/channels/new"]`)),
+	)
+	if got := b.text(`tr[data-channel="` + p.ch + `"] td.received`); strings.TrimSpace(got) != "0" {
+		t.Fatalf("received today before any message = %q", got)
+	}
+	if got := b.text(`tr[data-channel="` + p.ch + `"] td.status`); !strings.Contains(got, "Webhook not yet verified") {
+		t.Fatalf("status of an unverified channel = %q", got)
+	}
+
+	// A new channel: the API's validation shows inline, then the
+	// webhook URL and verify token appear.
+	const pnid2, token2 = "106540352242999", "EAAG-second-permanent-token-0001"
+	b.run(
+		chromedp.Navigate(base+"/admin/channels/new"),
+		chromedp.WaitVisible(chromedp.CSS("#name")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Support"),
+		chromedp.SendKeys(chromedp.CSS("#number"), "07911 123457"),
+		chromedp.SendKeys(chromedp.CSS("#phone_number_id"), pnid2),
+		chromedp.SendKeys(chromedp.CSS("#waba_id"), "102290129340398"),
+		chromedp.SendKeys(chromedp.CSS("#access_token"), token2),
+		chromedp.SendKeys(chromedp.CSS("#app_secret"), "second-app-secret-0123456789"),
+		chromedp.SetValue(chromedp.CSS("#destination_type"), "queue"),
+		chromedp.SendKeys(chromedp.CSS("#destination_id"), "sales"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")),
+	)
+	if got := b.text(".field-error"); !strings.Contains(got, "number") || !strings.Contains(got, "international format") {
+		t.Fatalf("inline error = %q", got)
+	}
+	b.run(
+		chromedp.SetValue(chromedp.CSS("#number"), "+44 7911 123457"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#callback")),
+	)
+	callback, verify := get(b, chromedp.Value(chromedp.CSS("#callback"))), get(b, chromedp.Value(chromedp.CSS("#verify")))
+	id, ok := strings.CutPrefix(callback, p.cfg.PublicURL+"/webhook/")
+	if !ok || id == "" || len(verify) < 32 {
+		t.Fatalf("callback URL %q, verify token %q", callback, verify)
+	}
+	if strings.Contains(get(b, chromedp.OuterHTML(chromedp.CSS("html"))), token2) {
+		t.Fatal("the edit page shows the access token")
+	}
+	// Meta verifies the webhook; Test Connection reaches the emulator.
+	resp, err := http.Get(callback + "?hub.mode=subscribe&hub.challenge=7&hub.verify_token=" + verify)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("verification = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := p.graph.AddNumber(graphemu.Number{PhoneNumberID: pnid2, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123457",
+		VerifiedName: "Support Ltd", Token: token2, AppSecret: "second-app-secret-0123456789", WebhookURL: callback}); err != nil {
+		t.Fatal(err)
+	}
+	b.run(chromedp.Click(chromedp.CSS("#test-connection")), chromedp.WaitVisible(chromedp.CSS(".test-result")))
+	if got := b.text(".test-result"); !strings.Contains(got, "Connected to WhatsApp as “Support Ltd”") {
+		t.Fatalf("test connection = %q", got)
+	}
+	if got := b.text("#verified"); !strings.Contains(got, "Webhook verified") {
+		t.Fatalf("verification state = %q", got)
+	}
+	b.shot("admin-channel", "")
+	p.graph.ExpireToken(token2)
+	b.run(chromedp.Click(chromedp.CSS("#test-connection")), chromedp.WaitVisible(chromedp.CSS(".test-result .bad")))
+	if got := b.text(".test-result"); !strings.Contains(got, "Error 190") {
+		t.Fatalf("test connection with an expired token = %q", got)
+	}
+
+	// An agent login, then a forged form (no CSRF token) is refused.
+	b.run(
+		chromedp.Navigate(base+"/admin/users"),
+		chromedp.WaitVisible(chromedp.CSS("#u-name")),
+		chromedp.SendKeys(chromedp.CSS("#u-name"), "1001"),
+		chromedp.SendKeys(chromedp.CSS("#u-password"), "agent-pass-1001"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/users"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#users")),
+	)
+	status := get(b, chromedp.Evaluate[int](`fetch("/admin/users", {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+		body: "role=admin&name=intruder&password=intruder-pass"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+	if status != 403 {
+		t.Fatalf("form without CSRF token = %d, want 403", status)
+	}
+	b.shot("admin-users", base+"/admin/users")
+	if got := b.text("#users"); strings.Contains(got, "intruder") || !strings.Contains(got, "1001") {
+		t.Fatalf("users = %q", got)
+	}
+
+	// The agent signs in; the inbox updates live when a customer writes.
+	b.run(
+		chromedp.Navigate(base+"/agent/"),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "1001"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "agent-pass-1001"),
+		chromedp.Click(chromedp.CSS(`form[action="/agent/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#inbox")),
+		chromedp.WaitVisible(chromedp.CSS("#h-waiting")),
+	)
+	const hostileName, hostileText = "<script>alert(1)</script>", "'; DROP TABLE users; -- <b>bold</b> \" OR 1=1"
+	p.customerSays(customer, hostileName, hostileText)
+	b.run(chromedp.WaitVisible(chromedp.CSS("#inbox a.conv")))
+	if got := b.text("#inbox .who"); !strings.Contains(got, hostileName) {
+		t.Fatalf("customer shown as %q", got)
+	}
+	if got := b.text("#inbox .last"); !strings.Contains(got, hostileText) {
+		t.Fatalf("last message shown as %q", got)
+	}
+	if injected := get(b, chromedp.Evaluate[int](`document.querySelectorAll("#inbox script, #inbox b").length`)); injected != 0 {
+		t.Fatalf("%d injected elements in the inbox", injected)
+	}
+	b.shot("agent-inbox", "")
+
+	// Take it and answer: the reply reaches the Graph emulator and its
+	// ticks arrive live.
+	b.run(chromedp.Click(chromedp.CSS("#inbox a.conv")), chromedp.WaitVisible(chromedp.CSS("#take")), chromedp.Click(chromedp.CSS("#take")),
+		chromedp.WaitVisible(chromedp.CSS("#notices")))
+	if got := b.text("#notices"); !strings.Contains(got, "took") {
+		t.Fatalf("take notices = %q", got)
+	}
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+		t.Fatalf("sessions after take = %v", ss)
+	}
+	b.run(chromedp.SendKeys(chromedp.CSS("#text"), "Hello from the web console"), chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS("#release")))
+	if got := p.waitSent(1); got != "Hello from the web console" {
+		t.Fatalf("sent = %q", got)
+	}
+	b.run(chromedp.WaitVisible(chromedp.CSS("#thread .tick-read")))
+	b.shot("agent-conversation", "")
+
+	// A day later the window has closed: banner and locked composer.
+	p.advance(25 * time.Hour)
+	b.run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#window-closed")))
+	if !get(b, chromedp.Evaluate[bool](`document.getElementById("text").disabled && document.getElementById("send").disabled`)) {
+		t.Fatal("composer not locked after the window closed")
+	}
+	b.shot("agent-window-closed", "")
+
+	// Back in the panel: counters moved, logs show the hostile strings as
+	// text.
+	b.waitText(base+"/admin/channels", `tr[data-channel="`+p.ch+`"] td.received`, "1")
+	b.shot("admin-channels", "")
+	b.run(chromedp.Navigate(base+"/admin/stats?range=today"), chromedp.WaitVisible(chromedp.CSS("#k-received")))
+	if got := b.text("#k-received"); got != "1" {
+		t.Fatalf("stats received today = %q", got)
+	}
+	if got := b.text("#k-sentok"); got != "1" {
+		t.Fatalf("stats sent ok today = %q", got)
+	}
+	b.shot("admin-stats", "")
+	b.run(chromedp.Navigate(base+"/admin/sessions?q="+url.QueryEscape("DROP TABLE")), chromedp.WaitVisible(chromedp.CSS("#sessions")))
+	if got := b.text("#sessions .customer"); !strings.Contains(got, hostileName) {
+		t.Fatalf("sessions list customer = %q", got)
+	}
+	b.shot("admin-sessions", "")
+	sid := get(b, chromedp.AttributeValue(chromedp.CSS("#sessions a"), "href")).Value
+	b.run(chromedp.Navigate(base+sid), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	if got := b.text(".timeline"); !strings.Contains(got, "Hello from the web console") || !strings.Contains(got, "read") || !strings.Contains(got, hostileText) {
+		t.Fatalf("timeline = %q", got)
+	}
+	b.shot("admin-session", "")
+	b.run(chromedp.Navigate(base+"/admin/system"), chromedp.WaitVisible(chromedp.CSS("#pbx")))
+	if got := b.text("#pbx"); !strings.Contains(got, "Connected") {
+		t.Fatalf("PBX state = %q", got)
+	}
+	b.shot("admin-system", "")
+	b.shot("admin-queues", base+"/admin/queues")
+	if injected := get(b, chromedp.Evaluate[int](`document.querySelectorAll("script").length`)); injected != 1 {
+		t.Fatalf("%d script elements on the queues page", injected)
+	}
+	b.noErrors()
+}
+
+// csrfField extracts the sign-in form's CSRF token.
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// TestWebSignIn checks the sign-in cookies, the CSRF check of the sign-in
+// form and the per-address rate limit, over plain HTTP.
+func TestWebSignIn(t *testing.T) {
+	h := start(t, testConfig(t, "http://127.0.0.1:1"))
+	defer h.stop()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	signIn := func(password string, withToken bool) *http.Response {
+		t.Helper()
+		resp, err := client.Get(h.base + "/admin/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfField.FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("no CSRF field in %s", body)
+		}
+		form := url.Values{"password": {password}}
+		if withToken {
+			form.Set("csrf", string(m[1]))
+		}
+		resp, err = client.PostForm(h.base+"/admin/login", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := signIn(adminToken, false); resp.StatusCode != 403 {
+		t.Fatalf("sign-in without CSRF token = %d", resp.StatusCode)
+	}
+	resp := signIn(adminToken, true)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/admin/" {
+		t.Fatalf("sign-in = %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var cookie string
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "wachan_admin=") {
+			cookie = c
+		}
+	}
+	if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") || strings.Contains(cookie, "Secure") {
+		t.Fatalf("session cookie = %q", cookie)
+	}
+	if resp, err := client.Get(h.base + "/admin/channels"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("panel after sign-in = %v, %v", resp, err)
+	}
+	if resp, err := client.PostForm(h.base+"/admin/users", url.Values{"role": {"admin"}, "name": {"x"}, "password": {"password-x"}}); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("form without CSRF token = %v, %v", resp, err)
+	}
+
+	// Guessing: after the burst the address is refused, even with the
+	// right token.
+	var codes []int
+	for range 6 {
+		codes = append(codes, signIn(fmt.Sprintf("guess-%d", len(codes)), true).StatusCode)
+	}
+	if codes[0] != 401 || codes[len(codes)-1] != 429 {
+		t.Fatalf("guesses = %v", codes)
+	}
+	if resp := signIn(adminToken, true); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("right token while limited = %d", resp.StatusCode)
+	}
+	// Signed out, the panel sends the browser to the sign-in page.
+	plain := &http.Client{CheckRedirect: client.CheckRedirect}
+	if resp, err := plain.Get(h.base + "/admin/channels"); err != nil || resp.StatusCode != 303 || resp.Header.Get("Location") != "/admin/login" {
+		t.Fatalf("panel without session = %v, %v", resp, err)
+	}
+}

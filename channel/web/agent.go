@@ -1,0 +1,293 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wachan/wachan/store"
+)
+
+// Window is how long after a customer's last message free text may be sent.
+const Window = 24 * time.Hour
+
+// inboxItem is one conversation in an agent's inbox.
+type inboxItem struct {
+	S        *store.Session
+	Customer string
+	Channel  string
+	Last     string
+	Unread   int
+}
+
+type inboxData struct {
+	Ext     string
+	Waiting []inboxItem
+	Mine    []inboxItem
+}
+
+// offered reports whether ext may see session s: it owns it, is offered
+// it, or is a member of its queue.
+func offered(tx *store.Tx, s *store.Session, ext string) bool {
+	if s.Agent == ext || slices.Contains(s.Alerted, ext) {
+		return true
+	}
+	if s.Queue != "" {
+		q, err := tx.Queue(s.Queue)
+		return err == nil && slices.Contains(q.Members, ext)
+	}
+	ch, err := tx.Channel(s.ChannelID)
+	return err == nil && ch.Destination.Type == "extension" && ch.Destination.ID == ext
+}
+
+func customerName(cu *store.Customer, key string) string {
+	if cu != nil && cu.Name != "" {
+		return cu.Name + " (+" + key + ")"
+	}
+	return "+" + key
+}
+
+func (w *Web) inboxData(ext string) (*inboxData, error) {
+	d := &inboxData{Ext: ext}
+	err := w.st.View(func(tx *store.Tx) error {
+		open, err := tx.OpenSessions()
+		if err != nil {
+			return err
+		}
+		for _, s := range open {
+			if !offered(tx, s, ext) || (s.State == store.StateActive && s.Agent != ext) {
+				continue
+			}
+			it := inboxItem{S: s}
+			cu, _ := tx.Customer(s.ChannelID, s.CustomerKey)
+			it.Customer = customerName(cu, s.CustomerKey)
+			if ch, err := tx.Channel(s.ChannelID); err == nil {
+				it.Channel = ch.Name
+			}
+			ms, err := tx.SessionMessages(s.ID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if m.Direction == store.Inbound {
+					it.Unread++
+				} else {
+					it.Unread = 0
+				}
+			}
+			if len(ms) > 0 {
+				it.Last = ms[len(ms)-1].Text
+				if len(it.Last) > 80 {
+					it.Last = it.Last[:80] + "…"
+				}
+			}
+			if s.State == store.StateWaiting {
+				d.Waiting = append(d.Waiting, it)
+			} else {
+				d.Mine = append(d.Mine, it)
+			}
+		}
+		return nil
+	})
+	return d, err
+}
+
+func (w *Web) inbox(c *fiber.Ctx) error {
+	s := webSession(c)
+	d, err := w.inboxData(s.Extension)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "inbox", &view{Title: "Inbox", Nav: "inbox", Data: d})
+}
+
+// convData is the conversation view.
+type convData struct {
+	Ext        string
+	S          *store.Session
+	Customer   string
+	Channel    string
+	Messages   []msgView
+	WindowOpen bool
+	WindowLeft string
+	Mine       bool
+	Waiting    bool
+	Notices    []string
+	Error      string
+	Text       string
+	NoPBX      bool
+}
+
+var errNotYours = errors.New("not offered to this extension")
+
+func (w *Web) convData(ext string, id uint64) (*convData, error) {
+	d := &convData{Ext: ext, NoPBX: w.opts.Agent == nil}
+	err := w.st.View(func(tx *store.Tx) error {
+		s, err := tx.Session(id)
+		if err != nil {
+			return err
+		}
+		if !offered(tx, s, ext) {
+			return errNotYours
+		}
+		d.S, d.Mine, d.Waiting = s, s.State == store.StateActive && s.Agent == ext, s.State == store.StateWaiting
+		cu, _ := tx.Customer(s.ChannelID, s.CustomerKey)
+		d.Customer = customerName(cu, s.CustomerKey)
+		if ch, err := tx.Channel(s.ChannelID); err == nil {
+			d.Channel = ch.Name
+		}
+		if cu != nil {
+			if left := Window - w.opts.Now().Sub(cu.LastInAt); left > 0 {
+				d.WindowOpen = true
+				d.WindowLeft = fmt.Sprintf("%dh%02dm", int(left.Hours()), int(left.Minutes())%60)
+			}
+		}
+		ms, err := tx.CustomerMessages(s.ChannelID, s.CustomerKey, 200)
+		if err != nil {
+			return err
+		}
+		d.Messages = w.messageViews(ms)
+		return nil
+	})
+	return d, err
+}
+
+func (w *Web) loadConv(c *fiber.Ctx) (*convData, error) {
+	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
+	if err != nil {
+		return nil, w.fail(c, fiber.StatusNotFound, "No such conversation.")
+	}
+	d, err := w.convData(webSession(c).Extension, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, w.fail(c, fiber.StatusNotFound, "No such conversation.")
+	case errors.Is(err, errNotYours):
+		return nil, w.fail(c, fiber.StatusForbidden, "This conversation is not offered to your extension.")
+	case err != nil:
+		return nil, err
+	}
+	return d, nil
+}
+
+func (w *Web) conversation(c *fiber.Ctx) error {
+	d, err := w.loadConv(c)
+	if d == nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+}
+
+// transferTarget reports whether s is "<extension>" or "queue <name>".
+func transferTarget(s string) bool {
+	f := strings.Fields(s)
+	switch {
+	case len(f) == 1:
+		return validExt.MatchString(f[0])
+	case len(f) == 2 && f[0] == "queue":
+		return validExt.MatchString(f[1])
+	}
+	return false
+}
+
+// say runs the console's action (a reply or a chat command) through the
+// router exactly as if typed on the agent's phone.
+func (w *Web) say(c *fiber.Ctx) error {
+	d, err := w.loadConv(c)
+	if d == nil {
+		return err
+	}
+	ext := webSession(c).Extension
+	var text string
+	switch action := c.FormValue("action"); action {
+	case "send":
+		text = strings.TrimSpace(c.FormValue("text"))
+		switch {
+		case text == "":
+			d.Error = "Type a message first."
+		case !d.WindowOpen && !strings.HasPrefix(text, "/"):
+			d.Error = "The customer's last message is more than 24 hours old: WhatsApp only lets a template reach them now."
+			d.Text = text
+		}
+	case "take", "release", "close":
+		text = "/" + action
+	case "transfer":
+		to := strings.TrimSpace(c.FormValue("to"))
+		if !transferTarget(to) {
+			d.Error = "Transfer to: an extension (e.g. 1002) or \"queue <name>\"."
+		}
+		text = "/transfer " + to
+	default:
+		d.Error = "Unknown action."
+	}
+	if d.Error == "" && w.opts.Agent == nil {
+		d.Error = "No PBX is configured, so conversations cannot be handled here."
+	}
+	if d.Error != "" {
+		return w.render(c, fiber.StatusUnprocessableEntity, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	defer cancel()
+	notices, err := w.opts.Agent.AgentSay(ctx, ext, d.S.ChannelID, d.S.CustomerKey, text)
+	if err != nil {
+		w.log.Error("console action failed", slog.String("ext", ext), slog.Uint64("session", d.S.ID), slog.Any("error", err))
+		d.Error = "The action could not be completed; see the daemon's log."
+		d.Text = c.FormValue("text")
+	}
+	fresh, ferr := w.convData(ext, d.S.ID)
+	if ferr == nil {
+		fresh.Error, fresh.Text = d.Error, d.Text
+		d = fresh
+	}
+	for _, n := range notices {
+		d.Notices = append(d.Notices, strings.TrimPrefix(n, "[wachan] "))
+	}
+	return w.render(c, fiber.StatusOK, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+}
+
+// events streams the inbox (?view=inbox) or a conversation's thread
+// (?view=conversation&id=N) as HTML re-rendered on every change.
+func (w *Web) events(c *fiber.Ctx) error {
+	ext := webSession(c).Extension
+	var render func() ([]byte, error)
+	switch c.Query("view") {
+	case "inbox":
+		render = func() ([]byte, error) {
+			d, err := w.inboxData(ext)
+			if err != nil {
+				return nil, err
+			}
+			return w.fragment("inbox", "inbox-list", d)
+		}
+	case "conversation":
+		id, err := strconv.ParseUint(c.Query("id"), 10, 64)
+		if err != nil {
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		render = func() ([]byte, error) {
+			d, err := w.convData(ext, id)
+			if err != nil {
+				return nil, err
+			}
+			return w.fragment("conversation", "thread", d)
+		}
+	default:
+		return c.SendStatus(fiber.StatusNotFound)
+	}
+	if _, err := render(); err != nil {
+		return c.SendStatus(fiber.StatusNotFound)
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no")
+	done := c.Context().Done()
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) { w.live.stream(bw, done, render) })
+	return nil
+}

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wachan/wachan/store"
+)
+
+// channelAPI is a channel as the admin API shows it.
+type channelAPI struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Number        string            `json:"number"`
+	PhoneNumberID string            `json:"phone_number_id"`
+	WABAID        string            `json:"waba_id"`
+	AppID         string            `json:"app_id"`
+	AccessToken   string            `json:"access_token"`
+	AppSecret     string            `json:"app_secret"`
+	WebhookURL    string            `json:"webhook_url"`
+	VerifyToken   string            `json:"verify_token"`
+	Destination   store.Destination `json:"destination"`
+	SendRate      int               `json:"send_rate"`
+	Verified      bool              `json:"webhook_verified"`
+	VerifiedAt    *time.Time        `json:"webhook_verified_at"`
+}
+
+type channelRow struct {
+	channelAPI
+	Today store.Counts
+	Test  *testResult
+}
+
+func (w *Web) channels(c *fiber.Ctx) error {
+	var list struct{ Channels []channelAPI }
+	if e := w.call("GET", "/api/v1/channels", nil, &list); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	today := time.Now().UTC()
+	rows := make([]channelRow, 0, len(list.Channels))
+	err := w.st.View(func(tx *store.Tx) error {
+		for _, ch := range list.Channels {
+			counts, err := tx.SumCounts(ch.ID, today, today)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, channelRow{channelAPI: ch, Today: counts, Test: w.lastTest(ch.ID)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "channels", &view{Title: "Channels", Nav: "channels", Flash: c.Query("flash"), Data: rows})
+}
+
+func (w *Web) lastTest(id string) *testResult {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t, ok := w.tests[id]; ok {
+		return &t
+	}
+	return nil
+}
+
+// channelForm is the create and edit form.
+type channelForm struct {
+	New    bool
+	Ch     channelAPI
+	Errors map[string]string
+	Error  string
+	Test   *testResult
+}
+
+func (w *Web) channelNew(c *fiber.Ctx) error {
+	f := &channelForm{New: true, Ch: channelAPI{Destination: store.Destination{Type: "extension"}}}
+	return w.render(c, fiber.StatusOK, "channel", &view{Title: "New channel", Nav: "channels", Data: f})
+}
+
+// formChannel reads the form into the API's body and into ch (to show it
+// back on error).
+func formChannel(c *fiber.Ctx, ch *channelAPI) (map[string]any, map[string]string) {
+	body := map[string]any{}
+	for _, f := range []struct {
+		key string
+		out *string
+	}{
+		{"name", &ch.Name}, {"number", &ch.Number}, {"phone_number_id", &ch.PhoneNumberID}, {"waba_id", &ch.WABAID},
+		{"app_id", &ch.AppID}, {"access_token", &ch.AccessToken}, {"app_secret", &ch.AppSecret},
+	} {
+		v := c.FormValue(f.key)
+		*f.out = v
+		body[f.key] = v
+	}
+	ch.Destination = store.Destination{Type: c.FormValue("destination_type"), ID: strings.TrimSpace(c.FormValue("destination_id"))}
+	body["destination"] = ch.Destination
+	if v := strings.TrimSpace(c.FormValue("send_rate")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, map[string]string{"send_rate": "send_rate: must be a whole number of messages per second"}
+		}
+		ch.SendRate = n
+		body["send_rate"] = n
+	} else {
+		body["send_rate"] = 0
+	}
+	return body, nil
+}
+
+func (w *Web) channelCreate(c *fiber.Ctx) error {
+	f := &channelForm{New: true}
+	body, errs := formChannel(c, &f.Ch)
+	if errs == nil {
+		var out channelAPI
+		e := w.call("POST", "/api/v1/channels", body, &out)
+		if e == nil {
+			w.log.Info("channel created in the web panel", "channel", out.ID)
+			return c.Redirect("/admin/channels/"+url.PathEscape(out.ID)+"?flash=created", fiber.StatusSeeOther)
+		}
+		errs, f.Error = fieldErrors(e)
+	}
+	f.Errors = errs
+	return w.render(c, fiber.StatusUnprocessableEntity, "channel", &view{Title: "New channel", Nav: "channels", Data: f})
+}
+
+func (w *Web) channelEdit(c *fiber.Ctx) error {
+	f := &channelForm{}
+	if e := w.call("GET", "/api/v1/channels/"+url.PathEscape(c.Params("id")), nil, &f.Ch); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	f.Test = w.lastTest(f.Ch.ID)
+	flash := ""
+	switch c.Query("flash") {
+	case "created":
+		flash = "Channel created. Paste the Callback URL and Verify Token into Meta's app dashboard (WhatsApp → Configuration → Webhook), subscribe to the messages field, then use Test Connection."
+	case "saved":
+		flash = "Channel saved."
+	}
+	return w.render(c, fiber.StatusOK, "channel", &view{Title: f.Ch.Name, Nav: "channels", Flash: flash, Data: f})
+}
+
+func (w *Web) channelSave(c *fiber.Ctx) error {
+	id := c.Params("id")
+	f := &channelForm{}
+	if e := w.call("GET", "/api/v1/channels/"+url.PathEscape(id), nil, &f.Ch); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	body, errs := formChannel(c, &f.Ch)
+	if errs == nil {
+		e := w.call("PATCH", "/api/v1/channels/"+url.PathEscape(id), body, nil)
+		if e == nil {
+			return c.Redirect("/admin/channels/"+url.PathEscape(id)+"?flash=saved", fiber.StatusSeeOther)
+		}
+		errs, f.Error = fieldErrors(e)
+	}
+	f.Errors = errs
+	return w.render(c, fiber.StatusUnprocessableEntity, "channel", &view{Title: f.Ch.Name, Nav: "channels", Data: f})
+}
+
+// channelTest is Test Connection; the result is kept for the channel list.
+func (w *Web) channelTest(c *fiber.Ctx) error {
+	id := c.Params("id")
+	var out struct {
+		Connected    bool   `json:"connected"`
+		VerifiedName string `json:"verified_name"`
+		Quality      string `json:"quality_rating"`
+		Error        *struct {
+			Code        int    `json:"code"`
+			Message     string `json:"message"`
+			Explanation string `json:"explanation"`
+		} `json:"error"`
+	}
+	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/test", nil, &out); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	r := testResult{At: time.Now(), Connected: out.Connected, Name: out.VerifiedName, Quality: out.Quality}
+	if out.Error != nil {
+		r.Code, r.Explanation = out.Error.Code, out.Error.Explanation
+		if r.Explanation == "" {
+			r.Explanation = out.Error.Message
+		}
+	}
+	w.mu.Lock()
+	w.tests[id] = r
+	w.mu.Unlock()
+	return c.Redirect("/admin/channels/"+url.PathEscape(id)+"#test", fiber.StatusSeeOther)
+}
+
+func (w *Web) channelDelete(c *fiber.Ctx) error {
+	if e := w.call("DELETE", "/api/v1/channels/"+url.PathEscape(c.Params("id")), nil, nil); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	return c.Redirect("/admin/channels?flash=Channel+deleted.", fiber.StatusSeeOther)
+}

@@ -1,0 +1,193 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+
+	"github.com/wachan/wachan/store"
+)
+
+// Agent runs what an extension typed in the console as if typed on its
+// phone; channel/routing's Router satisfies it.
+type Agent interface {
+	AgentSay(ctx context.Context, ext, channelID, customerKey, text string) ([]string, error)
+}
+
+// APICaller calls the admin API in-process with admin rights and returns
+// the status and JSON body of its answer.
+type APICaller func(method, path string, body any) (int, []byte, error)
+
+// SystemInfo is what the System page shows.
+type SystemInfo struct {
+	Version        string
+	GoVersion      string
+	PBXConfigured  bool
+	PBXConnected   bool
+	ARIURL         string
+	StorePath      string
+	StoreSize      int64
+	DataDir        string
+	MediaRetention time.Duration
+	MediaMaxSize   int64
+	PublicURL      string
+	Started        time.Time
+}
+
+// Options configure the web panel.
+type Options struct {
+	// Store is the daemon's store.
+	Store *store.Store
+	// API calls the admin API; every change the panel makes goes through it.
+	API APICaller
+	// AdminTokenHash is the stored hash of the admin token (api.HashToken).
+	AdminTokenHash string
+	// HashToken hashes an admin token the way AdminTokenHash was made.
+	HashToken func(string) string
+	// Agent is nil when no PBX is configured.
+	Agent Agent
+	// PublicURL is the daemon's external base URL.
+	PublicURL string
+	// Secure marks cookies Secure (TLS, or an https public URL).
+	Secure bool
+	// Now is the clock of the 24 h window; nil means time.Now.
+	Now func() time.Time
+	// MediaLink returns a media message's download link, or "".
+	MediaLink func(m *store.Message) string
+	// System reports the System page's figures; nil shows none.
+	System func() SystemInfo
+	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
+	SessionTTL time.Duration
+	// LoginRate and LoginBurst limit sign-in attempts per client IP; 0
+	// means one every 12 seconds with a burst of 5.
+	LoginRate  rate.Limit
+	LoginBurst int
+	// Log must not be nil.
+	Log *slog.Logger
+}
+
+// Web is the admin panel and agent console.
+type Web struct {
+	opts   Options
+	st     *store.Store
+	log    *slog.Logger
+	pages  *pages
+	assets *assets
+	live   *hub
+
+	// dummyHash is checked against when a user does not exist, so that
+	// both cases take as long.
+	dummyHash []byte
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+	tests    map[string]testResult
+}
+
+// testResult is the last Test Connection outcome of a channel.
+type testResult struct {
+	At          time.Time
+	Connected   bool
+	Name        string
+	Quality     string
+	Code        int
+	Explanation string
+}
+
+// New parses every template (a broken one fails here) and returns the
+// panel. opts.Store, opts.API, opts.HashToken and opts.Log must be set.
+func New(opts Options) (*Web, error) {
+	if opts.Store == nil || opts.API == nil || opts.HashToken == nil || opts.Log == nil {
+		return nil, fmt.Errorf("creating web panel: Store, API, HashToken and Log are required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.LoginRate == 0 {
+		opts.LoginRate = rate.Every(12 * time.Second)
+	}
+	if opts.LoginBurst == 0 {
+		opts.LoginBurst = 5
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := parsePages(as)
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(randomToken()), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("creating web panel: %w", err)
+	}
+	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
+		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}}, nil
+}
+
+// Notify tells open consoles that something changed; it never blocks and
+// wakeups coalesce.
+func (w *Web) Notify() { w.live.notify() }
+
+// Register mounts the panel's routes on r (the application root).
+func (w *Web) Register(r fiber.Router) {
+	r.Use([]string{"/admin", "/agent", "/static"}, w.headers)
+	r.Get("/static/:sum/:name", w.static)
+	r.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/admin/", fiber.StatusSeeOther) })
+
+	r.Get("/admin/login", w.loginPage(roleAdmin))
+	r.Post("/admin/login", w.login(roleAdmin))
+	adm := r.Group("/admin", w.require(roleAdmin))
+	adm.Post("/logout", w.logout(roleAdmin))
+	adm.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/admin/channels", fiber.StatusSeeOther) })
+	adm.Get("/channels", w.channels)
+	adm.Get("/channels/new", w.channelNew)
+	adm.Post("/channels/new", w.channelCreate)
+	adm.Get("/channels/:id", w.channelEdit)
+	adm.Post("/channels/:id", w.channelSave)
+	adm.Post("/channels/:id/test", w.channelTest)
+	adm.Post("/channels/:id/delete", w.channelDelete)
+	adm.Get("/stats", w.stats)
+	adm.Get("/queues", w.queues)
+	adm.Get("/queues/new", w.queueNew)
+	adm.Post("/queues/new", w.queueSave)
+	adm.Get("/queues/:name", w.queueEdit)
+	adm.Post("/queues/:name", w.queueSave)
+	adm.Post("/queues/:name/delete", w.queueDelete)
+	adm.Get("/sessions", w.sessions)
+	adm.Get("/sessions/:id", w.session)
+	adm.Post("/sessions/:id/close", w.sessionClose)
+	adm.Post("/sessions/:id/transfer", w.sessionTransfer)
+	adm.Get("/system", w.system)
+	adm.Get("/users", w.users)
+	adm.Post("/users", w.userCreate)
+	adm.Post("/users/:name/password", w.userPassword)
+	adm.Post("/users/:name/delete", w.userDelete)
+
+	r.Get("/agent/login", w.loginPage(roleAgent))
+	r.Post("/agent/login", w.login(roleAgent))
+	ag := r.Group("/agent", w.require(roleAgent))
+	ag.Post("/logout", w.logout(roleAgent))
+	ag.Get("/", w.inbox)
+	ag.Get("/events", w.events)
+	ag.Get("/c/:id", w.conversation)
+	ag.Post("/c/:id", w.say)
+}
+
+// headers sets the security headers of every page.
+func (w *Web) headers(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	return c.Next()
+}
