@@ -27,6 +27,9 @@ const ReplyToTTL = 7 * 24 * time.Hour
 // credential) and body return the first send's message.
 const HeaderIdempotencyKey = "Idempotency-Key"
 
+// IdempotencyTTL is how long an Idempotency-Key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
 // maxIdempotencyKey bounds an Idempotency-Key's length.
 const maxIdempotencyKey = 255
 
@@ -123,6 +126,10 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 	err := a.store.Update(func(tx *store.Tx) error {
 		if idemKey != "" {
 			rec, err := tx.Idempotency(owner, idemKey)
+			if err == nil && now.Sub(rec.CreatedAt) >= IdempotencyTTL {
+				// Expired, not yet swept: the key is free again.
+				err = store.ErrNotFound
+			}
 			switch {
 			case err == nil && rec.BodyHash != hash:
 				return ErrIdempotencyMismatch

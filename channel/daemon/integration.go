@@ -12,6 +12,7 @@ func (d *Daemon) wireIntegration() error {
 	d.keys = d.integration.Authenticate
 	d.hooks = append(d.hooks, d.integration.Hooks())
 	d.sessions = append(d.sessions, d.integration.SessionChanged)
+	d.finished = append(d.finished, d.integration.Finished)
 	d.runners = append(d.runners, d.integration.Run)
 	// Template sends are checked against the stored templates; this must
 	// come before the API's routes.

@@ -95,6 +95,21 @@ func (s *Service) Hooks() ingest.Hooks {
 	}
 }
 
+// Finished records a message.status event ("accepted" or "failed") for a
+// send the outbox finished; it is an outbox Finished hook, called in the
+// outbox's transaction.
+func (s *Service) Finished(tx *store.Tx, ch *store.Channel, m *store.Message) error {
+	if m.Status != "accepted" && m.Status != "failed" {
+		// A status webhook got there first and was reported already.
+		return nil
+	}
+	if err := s.record(tx, ch.ID, EventStatus, messageData(m)); err != nil {
+		return err
+	}
+	tx.OnCommit(s.Wake)
+	return nil
+}
+
 // SessionChanged records session.opened and session.closed events; it is
 // a routing SessionChanged hook, called in the router's transaction.
 func (s *Service) SessionChanged(tx *store.Tx, sess *store.Session, event string) error {

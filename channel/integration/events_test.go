@@ -162,3 +162,29 @@ func TestSignVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestFinishedReportsAcceptedAndFailed(t *testing.T) {
+	e := newEnv(t, Options{})
+	rcv := newReceiver(t, 0)
+	e.createKey(map[string]any{"name": "crm", "channels": []string{"chan-a"}, "webhook_url": rcv.url, "events": []string{EventStatus}})
+	ch := &store.Channel{ID: "chan-a"}
+	for _, tt := range []struct {
+		status string
+		want   int
+	}{{"accepted", 1}, {"failed", 2}, {"sent", 2}} {
+		m := &store.Message{ID: 5, ChannelID: "chan-a", Status: tt.status, Error: &store.MessageError{Code: 131047}}
+		e.update(func(tx *store.Tx) error { return e.svc.Finished(tx, ch, m) })
+		if n := e.pending(); n != tt.want {
+			t.Fatalf("after %s: %d deliveries, want %d", tt.status, n, tt.want)
+		}
+	}
+	var ds []*store.HookDelivery
+	e.update(func(tx *store.Tx) (err error) { ds, err = tx.HookDeliveries(10); return })
+	var env Envelope
+	var d MessageData
+	json.Unmarshal(ds[1].Body, &env)
+	json.Unmarshal(env.Data, &d)
+	if d.Status != "failed" || d.Error == nil || d.Explanation == "" {
+		t.Fatalf("failed event data = %+v", d)
+	}
+}

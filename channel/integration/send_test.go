@@ -80,6 +80,17 @@ func TestIdempotentSend(t *testing.T) {
 	if n := e.jobs(); n != 3 {
 		t.Fatalf("jobs = %d, want 3", n)
 	}
+
+	// A key older than 24 h is free again, even before the sweep.
+	e.update(func(tx *store.Tx) error {
+		return tx.PutIdempotency(k.ID, "stale", &store.Idempotency{MessageID: 1, BodyHash: "other", CreatedAt: time.Now().Add(-25 * time.Hour)})
+	})
+	if code, out := e.send(k.Key, "stale", body); code != 202 {
+		t.Fatalf("send with an expired key = %d %v", code, out)
+	}
+	if code, _ := e.send(k.Key, "stale", body); code != 200 {
+		t.Fatalf("repeat with the renewed key = %d", code)
+	}
 }
 
 func TestReplyToAndTemplates(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/store"
 )
 
@@ -21,8 +22,8 @@ type Options struct {
 	// dropped after either. Defaults 20 and 24 h.
 	MaxAttempts int
 	MaxAge      time.Duration
-	// IdempotencyTTL is how long an Idempotency-Key is remembered; default
-	// 24 h.
+	// IdempotencyTTL is how long swept Idempotency-Keys are kept; default
+	// api.IdempotencyTTL (the API ignores older ones).
 	IdempotencyTTL time.Duration
 	// SweepEvery is how often expired idempotency keys are deleted;
 	// default 10 min.
@@ -49,7 +50,7 @@ func (o *Options) defaults() {
 		o.MaxAge = 24 * time.Hour
 	}
 	if o.IdempotencyTTL <= 0 {
-		o.IdempotencyTTL = 24 * time.Hour
+		o.IdempotencyTTL = api.IdempotencyTTL
 	}
 	if o.SweepEvery <= 0 {
 		o.SweepEvery = 10 * time.Minute
