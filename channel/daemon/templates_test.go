@@ -115,7 +115,9 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	if code := h.do("POST", "/api/v1/channels/"+ch.ID+"/templates/sync", nil, &res); code != 200 || res.Removed != 1 || res.Total != 6 {
 		t.Fatalf("resync = %d %+v", code, res)
 	}
-	var apiErr struct{ Error struct{ Code, Message, Field string } }
+	var apiErr struct {
+		Error struct{ Code, Message, Field string }
+	}
 	if code := h.do("GET", "/api/v1/channels/"+ch.ID+"/templates/notice_4", nil, &apiErr); code != 404 || apiErr.Error.Code != "template_not_found" {
 		t.Fatalf("deleted template = %d %+v", code, apiErr)
 	}
