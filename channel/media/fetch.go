@@ -212,7 +212,10 @@ func (s *Service) fetch(ctx context.Context, j *store.MediaJob) (*Temp, cloudapi
 	if err != nil {
 		return nil, cloudapi.MediaInfo{}, err
 	}
-	info, err := s.download(ctx, creds, m.Media, tmp)
+	// The webhook's URL lives about five minutes: worth a try only on a
+	// fresh job.
+	fresh := j.Attempts == 0 && s.opts.Now().Sub(j.CreatedAt) < webhookURLLife
+	info, err := s.download(ctx, creds, m.Media, fresh, tmp)
 	if err != nil {
 		return tmp, info, classify(err, s.opts.MaxSize)
 	}
@@ -225,11 +228,17 @@ func (s *Service) fetch(ctx context.Context, j *store.MediaJob) (*Temp, cloudapi
 	return tmp, info, nil
 }
 
+// webhookURLLife is how long a webhook's media URL is assumed to work.
+const webhookURLLife = 4 * time.Minute
+
 // download copies the media into tmp: from the webhook's URL when there is
-// one, otherwise (or when that fails) from a freshly resolved URL,
+// one and useWebhookURL, otherwise (or when that fails) from a freshly resolved URL,
 // resolving again when a URL has expired.
-func (s *Service) download(ctx context.Context, creds cloudapi.Creds, ref *store.MediaRef, tmp *Temp) (cloudapi.MediaInfo, error) {
-	info := cloudapi.MediaInfo{ID: ref.MediaID, URL: ref.URL, MimeType: ref.MIME}
+func (s *Service) download(ctx context.Context, creds cloudapi.Creds, ref *store.MediaRef, useWebhookURL bool, tmp *Temp) (cloudapi.MediaInfo, error) {
+	info := cloudapi.MediaInfo{ID: ref.MediaID, MimeType: ref.MIME}
+	if useWebhookURL {
+		info.URL = ref.URL
+	}
 	resolved := false
 	for try := 0; ; try++ {
 		if info.URL == "" || try > 0 {

@@ -86,7 +86,8 @@ type Service struct {
 	// deleted is never handed to a new reference.
 	mu sync.Mutex
 
-	// changedMu guards changed, closed and replaced whenever a fetch ends.
+	// changedMu guards the fields below. changed is closed and replaced
+	// whenever a fetch ends, waking link requests that wait for it.
 	changedMu sync.Mutex
 	changed   chan struct{}
 	active    map[uint64]bool // jobs being fetched now
