@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -11,37 +12,37 @@ import (
 
 // ParseCommand parses the arguments of the chat command
 // "/template <name> [language] <value> | <value> …". The word after the
-// name is taken as the language when it looks like a code (en, en_US,
-// pt_BR) and is not followed by "|"; ResolveCommand decides with the
-// stored template instead. Values are separated by "|" and trimmed; "\|"
-// is a literal bar and "\\" a backslash.
+// name is the language when it is a code Meta knows (IsLanguage: en,
+// en_US, pt_BR) and is not followed by "|"; ResolveCommand also checks it
+// against the stored template. Values are separated by "|" and trimmed;
+// "\|" is a literal bar and "\\" a backslash.
 func ParseCommand(args string) (name, language string, params []string, err error) {
-	return parseCommand(args, languageShape.MatchString)
+	return parseCommand(args, IsLanguage)
 }
 
-// ResolveCommand is ParseCommand for channelID: the word after the name is
-// the language only when the template exists in it, so a first value that
-// looks like a code stays a value.
+// ResolveCommand is ParseCommand checked against channelID's templates: a
+// language the template does not exist in fails with CodeLanguageNotFound,
+// listing the ones it has and how to start the first value with that word
+// (give the language first). It fails with CodeNotFound for an unknown
+// template.
 func ResolveCommand(tx *store.Tx, channelID, args string) (name, language string, params []string, err error) {
-	name, _, _, err = ParseCommand(args)
+	name, language, params, err = ParseCommand(args)
 	if err != nil {
 		return "", "", nil, err
 	}
-	all, err := tx.TemplateLanguages(channelID, name)
-	if err != nil {
-		return "", "", nil, fmt.Errorf("resolving template command: %w", err)
+	t, err := Lookup(tx, channelID, name, language)
+	var te *Error
+	switch {
+	case err == nil:
+		return name, t.Language, params, nil
+	case errors.As(err, &te) && te.Code == CodeLanguageNotFound:
+		te.Message += fmt.Sprintf("; to start the first value with %q, name the language first: /template %s %s %s …", language, name, te.Options[0], language)
+		return "", "", nil, te
+	case errors.As(err, &te) && te.Code == CodeLanguageRequired:
+		return name, "", params, nil // Lookup refuses it again with the options
+	default:
+		return "", "", nil, err
 	}
-	return parseCommand(args, func(word string) bool {
-		if !languageShape.MatchString(word) {
-			return false
-		}
-		for _, t := range all {
-			if t.Language == word || normLanguage(t.Language) == normLanguage(word) {
-				return true
-			}
-		}
-		return false
-	})
 }
 
 func parseCommand(args string, isLanguage func(string) bool) (name, language string, params []string, err error) {

@@ -24,6 +24,9 @@ func TestParseCommand(t *testing.T) {
 		{args: "order_update Ann Smith | A1", name: "order_update", params: []string{"Ann Smith", "A1"}},
 		{args: "order_update en | A1", name: "order_update", params: []string{"en", "A1"}},
 		{args: "order_update en_US | A1", name: "order_update", params: []string{"en_US", "A1"}},
+		{args: "order_update ann | A1", name: "order_update", params: []string{"ann", "A1"}},
+		{args: "order_update xx_YY A1", name: "order_update", params: []string{"xx_YY A1"}},
+		{args: "order_update zh-hk A1", name: "order_update", lang: "zh-hk", params: []string{"A1"}},
 		{args: `note a\|b | c\\d | e\x`, name: "note", params: []string{"a|b", `c\d`, `e\x`}},
 		{args: "note | ", name: "note", params: []string{"", ""}},
 		{args: "note\tx", name: "note", params: []string{"x"}},
@@ -84,18 +87,27 @@ func TestResolveCommand(t *testing.T) {
 	tests := []struct {
 		args, lang string
 		params     []string
+		code, say  string
 	}{
-		{"order_update pt_BR A1 | Ana | hoje", "pt_BR", []string{"A1", "Ana", "hoje"}},
-		{"order_update pt-br A1", "pt-br", []string{"A1"}},
-		{"welcome ann | Acme", "", []string{"ann", "Acme"}},
-		{"welcome en ann | Acme", "en", []string{"ann", "Acme"}},
-		{"welcome fr ann", "", []string{"fr ann"}},
+		{args: "order_update pt_BR A1 | Ana | hoje", lang: "pt_BR", params: []string{"A1", "Ana", "hoje"}},
+		{args: "order_update pt-br A1", lang: "pt_BR", params: []string{"A1"}},
+		{args: "order_update A1", params: []string{"A1"}}, // Build asks for the language
+		{args: "welcome ann | Acme", lang: "en", params: []string{"ann", "Acme"}},
+		{args: "welcome en hi | Acme", lang: "en", params: []string{"hi", "Acme"}},
+		{args: "welcome hi there | Acme", code: templates.CodeLanguageNotFound, say: "/template welcome en hi …"},
+		{args: "ghost en x", code: templates.CodeNotFound, say: "ghost"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
 			err := e.st.View(func(tx *store.Tx) error {
 				_, lang, params, err := templates.ResolveCommand(tx, channelID, tt.args)
-				if err != nil || lang != tt.lang || !slices.Equal(params, tt.params) {
+				var te *templates.Error
+				switch {
+				case tt.code != "":
+					if !errors.As(err, &te) || te.Code != tt.code || !strings.Contains(te.Message, tt.say) {
+						t.Errorf("ResolveCommand = %v; want %s saying %q", err, tt.code, tt.say)
+					}
+				case err != nil || lang != tt.lang || !slices.Equal(params, tt.params):
 					t.Errorf("ResolveCommand = %q %q, %v; want %q %q", lang, params, err, tt.lang, tt.params)
 				}
 				return nil

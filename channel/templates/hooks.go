@@ -33,10 +33,9 @@ func (s *Service) other(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
 	if err != nil {
 		return err
 	}
-	at := ev.Time
-	if at.IsZero() {
-		at = s.opts.Now()
-	}
+	// UpdatedAt is when the update was applied, so a sync listing Meta at
+	// the same time does not undo it.
+	at := s.opts.Now()
 	for _, c := range chs {
 		if err := s.apply(tx, c, ev.Kind, u, at); err != nil {
 			return err

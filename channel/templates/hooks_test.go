@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/channel/wa"
 	"github.com/wachan/wachan/store"
 )
@@ -49,7 +51,7 @@ func TestHooksApplyTemplateUpdates(t *testing.T) {
 
 	e.apply(t, update(testWABA, "message_template_status_update",
 		`{"event":"PAUSED","message_template_id":1001,"message_template_name":"order_update","message_template_language":"en_US","reason":"LOW_QUALITY","message_template_category":"UTILITY"}`))
-	if got := e.template(t, "order_update", "en_US"); got.Status != "PAUSED" || got.Reason != "LOW_QUALITY" || got.UpdatedAt.Unix() != 1751247548 {
+	if got := e.template(t, "order_update", "en_US"); got.Status != "PAUSED" || got.Reason != "LOW_QUALITY" || got.UpdatedAt.Before(got.SyncedAt) {
 		t.Fatalf("after status update = %+v", got)
 	}
 	// Meta spells some languages with a hyphen.
@@ -110,5 +112,33 @@ func TestHooksUnknownTemplateSyncs(t *testing.T) {
 	}
 	if got := e.template(t, "late_one", "en_US"); len(got.Components) != 1 || got.Components[0].Text != "Hi {{1}}" {
 		t.Fatalf("synced template = %+v", got)
+	}
+}
+
+// racingLister applies a webhook while Meta is being listed.
+type racingLister struct {
+	*cloudapi.Client
+	during func()
+}
+
+func (r racingLister) ListTemplates(ctx context.Context, creds cloudapi.Creds) ([]cloudapi.Template, error) {
+	list, err := r.Client.ListTemplates(ctx, creds)
+	r.during()
+	return list, err
+}
+
+// TestSyncKeepsWebhookFromDuringListing: a status webhook applied while a
+// sync was listing is not undone by the older listing.
+func TestSyncKeepsWebhookFromDuringListing(t *testing.T) {
+	e := newEnv(t, 0)
+	e.seed()
+	e.sync(t)
+	e.svc = templates.New(e.st, racingLister{e.client, func() {
+		e.apply(t, update(testWABA, "message_template_status_update",
+			`{"event":"DISABLED","message_template_id":1008,"message_template_name":"plain","message_template_language":"en_US","reason":"SCAM"}`))
+	}}, quiet(), templates.Options{})
+	e.sync(t)
+	if got := e.template(t, "plain", "en_US"); got.Status != "DISABLED" || got.Reason != "SCAM" {
+		t.Fatalf("after a sync racing a webhook = %+v", got)
 	}
 }

@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wachan/wachan/store"
@@ -10,8 +11,21 @@ import (
 
 var (
 	nameShape     = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
-	languageShape = regexp.MustCompile(`^[a-z]{2,3}([_-][A-Za-z]{2,4})?$`)
+	languageShape = regexp.MustCompile(`^([a-z]{2,3})(?:[_-][A-Za-z]{2})?$`)
 )
+
+// metaLanguages are the base languages Meta offers for templates; a code
+// is one of them, optionally with a region (en, en_US, pt_BR, zh_HK).
+var metaLanguages = strings.Fields(`af ar az bg bn ca cs da de el en es et fa fi fil fr ga gu ha he hi
+	hr hu id it ja ka kk kn ko ky lo lt lv mk ml mr ms nb nl pa pl pt ro ru rw sk sl sq sr sv sw ta te
+	th tr uk ur uz vi zh zu`)
+
+// IsLanguage reports whether word is a template language code Meta knows,
+// such as en, en_US, pt_BR or pt-br.
+func IsLanguage(word string) bool {
+	m := languageShape.FindStringSubmatch(word)
+	return m != nil && slices.Contains(metaLanguages, m[1])
+}
 
 // normLanguage spells a language code as Meta lists it: "en-us" becomes
 // "en_US".

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wachan/wachan/channel/cloudapi"
@@ -42,6 +43,22 @@ type Service struct {
 	opts  Options
 	// due receives channels the webhook hook wants synced soon.
 	due chan string
+	// mu guards locks, which serialize the syncs of each channel.
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+// lock serializes the syncs of channelID and returns the unlock.
+func (s *Service) lock(channelID string) func() {
+	s.mu.Lock()
+	l := s.locks[channelID]
+	if l == nil {
+		l = &sync.Mutex{}
+		s.locks[channelID] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }
 
 // New returns a Service storing in st and listing through graph. st,
@@ -62,7 +79,7 @@ func New(st *store.Store, graph Lister, log *slog.Logger, opts Options) *Service
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: st, graph: graph, log: log, opts: opts, due: make(chan string, 64)}
+	return &Service{store: st, graph: graph, log: log, opts: opts, due: make(chan string, 64), locks: map[string]*sync.Mutex{}}
 }
 
 // Duplicate is a name and language Meta listed more than once; the first
@@ -90,6 +107,7 @@ type Result struct {
 // transaction: templates gone at Meta disappear. A failure is recorded
 // and the stored set is left alone.
 func (s *Service) Sync(ctx context.Context, channelID string) (*Result, error) {
+	defer s.lock(channelID)()
 	var ch *store.Channel
 	err := s.store.View(func(tx *store.Tx) error {
 		var err error
@@ -101,6 +119,7 @@ func (s *Service) Sync(ctx context.Context, channelID string) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
+	started := s.opts.Now()
 	listed, listErr := s.graph.ListTemplates(ctx, cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken})
 	now := s.opts.Now()
 	if listErr != nil {
@@ -126,7 +145,7 @@ func (s *Service) Sync(ctx context.Context, channelID string) (*Result, error) {
 		if _, err := tx.Channel(channelID); err != nil {
 			return err // deleted while listing
 		}
-		return s.replace(tx, channelID, listed, now, res)
+		return s.replace(tx, channelID, listed, started, now, res)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("syncing templates of %s: %w", channelID, err)
@@ -141,8 +160,10 @@ func (s *Service) Sync(ctx context.Context, channelID string) (*Result, error) {
 	return res, nil
 }
 
-// replace stores listed as channelID's template set, counting in res.
-func (s *Service) replace(tx *store.Tx, channelID string, listed []cloudapi.Template, now time.Time, res *Result) error {
+// replace stores listed as channelID's template set, counting in res. A
+// stored template a webhook changed after started (while Meta was being
+// listed) keeps the webhook's status, quality and category.
+func (s *Service) replace(tx *store.Tx, channelID string, listed []cloudapi.Template, started, now time.Time, res *Result) error {
 	old, err := tx.Templates(channelID)
 	if err != nil {
 		return err
@@ -173,7 +194,12 @@ func (s *Service) replace(tx *store.Tx, channelID string, listed []cloudapi.Temp
 		}
 		kept[k] = -1
 		t.SyncedAt, t.UpdatedAt = now, now
-		switch prev := byKey[k]; {
+		prev := byKey[k]
+		if prev != nil && !prev.Partial && prev.UpdatedAt.After(started) {
+			t.Status, t.Reason, t.Quality = prev.Status, prev.Reason, prev.Quality
+			t.Category, t.PreviousCategory = prev.Category, prev.PreviousCategory
+		}
+		switch {
 		case prev == nil:
 			res.Added++
 		case same(prev, t):
