@@ -57,7 +57,9 @@ func (d *Daemon) wireMediaRoutes() error {
 // mediaStats answers GET /api/v1/media/stats.
 func (d *Daemon) mediaStats(c *fiber.Ctx) error {
 	files, bytes := d.media.Stats()
+	free, minFree := d.media.Free()
 	return c.JSON(fiber.Map{"files": files, "bytes": bytes, "pending": d.media.Pending(),
+		"free_bytes": free, "min_free_bytes": minFree,
 		"max_size": d.media.MaxSize(), "retention": d.cfg.MediaRetention.String()})
 }
 

@@ -186,10 +186,13 @@ func TestMediaEndToEnd(t *testing.T) {
 
 	// Stats: photo, pdf and png, the pdf stored once.
 	var stats struct {
-		Files int
-		Bytes int64
+		Files        int
+		Bytes        int64
+		FreeBytes    int64 `json:"free_bytes"`
+		MinFreeBytes int64 `json:"min_free_bytes"`
 	}
-	if code := p.do("GET", "/api/v1/media/stats", nil, &stats); code != 200 || stats.Files != 3 || stats.Bytes != int64(len(photo)+len(pdf)+len(png)) {
+	if code := p.do("GET", "/api/v1/media/stats", nil, &stats); code != 200 || stats.Files != 3 ||
+		stats.Bytes != int64(len(photo)+len(pdf)+len(png)) || stats.FreeBytes <= 0 || stats.MinFreeBytes != 2*p.cfg.MediaMaxSize {
 		t.Fatalf("stats = %d %+v", code, stats)
 	}
 	resp, data = getLink(t, p.base+"/metrics")

@@ -251,6 +251,16 @@ func (s *Service) Stats() (files int, bytes int64) {
 	return files, bytes
 }
 
+// Free returns the free disk space for media and the minimum below which
+// new files are refused; free is -1 when it cannot be measured.
+func (s *Service) Free() (free, minFree int64) {
+	free, err := s.opts.FreeSpace(s.files.Dir())
+	if err != nil {
+		free = -1
+	}
+	return free, s.opts.MinFree
+}
+
 // Pending returns the number of inbound fetches not yet finished.
 func (s *Service) Pending() int {
 	var n int
