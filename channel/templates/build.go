@@ -35,7 +35,8 @@ type Params struct {
 	// Location is the pin of a LOCATION header.
 	Location *cloudapi.Location `json:"location,omitempty"`
 	// Buttons maps a button's index to its value: the variable part of a
-	// URL button (required when its URL has one) or a quick reply's
+	// URL button (required when its URL has one), the code of an
+	// authentication template's OTP button (required) or a quick reply's
 	// payload (optional).
 	Buttons map[int]string `json:"buttons,omitempty"`
 }
@@ -297,6 +298,15 @@ func buildButtons(t *store.Template, spec *Spec, p Params) ([]cloudapi.Component
 			}
 			if n := utf8.RuneCountInString(buttonURL(t, b.Index)) + utf8.RuneCountInString(val); n > MaxURL {
 				return nil, fail(CodeParamText, field, "the URL of button %d would be %d characters; Meta allows %d", b.Index, n, MaxURL)
+			}
+			out = append(out, cloudapi.Component{Type: "button", SubType: "url", Index: b.Index, Parameters: []cloudapi.Parameter{{Type: "text", Text: val}}})
+		case b.Type == "OTP":
+			// Authentication templates: the button carries the code.
+			if !given || val == "" {
+				return nil, fail(CodeParamMissing, field, "button %d of %s copies the one-time code: give the code as its value", b.Index, t.Name)
+			}
+			if err := checkValue(field, val, "BUTTON"); err != nil {
+				return nil, err
 			}
 			out = append(out, cloudapi.Component{Type: "button", SubType: "url", Index: b.Index, Parameters: []cloudapi.Parameter{{Type: "text", Text: val}}})
 		case b.Type == "QUICK_REPLY":

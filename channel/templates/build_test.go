@@ -24,6 +24,7 @@ func build(e *env, name, lang string, p templates.Params) (*cloudapi.Message, er
 func TestBuildRefusesMismatches(t *testing.T) {
 	e := newEnv(t, 0)
 	e.seed()
+	e.addAuth()
 	e.sync(t)
 	// A template known only from a webhook.
 	if err := e.st.Update(func(tx *store.Tx) error {
@@ -79,6 +80,7 @@ func TestBuildRefusesMismatches(t *testing.T) {
 		{"no such button", "order_update", "en_US", with(func(p *templates.Params) { p.Buttons[5] = "x" }), templates.CodeParamExtra, "params.buttons.5", "no button 5", nil},
 		{"button index past the last", "order_update", "pt_BR", templates.Params{Header: []string{"A1"}, Body: []string{"a", "b", "c"}, Buttons: map[int]string{0: "A1", 1: "x"}}, templates.CodeParamExtra, "params.buttons.1", "no button 1", nil},
 		{"value for a static button", "visit", "", templates.Params{Location: &cloudapi.Location{Latitude: 1, Longitude: 2}, Buttons: map[int]string{0: "x"}}, templates.CodeParamExtra, "params.buttons.0", `phone_number "Call"`, nil},
+		{"one-time code missing", "login_code", "", templates.Params{Body: []string{"123456"}}, templates.CodeParamMissing, "params.buttons.0", "one-time code", nil},
 		{"copy code", "coupon", "", templates.Params{}, templates.CodeUnsupported, "params.buttons.0", "copy-code", nil},
 	}
 	for _, tt := range tests {
@@ -103,6 +105,7 @@ func TestBuildRefusesMismatches(t *testing.T) {
 func TestBuiltTemplatesAcceptedByGraph(t *testing.T) {
 	e := newEnv(t, 0)
 	e.seed()
+	e.addAuth()
 	e.sync(t)
 	creds := cloudapi.Creds{PhoneNumberID: testPNID, WABAID: testWABA, Token: testToken}
 	tests := []struct {
@@ -126,6 +129,8 @@ func TestBuiltTemplatesAcceptedByGraph(t *testing.T) {
 			templates.Params{Location: &cloudapi.Location{Latitude: 51.5, Longitude: -0.12, Name: "Shop"}},
 			`"type":"location"`},
 		{"no variables", "plain", "", templates.Params{}, `"name":"plain"`},
+		{"authentication code", "login_code", "", templates.Params{Body: []string{"123456"}, Buttons: map[int]string{0: "123456"}},
+			`{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"123456"}]}`},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -131,7 +131,7 @@ func FormatCommand(name, language string, params []string) string {
 // ParamsFromList fills t's variables from values in the order an agent
 // types them: the header's media link or id (media headers), the text
 // header's variables, the body's variables, then each URL button's
-// variable. Named templates take their names in that order too.
+// variable (or one-time code). Named templates take their names in that order too.
 func ParamsFromList(t *store.Template, values []string) (Params, error) {
 	spec := SpecOf(t)
 	var order []string
@@ -152,9 +152,13 @@ func ParamsFromList(t *store.Template, values []string) (Params, error) {
 	}
 	var urlButtons []int
 	for _, b := range spec.Buttons {
-		if b.Type == "URL" && b.Variable {
+		switch {
+		case b.Type == "URL" && b.Variable:
 			urlButtons = append(urlButtons, b.Index)
 			order = append(order, fmt.Sprintf("button %d URL", b.Index))
+		case b.Type == "OTP":
+			urlButtons = append(urlButtons, b.Index)
+			order = append(order, fmt.Sprintf("button %d code", b.Index))
 		}
 	}
 	if len(values) != len(order) {

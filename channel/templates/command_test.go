@@ -122,6 +122,7 @@ func TestResolveCommand(t *testing.T) {
 func TestBuildCommand(t *testing.T) {
 	e := newEnv(t, 0)
 	e.seed()
+	e.addAuth()
 	e.sync(t)
 	tests := []struct {
 		args  string
@@ -134,6 +135,7 @@ func TestBuildCommand(t *testing.T) {
 		{args: "invoice https://files.example/7.pdf | 7", want: `{"type":"document","document":{"link":"https://files.example/7.pdf"}}`},
 		{args: "invoice 4490011 | 7", want: `{"type":"document","document":{"id":"4490011"}}`},
 		{args: "plain", want: `"name":"plain"`},
+		{args: "login_code 123456 | 123456", want: `"sub_type":"url","index":"0","parameters":[{"type":"text","text":"123456"}]`},
 		{args: "order_update A1 | Ann", code: templates.CodeLanguageRequired, field: "language"},
 		{args: "order_update en_US A1 | Ann", code: templates.CodeParamCount, field: "params"},
 		{args: "welcome Ann", code: templates.CodeParamCount, field: "params"},

@@ -135,3 +135,12 @@ func (e *env) template(t testing.TB, name, lang string) *store.Template {
 	}
 	return tpl
 }
+
+// addAuth adds an authentication template whose OTP button carries the
+// code.
+func (e *env) addAuth() {
+	e.emu.AddTemplate(testWABA, graphemu.Template{ID: "3001", Name: "login_code", Language: "en_US", Category: "AUTHENTICATION", Components: []graphemu.TemplateComponent{
+		{Type: "BODY", Text: "{{1}} is your verification code."},
+		{Type: "BUTTONS", Buttons: []graphemu.TemplateButton{{Type: "OTP", Text: "Copy code"}}},
+	}})
+}
