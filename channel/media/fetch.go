@@ -98,8 +98,12 @@ func (s *Service) Fetching(id uint64) bool {
 	return ok
 }
 
-// permanent marks an error that retrying will not cure.
-type permanent struct{ reason string }
+// permanent marks an error that retrying will not cure. quiet errors were
+// logged already (low disk space is logged once per spell).
+type permanent struct {
+	reason string
+	quiet  bool
+}
 
 func (p *permanent) Error() string { return p.reason }
 
@@ -147,7 +151,9 @@ func (s *Service) work(ctx context.Context, j *store.MediaJob) {
 	if p == nil {
 		reason = fmt.Sprintf("gave up after %d attempts: %s", j.Attempts+1, reason)
 	}
-	s.log.Warn("media fetch failed", slog.Uint64("message", j.MessageID), slog.String("error", reason))
+	if p == nil || !p.quiet {
+		s.log.Warn("media fetch failed", slog.Uint64("message", j.MessageID), slog.String("error", reason))
+	}
 	s.fail(j.MessageID, reason)
 }
 
@@ -196,16 +202,16 @@ func (s *Service) fetch(ctx context.Context, j *store.MediaJob) (*Temp, cloudapi
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound) && m == nil:
-		return nil, cloudapi.MediaInfo{}, &permanent{"the message was deleted"}
+		return nil, cloudapi.MediaInfo{}, &permanent{reason: "the message was deleted"}
 	case errors.Is(err, store.ErrNotFound):
-		return nil, cloudapi.MediaInfo{}, &permanent{"the WhatsApp channel was deleted"}
+		return nil, cloudapi.MediaInfo{}, &permanent{reason: "the WhatsApp channel was deleted"}
 	case err != nil:
 		return nil, cloudapi.MediaInfo{}, err
 	case m.Media == nil || m.Media.MediaID == "":
-		return nil, cloudapi.MediaInfo{}, &permanent{"the message carries no media id"}
+		return nil, cloudapi.MediaInfo{}, &permanent{reason: "the message carries no media id"}
 	}
 	if err := s.checkDisk(); err != nil {
-		return nil, cloudapi.MediaInfo{}, &permanent{err.Error()}
+		return nil, cloudapi.MediaInfo{}, &permanent{reason: err.Error(), quiet: true}
 	}
 	creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, Token: ch.AccessToken}
 	tmp, err := s.files.Create()
@@ -222,7 +228,7 @@ func (s *Service) fetch(ctx context.Context, j *store.MediaJob) (*Temp, cloudapi
 	sum := tmp.Sum()
 	for _, announced := range []string{m.Media.SHA256, info.SHA256} {
 		if announced != "" && !(cloudapi.MediaInfo{SHA256: announced}).Matches(sum) {
-			return tmp, info, &permanent{"the downloaded file does not match the SHA-256 WhatsApp announced (corrupted or tampered with)"}
+			return tmp, info, &permanent{reason: "the downloaded file does not match the SHA-256 WhatsApp announced (corrupted or tampered with)"}
 		}
 	}
 	return tmp, info, nil
@@ -278,18 +284,18 @@ func classify(err error, maxSize int64) error {
 	)
 	switch {
 	case errors.As(err, &ref):
-		return &permanent{ref.Reason}
+		return &permanent{reason: ref.Reason}
 	case errors.Is(err, cloudapi.ErrMediaTooLarge):
-		return &permanent{fmt.Sprintf("the file is larger than the %s limit for media", humanSize(maxSize))}
+		return &permanent{reason: fmt.Sprintf("the file is larger than the %s limit for media", humanSize(maxSize))}
 	case errors.Is(err, cloudapi.ErrMediaURLExpired):
 		return err
 	case errors.As(err, &apiErr):
 		if apiErr.Class() == cloudapi.Never {
-			return &permanent{"WhatsApp refused the download: " + apiErr.Explain()}
+			return &permanent{reason: "WhatsApp refused the download: " + apiErr.Explain()}
 		}
 		return &transient{msg: fmt.Sprintf("WhatsApp answered error %d (%s)", apiErr.Code, apiErr.Message), err: err}
 	case cloudapi.ClassOf(err) == cloudapi.Never:
-		return &permanent{err.Error()}
+		return &permanent{reason: err.Error()}
 	}
 	return err
 }

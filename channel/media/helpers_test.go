@@ -61,15 +61,35 @@ type env struct {
 	opts   media.Options
 	stop   func()
 
+	logs *logBuffer
+
 	mu     sync.Mutex
 	failed map[uint64]string
+}
+
+// logBuffer collects log output safely across goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // newEnv starts everything; tune adjusts the options before the service
 // is created.
 func newEnv(t testing.TB, tune func(*media.Options)) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), failed: map[uint64]string{}}
+	e := &env{t: t, dir: t.TempDir(), failed: map[uint64]string{}, logs: &logBuffer{}}
 	e.emu = graphemu.New(graphemu.Options{})
 	url, err := e.emu.Start()
 	if err != nil {
@@ -119,7 +139,7 @@ func (e *env) start(addr string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := media.New(st, e.graph, slog.New(slog.DiscardHandler), e.opts)
+	svc, err := media.New(st, e.graph, slog.New(slog.NewTextHandler(e.logs, nil)), e.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,5 +283,3 @@ const (
 )
 
 func sum256(b []byte) [32]byte { return sha256.Sum256(b) }
-
-var _ = bytes.Equal

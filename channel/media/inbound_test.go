@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,16 +241,28 @@ func TestLinkWaitsForFetchInProgress(t *testing.T) {
 }
 
 func TestLowDiskSpace(t *testing.T) {
-	var free int64 = 1 << 20
+	var free atomic.Int64
+	free.Store(1 << 20)
 	e := newEnv(t, func(o *media.Options) {
 		o.MaxSize = 1 << 20
-		o.FreeSpace = func(string) (int64, error) { return free, nil }
+		o.FreeSpace = func(string) (int64, error) { return free.Load(), nil }
 	})
-	m := e.receive("image", e.emu.AddMedia(sample(jpegHead, 100), "image/jpeg"), "image/jpeg", "", "")
-	ref := e.wait(m.ID)
-	if !strings.Contains(ref.Error, "not enough free disk space") || e.failure(m.ID) == "" {
-		t.Fatalf("media = %+v", ref)
+	for range 2 {
+		m := e.receive("image", e.emu.AddMedia(sample(jpegHead, 100), "image/jpeg"), "image/jpeg", "", "")
+		ref := e.wait(m.ID)
+		if ref.Error != "not enough free disk space on the wachan server to store media (1 MB free, 2 MB needed)" || e.failure(m.ID) == "" {
+			t.Fatalf("media = %+v", ref)
+		}
 	}
+	if n := strings.Count(e.logs.String(), "media disk space low"); n != 1 {
+		t.Fatalf("low disk space logged %d times:\n%s", n, e.logs.String())
+	}
+	free.Store(3 << 20)
+	m := e.receive("image", e.emu.AddMedia(sample(jpegHead, 100), "image/jpeg"), "image/jpeg", "", "")
+	if ref := e.wait(m.ID); ref.Error != "" || !strings.Contains(e.logs.String(), "space available again") {
+		t.Fatalf("after space returned: %+v", ref)
+	}
+	free.Store(1 << 20)
 	_, err := e.svc.Attach(t.Context(), chID, media.Attachment{Reader: bytes.NewReader(sample(jpegHead, 100))})
 	if err == nil || !strings.Contains(err.Error(), "not enough free disk space") {
 		t.Fatalf("Attach = %v", err)
