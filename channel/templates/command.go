@@ -50,9 +50,9 @@ func parseCommand(args string, isLanguage func(string) bool) (name, language str
 	name, rest := cutWord(args)
 	switch {
 	case name == "":
-		return "", "", nil, fail(CodeNotFound, "name", "usage: /template <name> [language] <value> | <value> …")
+		return "", "", nil, fail(CodeUsage, "name", "usage: /template <name> [language] <value> | <value> …")
 	case !nameShape.MatchString(name):
-		return "", "", nil, fail(CodeNotFound, "name", "%q is not a template name (lowercase letters, digits and underscores)", name)
+		return "", "", nil, fail(CodeUsage, "name", "%q is not a template name (lowercase letters, digits and underscores)", name)
 	}
 	if word, after := cutWord(rest); word != "" && !strings.HasPrefix(after, "|") && isLanguage(word) {
 		language, rest = word, after

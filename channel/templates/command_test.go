@@ -40,7 +40,7 @@ func TestParseCommand(t *testing.T) {
 			name, lang, params, err := templates.ParseCommand(tt.args)
 			if tt.fails {
 				var te *templates.Error
-				if !errors.As(err, &te) || te.Field != "name" {
+				if !errors.As(err, &te) || te.Field != "name" || te.Code != templates.CodeUsage {
 					t.Fatalf("ParseCommand(%q) = %q %q %q, %v; want a name error", tt.args, name, lang, params, err)
 				}
 				return

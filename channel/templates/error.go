@@ -7,18 +7,19 @@ import (
 
 // Error codes of template validation.
 const (
-	CodeNotFound         = "template_not_found" // no template of that name
-	CodeLanguageNotFound = "template_language"  // the template does not exist in that language
-	CodeLanguageRequired = "template_language_required"
-	CodeNotApproved      = "template_not_approved" // status is not APPROVED
-	CodeNotSynced        = "template_not_synced"   // known from a webhook only
-	CodeParamCount       = "template_param_count"  // too few or too many values
-	CodeParamFormat      = "template_param_format" // named values for positional variables or the reverse
-	CodeParamMissing     = "template_param_missing"
-	CodeParamExtra       = "template_param_extra"
-	CodeParamText        = "template_param_text" // a value breaks Meta's text rules
-	CodeMedia            = "template_header_media"
-	CodeUnsupported      = "template_unsupported"
+	CodeNotFound         = "template_not_found"         // no template of that name on the channel
+	CodeLanguageNotFound = "template_language"          // the template does not exist in that language
+	CodeLanguageRequired = "template_language_required" // several languages and none given
+	CodeNotApproved      = "template_not_approved"      // status is not APPROVED
+	CodeNotSynced        = "template_not_synced"        // known from a webhook only
+	CodeParamCount       = "template_param_count"       // too few or too many values
+	CodeParamFormat      = "template_param_format"      // named values for positional variables or the reverse
+	CodeParamMissing     = "template_param_missing"     // a named variable or a button value not given
+	CodeParamExtra       = "template_param_extra"       // a name or button the template does not have
+	CodeParamText        = "template_param_text"        // a value breaks Meta's text rules
+	CodeMedia            = "template_header_media"      // header media or location missing or of the wrong kind
+	CodeUnsupported      = "template_unsupported"       // a part this version cannot fill in (copy-code buttons)
+	CodeUsage            = "template_usage"             // the /template command is malformed
 )
 
 // Error is a template request that Meta would refuse, found before
@@ -32,6 +33,7 @@ type Error struct {
 	Options []string
 }
 
+// Error returns the message, which names the field.
 func (e *Error) Error() string { return e.Message }
 
 // HTTPStatus is the HTTP status an API answers e with: 404 for an
