@@ -51,6 +51,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
@@ -135,6 +136,15 @@ func (b *browser) shot(name, url string) {
 			b.run(chromedp.Navigate(url))
 		}
 		b.run(chromedp.WaitReady(chromedp.CSS("body")))
+		// Nothing may stick out sideways at either width.
+		wide := get(b, chromedp.Evaluate[string](`(() => {
+			const w = document.documentElement.clientWidth;
+			return [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1)
+				.map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).slice(0, 5).join(", ");
+		})()`))
+		if wide != "" {
+			b.t.Errorf("%s at %dpx: elements wider than the page: %s", name, size.w, wide)
+		}
 		png := get(b, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(filepath.Join(b.dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
 			b.t.Fatal(err)

@@ -22,6 +22,10 @@ type statsPage struct {
 	Days       []dayBar
 	Max        int64
 	ChartW     int
+	// BarW is the width of one of a day's two bars.
+	BarW int
+	// Last is the chart's last day.
+	Last string
 }
 
 type channelCounts struct {
@@ -33,7 +37,7 @@ type channelCounts struct {
 type dayBar struct {
 	Day        string
 	Counts     store.Counts
-	X          int
+	X, OutX    int
 	InY, InH   int
 	OutY, OutH int
 }
@@ -77,6 +81,10 @@ func (w *Web) stats(c *fiber.Ctx) error {
 		from = t
 	} else {
 		from = to.AddDate(0, 0, -29)
+	}
+	// The chart shows at least two weeks, so one day has context.
+	if to.Sub(from) < 13*24*time.Hour {
+		from = to.AddDate(0, 0, -13)
 	}
 	if to.Sub(from) > 92*24*time.Hour {
 		from = to.AddDate(0, 0, -92)
@@ -127,8 +135,8 @@ func (w *Web) stats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	const barW = 14
-	p.ChartW = len(p.Days) * barW
+	barW := min(48, max(10, 720/max(1, len(p.Days))))
+	p.ChartW, p.BarW = len(p.Days)*barW, barW/2-1
 	for i := range p.Days {
 		b := &p.Days[i]
 		b.X = i * barW
@@ -137,6 +145,8 @@ func (w *Web) stats(c *fiber.Ctx) error {
 			b.OutH = int(b.Counts.Sent * chartH / p.Max)
 		}
 		b.InY, b.OutY = chartH-b.InH, chartH-b.OutH
+		b.OutX = b.X + p.BarW
+		p.Last = b.Day
 	}
 	return w.render(c, fiber.StatusOK, "stats", &view{Title: "Statistics", Nav: "stats", Data: p})
 }
