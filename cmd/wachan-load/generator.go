@@ -130,12 +130,12 @@ func (g *generator) post(stop context.Context, w webhook) {
 		}
 		g.tr.errorOf(errorKind(status, err))
 		if !g.cfg.Redeliver || stop.Err() != nil {
-			g.tr.failed(i)
+			g.tr.failed(i, body)
 			return
 		}
 		select {
 		case <-stop.Done():
-			g.tr.failed(i)
+			g.tr.failed(i, body)
 			return
 		case <-time.After(wait):
 		}

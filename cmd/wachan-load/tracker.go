@@ -14,6 +14,7 @@ type record struct {
 	sent    time.Time // first webhook attempt
 	acked   time.Time // zero until a 200
 	failed  bool      // given up without a 200
+	body    []byte    // the webhook, kept when given up
 	phone   time.Time // first arrival at the agent's phone
 	phoneN  int       // arrivals at the agent's phone
 	replied time.Time // the agent's answer left the phone
@@ -68,13 +69,29 @@ func (t *tracker) acked(i int, at time.Time, d time.Duration) {
 	}
 }
 
-// failed records that message i was given up.
-func (t *tracker) failed(i int) {
+// failed records that message i, whose webhook is body, was given up.
+func (t *tracker) failed(i int, body []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if r := t.get(i); r != nil && !r.failed {
 		r.failed = true
+		r.body = body
 		t.counts.Failed++
+	}
+}
+
+// redelivered records that message i, given up earlier, got its 200.
+func (t *tracker) redelivered(i int, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r := t.get(i); r != nil && r.failed {
+		r.failed = false
+		r.body = nil
+		t.counts.Failed--
+		if r.acked.IsZero() {
+			r.acked = at
+			t.counts.Acked++
+		}
 	}
 }
 

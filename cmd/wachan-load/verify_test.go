@@ -39,6 +39,12 @@ var storedReply = regexp.MustCompile(`^re-(\d+) `)
 // checkStore verifies the bbolt file's consistency, opens it with the
 // store package and tallies its messages. The daemon must have exited.
 func checkStore(t *testing.T, dataDir string) *storeReport {
+	return checkStoreJournal(t, dataDir, true)
+}
+
+// checkStoreJournal is checkStore; emptyJournal requires every journaled
+// webhook to have been applied.
+func checkStoreJournal(t *testing.T, dataDir string, emptyJournal bool) *storeReport {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dataDir, store.FileName), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -62,7 +68,7 @@ func checkStore(t *testing.T, dataDir string) *storeReport {
 	rep := &storeReport{inbound: map[string]int{}, outbound: map[int][]*store.Message{},
 		counts: map[string]store.Counts{}, byCh: map[string]*channelTallies{}}
 	err = st.View(func(tx *store.Tx) (err error) {
-		if n := tx.JournalLen(); n != 0 {
+		if n := tx.JournalLen(); emptyJournal && n != 0 {
 			return fmt.Errorf("%d journal entries left unapplied after a clean stop", n)
 		}
 		if rep.jobs, err = tx.Jobs(); err != nil {
