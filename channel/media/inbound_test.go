@@ -156,8 +156,11 @@ func TestInboundRetriesThenGivesUp(t *testing.T) {
 	e.emu.FailSeq(id2, 131000, 131000, 131000)
 	m2 := e.receive("image", id2, "image/png", "", "")
 	ref := e.wait(m2.ID)
-	if !strings.HasPrefix(ref.Error, "gave up after 3 attempts") || e.failure(m2.ID) != ref.Error {
+	if !strings.HasPrefix(ref.Error, "gave up after 3 attempts: WhatsApp answered error 131000") || e.failure(m2.ID) != ref.Error {
 		t.Fatalf("after three: %+v", ref)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "will retry") || strings.Contains(logs, metaToken) {
+		t.Fatalf("logs lack the retries or hold the access token:\n%s", logs)
 	}
 }
 
