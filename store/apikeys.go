@@ -116,6 +116,17 @@ func (t *Tx) PendingReplyTo(channel, customer string, now time.Time) (*ReplyTo, 
 	return &r, nil
 }
 
+// TakeReplyTo returns and forgets the customer's pending reply
+// destination on channel; ErrNotFound when there is none or it expired.
+// Routing calls it when it opens a new session for the customer.
+func (t *Tx) TakeReplyTo(channel, customer string, now time.Time) (*ReplyTo, error) {
+	r, err := t.PendingReplyTo(channel, customer, now)
+	if err != nil {
+		return nil, err
+	}
+	return r, t.DeleteReplyTo(channel, customer)
+}
+
 // DeleteReplyTo forgets the customer's pending reply destination (once a
 // session opened there).
 func (t *Tx) DeleteReplyTo(channel, customer string) error {

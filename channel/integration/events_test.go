@@ -188,3 +188,36 @@ func TestFinishedReportsAcceptedAndFailed(t *testing.T) {
 		t.Fatalf("failed event data = %+v", d)
 	}
 }
+
+func TestQueuedEventSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t, 0)
+	st, err := store.Open(dir, store.Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := New(st, discard(), Options{})
+	ch := &store.Channel{ID: "chan-a"}
+	err = st.Update(func(tx *store.Tx) error {
+		if err := tx.PutAPIKey(&store.APIKey{ID: "k1", Channels: []string{"chan-a"}, WebhookURL: rcv.url, WebhookSecret: "whsec_test", Events: Events}); err != nil {
+			return err
+		}
+		return svc.Hooks().Status(tx, ch, &store.Message{ID: 9, ChannelID: "chan-a", Status: "delivered"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close() // no runner ran: the event waits in the store
+
+	st, err = store.Open(dir, store.Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := &env{t: t, st: st, svc: New(st, discard(), Options{})}
+	e.run()
+	waitFor(t, "the event after restart", func() bool { return len(rcv.hits()) == 1 && e.pending() == 0 })
+	if h := rcv.hits()[0]; !Verify("whsec_test", h.body, h.signature) || h.header.Get(HeaderEvent) != EventStatus {
+		t.Fatalf("delivery = %+v", h)
+	}
+}

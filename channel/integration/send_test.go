@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -120,6 +121,16 @@ func TestReplyToAndTemplates(t *testing.T) {
 	if r.Destination != (store.Destination{Type: "queue", ID: "billing"}) || r.KeyID != k.ID || r.MessageID != uint64(out["id"].(float64)) {
 		t.Fatalf("reply destination = %+v", r)
 	}
+
+	e.update(func(tx *store.Tx) error {
+		if _, err := tx.TakeReplyTo("chan-a", "447700900002", time.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.TakeReplyTo("chan-a", "447700900002", time.Now()); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second take: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 
 	tests := []struct {
 		name  string
