@@ -114,7 +114,7 @@ func TestHostileSignedBodies(t *testing.T) {
 		if i > 0 {
 			huge.WriteByte(',')
 		}
-		fmt.Fprintf(&huge, `{"id":"WABA","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"PN1"},"contacts":[{"profile":{"name":"Ann"},"wa_id":"447700900001"}],"messages":[{"from":"447700900001","id":"wamid.H%d","timestamp":"1763830000","type":"text","text":{"body":"%s"}}]}}]}`, i, strings.Repeat("x", 1000))
+		fmt.Fprintf(&huge, `{"id":"WABA","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"PN1"},"contacts":[{"profile":{"name":"Ann"},"wa_id":"447700900001"}],"messages":[{"from":"447700900001","id":"wamid.H%d","timestamp":"1763830000","type":"text","text":{"body":"%s"}}]}}]}`, i, strings.Repeat("x", 10000))
 	}
 	huge.WriteString(`]}`)
 	badUTF8 := bytes.Replace(textBody("PN1", "wamid.U", "447700900001", "MARK", 1763830000), []byte("MARK"), []byte("a\xff\xfe\xc3b"), 1)
