@@ -54,6 +54,23 @@ func (t *Tx) HookDeliveries(n int) ([]*HookDelivery, error) {
 	return out, nil
 }
 
+// EachHookDelivery calls fn with each queued delivery in order until fn
+// returns false.
+func (t *Tx) EachHookDelivery(fn func(d *HookDelivery) bool) error {
+	c := t.bucket(bucketHookOut).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var d HookDelivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return fmt.Errorf("decoding hook delivery %d: %w", btoi(k), err)
+		}
+		d.Seq = btoi(k)
+		if !fn(&d) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // HookDeliveryCount returns how many deliveries are queued.
 func (t *Tx) HookDeliveryCount() int {
 	return t.bucket(bucketHookOut).Stats().KeyN

@@ -52,45 +52,54 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// deliverDue attempts every due delivery, each key's in order on its own
-// goroutine, and returns when the earliest remaining one is due (zero when
-// none is queued).
+// deliverDue attempts up to batch due deliveries, each key's in order on
+// its own goroutine, and returns when the next pass is due (zero when
+// nothing is queued). A key whose oldest delivery waits for a retry has
+// all its later ones wait too, so that its events arrive in order; other
+// keys are not held up.
 func (s *Service) deliverDue(ctx context.Context) (time.Time, error) {
+	now := s.opts.Now()
 	var (
-		ds   []*store.HookDelivery
-		keys = map[string]*store.APIKey{}
+		next    time.Time
+		byKey   = map[string][]*store.HookDelivery{}
+		order   []string
+		blocked = map[string]bool{}
+		keys    = map[string]*store.APIKey{}
+		due     int
 	)
 	err := s.store.View(func(tx *store.Tx) error {
-		var err error
-		if ds, err = tx.HookDeliveries(batch); err != nil {
+		err := tx.EachHookDelivery(func(d *store.HookDelivery) bool {
+			if blocked[d.KeyID] {
+				return true
+			}
+			if d.NotBefore.After(now) {
+				blocked[d.KeyID] = true
+				if next.IsZero() || d.NotBefore.Before(next) {
+					next = d.NotBefore
+				}
+				return true
+			}
+			if byKey[d.KeyID] == nil {
+				order = append(order, d.KeyID)
+			}
+			byKey[d.KeyID] = append(byKey[d.KeyID], d)
+			due++
+			return due < batch
+		})
+		if err != nil {
 			return err
 		}
-		for _, d := range ds {
-			if _, ok := keys[d.KeyID]; ok {
-				continue
-			}
-			k, err := tx.APIKey(d.KeyID)
+		for _, id := range order {
+			k, err := tx.APIKey(id)
 			if err != nil && !isNotFound(err) {
 				return err
 			}
-			keys[d.KeyID] = k
+			keys[id] = k
 		}
 		return nil
 	})
-	if err != nil {
-		return time.Time{}, err
-	}
-	now := s.opts.Now()
-	byKey := map[string][]*store.HookDelivery{}
-	var order []string
-	for _, d := range ds {
-		if d.NotBefore.After(now) {
-			continue
-		}
-		if byKey[d.KeyID] == nil {
-			order = append(order, d.KeyID)
-		}
-		byKey[d.KeyID] = append(byKey[d.KeyID], d)
+	if err != nil || due == 0 {
+		return next, err
 	}
 	var wg sync.WaitGroup
 	for _, id := range order {
@@ -104,17 +113,8 @@ func (s *Service) deliverDue(ctx context.Context) (time.Time, error) {
 		})
 	}
 	wg.Wait()
-	if len(order) > 0 {
-		// Something was attempted: look again at once for what remains.
-		return s.opts.Now(), nil
-	}
-	var next time.Time
-	for _, d := range ds {
-		if next.IsZero() || d.NotBefore.Before(next) {
-			next = d.NotBefore
-		}
-	}
-	return next, nil
+	// Something was attempted: look again at once for what remains.
+	return s.opts.Now(), nil
 }
 
 // attempt POSTs d once and records the outcome; it reports whether the

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -219,5 +220,39 @@ func TestQueuedEventSurvivesRestart(t *testing.T) {
 	waitFor(t, "the event after restart", func() bool { return len(rcv.hits()) == 1 && e.pending() == 0 })
 	if h := rcv.hits()[0]; !Verify("whsec_test", h.body, h.signature) || h.header.Get(HeaderEvent) != EventStatus {
 		t.Fatalf("delivery = %+v", h)
+	}
+}
+
+func TestFailingReceiverKeepsOrderAndHoldsNoOne(t *testing.T) {
+	e := newEnv(t, Options{RetryBase: 20 * time.Millisecond})
+	failing, healthy := newReceiver(t, 2), newReceiver(t, 0)
+	e.createKey(map[string]any{"name": "failing", "channels": []string{"chan-a"}, "webhook_url": failing.url, "events": []string{EventInbound}})
+	e.createKey(map[string]any{"name": "healthy", "channels": []string{"chan-a"}, "webhook_url": healthy.url, "events": []string{EventInbound}})
+	var ids []uint64
+	for _, text := range []string{"one", "two", "three"} {
+		ids = append(ids, e.inbound("chan-a", text).ID)
+	}
+	e.run()
+	waitFor(t, "every delivery", func() bool { return e.pending() == 0 })
+
+	accepted := func(r *receiver) (got []uint64, attempts []uint64) {
+		for _, h := range r.hits() {
+			var env Envelope
+			var d MessageData
+			json.Unmarshal(h.body, &env)
+			json.Unmarshal(env.Data, &d)
+			attempts = append(attempts, d.ID)
+			if h.status == 200 {
+				got = append(got, d.ID)
+			}
+		}
+		return got, attempts
+	}
+	if got, attempts := accepted(healthy); !slices.Equal(got, ids) || len(attempts) != 3 {
+		t.Fatalf("healthy receiver got %v in %v, want %v", got, attempts, ids)
+	}
+	got, attempts := accepted(failing)
+	if !slices.Equal(got, ids) || !slices.Equal(attempts, []uint64{ids[0], ids[0], ids[0], ids[1], ids[2]}) {
+		t.Fatalf("failing receiver got %v in attempts %v, want %v in order, the first one retried", got, attempts, ids)
 	}
 }
