@@ -13,6 +13,7 @@ import (
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/store"
 )
 
@@ -37,24 +38,6 @@ const maxIdempotencyKey = 255
 // body.
 var ErrIdempotencyMismatch = &Error{Status: fiber.StatusUnprocessableEntity, Code: "idempotency_mismatch",
 	Message: "this Idempotency-Key was already used with a different request body; use a new key for a new message"}
-
-// TemplateBuilder builds the template message that a send's "template"
-// object asks for on channelID, validated against the channel's stored
-// templates, To left empty. It returns *Error (or an error that
-// ErrorHandler renders) for a bad request.
-type TemplateBuilder func(tx *store.Tx, channelID string, template json.RawMessage) (*cloudapi.Message, error)
-
-const localTemplates = "wachan.templates"
-
-// WithTemplates returns middleware that makes POST /api/v1/messages build
-// template sends with b. Mount it on the app before Register; without it
-// a template is taken as a Cloud API template object.
-func WithTemplates(b TemplateBuilder) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		c.Locals(localTemplates, b)
-		return c.Next()
-	}
-}
 
 type sendInput struct {
 	ChannelID string          `json:"channel_id"`
@@ -112,7 +95,6 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 			return invalid("reply_to.id", "is required")
 		}
 	}
-	builder, _ := c.Locals(localTemplates).(TemplateBuilder)
 	owner := p.KeyID
 	if p.Admin {
 		owner = "admin"
@@ -142,7 +124,7 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 			}
 		}
 		var err error
-		if m, err = a.enqueue(tx, &in, p, builder, now); err != nil {
+		if m, err = a.enqueue(tx, &in, p, now); err != nil {
 			return err
 		}
 		if idemKey != "" {
@@ -164,7 +146,7 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 }
 
 // enqueue checks in against the store and queues it inside tx.
-func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, builder TemplateBuilder, now time.Time) (*store.Message, error) {
+func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) (*store.Message, error) {
 	ch, err := tx.Channel(in.ChannelID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("channel", in.ChannelID)
@@ -185,7 +167,7 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, builder Templat
 	}
 	var msg *cloudapi.Message
 	if len(in.Template) > 0 && string(in.Template) != "null" {
-		if msg, err = buildTemplate(tx, ch.ID, in.Template, builder); err != nil {
+		if msg, err = buildTemplate(tx, ch.ID, in.Template); err != nil {
 			return nil, err
 		}
 	} else {
@@ -294,91 +276,35 @@ func messageView(m *store.Message) fiber.Map {
 	return v
 }
 
-// cloudTemplate is a Cloud API template object, for daemons without a
-// template catalogue.
-type cloudTemplate struct {
-	Name     string          `json:"name"`
-	Language json.RawMessage `json:"language"`
-	// Params asks for validation against the catalogue.
-	Params     json.RawMessage  `json:"params"`
-	Components []cloudComponent `json:"components"`
+// templateInput is a send's "template" object.
+type templateInput struct {
+	Name       string           `json:"name"`
+	Language   string           `json:"language"`
+	Params     templates.Params `json:"params"`
+	Components json.RawMessage  `json:"components"`
 }
 
-type cloudComponent struct {
-	Type       string           `json:"type"`
-	SubType    string           `json:"sub_type"`
-	Index      json.RawMessage  `json:"index"`
-	Parameters []cloudParameter `json:"parameters"`
-}
-
-type cloudParameter struct {
-	Type          string             `json:"type"`
-	ParameterName string             `json:"parameter_name"`
-	Text          string             `json:"text"`
-	Payload       string             `json:"payload"`
-	Image         *cloudapi.Media    `json:"image"`
-	Video         *cloudapi.Media    `json:"video"`
-	Document      *cloudapi.Media    `json:"document"`
-	Location      *cloudapi.Location `json:"location"`
-	Currency      *cloudapi.Currency `json:"currency"`
-	DateTime      *cloudapi.DateTime `json:"date_time"`
-}
-
-// buildTemplate returns the template message of raw: built by builder
-// when there is one, else read as a Cloud API template object.
-func buildTemplate(tx *store.Tx, channelID string, raw json.RawMessage, builder TemplateBuilder) (*cloudapi.Message, error) {
-	if builder != nil {
-		return builder(tx, channelID, raw)
-	}
-	var t cloudTemplate
+// buildTemplate returns the template message raw asks for, checked
+// against channelID's stored templates.
+func buildTemplate(tx *store.Tx, channelID string, raw json.RawMessage) (*cloudapi.Message, error) {
+	var t templateInput
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return nil, invalid("template", "is not a template object: %s", err.Error())
+		return nil, invalid("template", "must be {\"name\",\"language\",\"params\"}: %s", err.Error())
 	}
-	if len(t.Params) > 0 {
-		return nil, invalid("template.params", "needs the template catalogue, which this daemon lacks; give components in the Cloud API form")
+	if len(t.Components) > 0 {
+		return nil, invalid("template.components", "give params instead; wachan builds the components from the stored template")
 	}
 	if t.Name == "" {
 		return nil, invalid("template.name", "is required")
 	}
-	var lang string
-	if json.Unmarshal(t.Language, &lang) != nil {
-		var code struct {
-			Code string `json:"code"`
+	m, err := templates.Build(tx, channelID, t.Name, t.Language, t.Params)
+	var te *templates.Error
+	if errors.As(err, &te) {
+		e := &Error{Status: te.HTTPStatus(), Code: te.Code, Message: te.Message}
+		if te.Field != "" {
+			e.Field = "template." + te.Field
 		}
-		json.Unmarshal(t.Language, &code)
-		lang = code.Code
+		return nil, e
 	}
-	if lang == "" {
-		return nil, invalid("template.language", "is required (a code such as \"en_US\", or {\"code\":\"en_US\"})")
-	}
-	tm := &cloudapi.TemplateMessage{Name: t.Name, Language: lang}
-	for i, c := range t.Components {
-		comp := cloudapi.Component{Type: c.Type, SubType: c.SubType}
-		if len(c.Index) > 0 {
-			var s string
-			if json.Unmarshal(c.Index, &s) != nil {
-				s = string(c.Index)
-			}
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return nil, invalid("template.components["+strconv.Itoa(i)+"].index", "must be a button index")
-			}
-			comp.Index = n
-		}
-		for _, p := range c.Parameters {
-			par := cloudapi.Parameter{Type: p.Type, Name: p.ParameterName, Text: p.Text, Payload: p.Payload,
-				Location: p.Location, Currency: p.Currency, DateTime: p.DateTime}
-			switch p.Type {
-			case cloudapi.TypeImage:
-				par.Media = p.Image
-			case cloudapi.TypeVideo:
-				par.Media = p.Video
-			case cloudapi.TypeDocument:
-				par.Media = p.Document
-			}
-			comp.Parameters = append(comp.Parameters, par)
-		}
-		tm.Components = append(tm.Components, comp)
-	}
-	return &cloudapi.Message{Type: cloudapi.TypeTemplate, Template: tm}, nil
+	return m, err
 }

@@ -1,9 +1,6 @@
 package daemon
 
-import (
-	"github.com/wachan/wachan/channel/api"
-	"github.com/wachan/wachan/channel/integration"
-)
+import "github.com/wachan/wachan/channel/integration"
 
 // wireIntegration sets up API keys and event webhooks before the outbox
 // and API are built.
@@ -14,9 +11,6 @@ func (d *Daemon) wireIntegration() error {
 	d.sessions = append(d.sessions, d.integration.SessionChanged)
 	d.finished = append(d.finished, d.integration.Finished)
 	d.runners = append(d.runners, d.integration.Run)
-	// Template sends are checked against the stored templates; this must
-	// come before the API's routes.
-	d.app.Use("/api/v1/messages", api.WithTemplates(integration.BuildTemplate))
 	return nil
 }
 

@@ -42,7 +42,6 @@ func newEnv(t *testing.T, opts Options) *env {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: api.ErrorHandler(discard())})
 	graph := cloudapi.New(cloudapi.Options{BaseURL: "http://127.0.0.1:1"})
 	ob := outbox.New(st, graph, discard(), outbox.Options{})
-	app.Use("/api/v1/messages", api.WithTemplates(BuildTemplate))
 	v1 := api.New(st, graph, ob, discard(), api.Options{AdminTokenHash: api.HashToken(adminToken), Keys: svc.Authenticate}).Register(app)
 	svc.Register(v1)
 	api.Finish(v1)
