@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func startPBX(t testing.TB, destination map[string]string, queues ...map[string]
 // startDaemon runs a daemon with the routing clock clock.
 func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, *Daemon) {
 	t.Helper()
-	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	d, err := New(cfg, testLogger(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +121,14 @@ func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, 
 	t.Cleanup(h.stop)
 	h.waitHealthy()
 	return h, d
+}
+
+// testLogger discards the daemon's log unless WACHAN_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("WACHAN_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // waitConnected waits until the adapter is connected and subscribed.
@@ -598,8 +607,10 @@ func TestRoutingIdleCloseAndWindow(t *testing.T) {
 		t.Fatalf("closed too early: %v", ss)
 	}
 
-	// Idle for the configured time: closed, and the agent is told.
-	p.advance(time.Hour)
+	// Idle for the configured time: closed, and the agent is told. The
+	// window counts from Meta's timestamp, which has whole seconds and may
+	// be a moment after the routing clock's start: go two seconds further.
+	p.advance(time.Hour + 2*time.Second)
 	_, n = p.waitFor("1001", n, "closed after 24h without a message")
 	if ss := p.sessions("?state=closed"); len(ss) != 1 {
 		t.Fatalf("sessions = %v", ss)

@@ -72,6 +72,7 @@ func (r *Router) AgentSay(ctx context.Context, ext, channelID, customerKey, text
 // it reports whether the change was stored.
 func (r *Router) agentMessage(m pbx.TextMessage) bool {
 	ext := m.From
+	r.log.Debug("agent message", slog.String("ext", ext), slog.String("to", m.To), slog.Int("bytes", len(m.Body)))
 	sent := false
 	ok := r.update("handling agent message", func(tx *store.Tx) error {
 		channel, customer, err := tx.AddressOwner(m.To)
