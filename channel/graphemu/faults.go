@@ -67,6 +67,8 @@ type FaultProxy struct {
 	mu     sync.Mutex
 	resets int // requests still to cut
 	cut    int // requests cut so far
+	hangs  int // requests still to swallow
+	hung   int // requests swallowed so far
 	conns  map[net.Conn]struct{}
 	closed bool
 }
@@ -96,6 +98,22 @@ func (p *FaultProxy) ResetNext(n int) {
 	p.mu.Lock()
 	p.resets += n
 	p.mu.Unlock()
+}
+
+// HangNext makes the proxy swallow each of the next n requests: it is
+// never forwarded nor answered, so the client times out (the server never
+// sees it); the connection is reset once the client gives up.
+func (p *FaultProxy) HangNext(n int) {
+	p.mu.Lock()
+	p.hangs += n
+	p.mu.Unlock()
+}
+
+// Hangs returns how many requests the proxy has swallowed.
+func (p *FaultProxy) Hangs() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hung
 }
 
 // Resets returns how many requests the proxy has cut.
@@ -143,16 +161,30 @@ func (p *FaultProxy) untrack(c net.Conn) {
 	p.mu.Unlock()
 }
 
-// takeReset consumes one armed reset.
-func (p *FaultProxy) takeReset() bool {
+// fault is what the proxy does with a client's next bytes.
+type fault int
+
+const (
+	forward fault = iota
+	cutConn
+	hangConn
+)
+
+// takeFault consumes one armed fault: hangs first, then resets.
+func (p *FaultProxy) takeFault() fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.resets == 0 {
-		return false
+	switch {
+	case p.hangs > 0:
+		p.hangs--
+		p.hung++
+		return hangConn
+	case p.resets > 0:
+		p.resets--
+		p.cut++
+		return cutConn
 	}
-	p.resets--
-	p.cut++
-	return true
+	return forward
 }
 
 func (p *FaultProxy) accept() {
@@ -195,10 +227,18 @@ func (p *FaultProxy) serve(client net.Conn) {
 	for {
 		n, err := client.Read(buf)
 		if n > 0 {
-			if p.takeReset() {
+			switch p.takeFault() {
+			case hangConn:
+				// Swallow until the client gives up.
+				for err == nil {
+					_, err = client.Read(buf)
+				}
+				fallthrough
+			case cutConn:
 				reset(client)
 				server.Close()
-				break
+				<-done
+				return
 			}
 			if _, werr := server.Write(buf[:n]); werr != nil {
 				break

@@ -240,3 +240,34 @@ func TestFaultProxyReset(t *testing.T) {
 		t.Fatalf("Resets = %d", p.Resets())
 	}
 }
+
+func TestFaultProxyHang(t *testing.T) {
+	s, base := start(t, Options{Statuses: []string{}}, nil)
+	p, err := NewFaultProxy(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	hc := &http.Client{Timeout: 200 * time.Millisecond}
+	send := func() (int, error) {
+		req, _ := http.NewRequest("POST", p.URL()+"/v25.0/"+pnid+"/messages",
+			strings.NewReader(`{"messaging_product":"whatsapp","to":"5511912345678","type":"text","text":{"body":"hi"}}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	p.HangNext(1)
+	if _, err := send(); err == nil || !strings.Contains(err.Error(), "Timeout") {
+		t.Fatalf("hung request: %v, want a client timeout", err)
+	}
+	if code, err := send(); err != nil || code != 200 {
+		t.Fatalf("after the hang: %d %v", code, err)
+	}
+	if s.SentCount(pnid) != 1 || p.Hangs() != 1 {
+		t.Fatalf("emulator accepted %d sends (want 1: the hung one never reached it), %d hangs", s.SentCount(pnid), p.Hangs())
+	}
+}
