@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/graphemu"
 	"github.com/wachan/wachan/store"
 )
 
@@ -162,5 +164,36 @@ func TestBulkYieldsToLive(t *testing.T) {
 	}
 	if live != 3 {
 		t.Fatalf("live sends = %d", live)
+	}
+}
+
+// A template is queued as the exact body Meta gets, so every part of it
+// survives the queue (and a restart) unchanged.
+func TestTemplateThroughQueue(t *testing.T) {
+	e := newEnv(t, 0)
+	e.emu.AddTemplate("W1", graphemu.Template{Name: "order_ready", Language: "en_US", Status: "APPROVED", Category: "UTILITY",
+		ParameterFormat: "POSITIONAL", Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Hello {{1}}, order {{2}} is ready."}}})
+	r := &Request{ChannelID: "c1", CustomerKey: "447700900001", Message: &cloudapi.Message{To: "447700900001", Template: &cloudapi.TemplateMessage{
+		Name: "order_ready", Language: "en_US",
+		Components: []cloudapi.Component{{Type: "body", Parameters: []cloudapi.Parameter{{Type: "text", Text: "Ann"}, {Type: "text", Text: "A-17"}}}},
+	}}}
+	if _, err := e.ob.Send(r); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	e.open()
+	e.start()
+	e.waitQueueEmpty()
+	if rej := e.emu.Rejected(pnid); len(rej) != 0 {
+		t.Fatalf("emulator rejected the template: %v", rej)
+	}
+	sent := e.emu.Sent(pnid)
+	if len(sent) != 1 {
+		t.Fatalf("sent = %d", len(sent))
+	}
+	tpl, _ := sent[0].Body["template"].(map[string]any)
+	lang, _ := tpl["language"].(map[string]any)
+	if tpl["name"] != "order_ready" || lang["code"] != "en_US" {
+		t.Fatalf("template sent = %v", sent[0].Body)
 	}
 }

@@ -133,9 +133,10 @@ func Enqueue(tx *store.Tx, r *Request, now time.Time) (*store.Message, error) {
 		// even when the answer to the send was lost.
 		msg.BizOpaqueCallbackData = OpaqueID(m.ID)
 	}
-	payload, err := json.Marshal((*stored)(&msg))
+	// The job keeps the exact body to post.
+	payload, err := msg.Encode()
 	if err != nil {
-		return nil, fmt.Errorf("encoding message: %w", err)
+		return nil, err
 	}
 	_, err = tx.Enqueue(&store.Job{ChannelID: r.ChannelID, MessageID: m.ID, To: r.CustomerKey, Payload: payload, CreatedAt: now.UTC(), Bulk: r.Bulk})
 	return m, err
@@ -179,8 +180,6 @@ func (o *Outbox) Wake() {
 }
 
 // stored is Message with plain field encoding, for the queue.
-type stored cloudapi.Message
-
 func kindOf(m *cloudapi.Message) string {
 	b, err := m.MarshalJSON()
 	if err != nil {
@@ -418,18 +417,15 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 		}
 	}
 	if err == nil {
-		var msg cloudapi.Message
-		if err = json.Unmarshal(j.Payload, (*stored)(&msg)); err == nil {
-			if err = o.markInFlight(j); err != nil {
-				o.log.Error("recording a send in flight", slog.Uint64("message", j.MessageID), slog.Any("error", err))
-				retry := *j
-				retry.NotBefore = o.opts.Now().Add(time.Second)
-				result.job = &retry
-				return
-			}
-			creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
-			sent, err = o.client.Send(ctx, creds, &msg)
+		if err = o.markInFlight(j); err != nil {
+			o.log.Error("recording a send in flight", slog.Uint64("message", j.MessageID), slog.Any("error", err))
+			retry := *j
+			retry.NotBefore = o.opts.Now().Add(time.Second)
+			result.job = &retry
+			return
 		}
+		creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
+		sent, err = o.client.SendEncoded(ctx, creds, j.Payload)
 	}
 	var apiErr *cloudapi.APIError
 	if o.opts.GraphError != nil && errors.As(err, &apiErr) {
