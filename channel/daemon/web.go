@@ -14,6 +14,8 @@ import (
 
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/templates"
+	"github.com/wachan/wachan/channel/templates/templateapi"
 	"github.com/wachan/wachan/channel/web"
 	"github.com/wachan/wachan/store"
 )
@@ -35,7 +37,14 @@ func (d *Daemon) wireWeb() error {
 	if d.router != nil {
 		opts.Sessions = d.router
 	}
-	api.Finish(api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal))
+	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
+	// The other parts' admin routes the panel uses, backed by the same
+	// services (templates by a second service on the same store: its sync
+	// is one transaction per channel).
+	v1.Post("/sessions/:id/media", api.AdminOnly, d.sessionMedia)
+	templateapi.New(d.store, templates.New(d.store, d.graph, d.log, templates.Options{})).Mount(v1)
+	d.campaigns.Register(v1)
+	api.Finish(v1)
 	handler := internal.Handler()
 
 	var hash string
@@ -95,7 +104,10 @@ func internalCaller(h fasthttp.RequestHandler, token string) web.APICaller {
 		req.Header.SetMethod(method)
 		req.SetRequestURI(path)
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
-		if body != nil {
+		if raw, ok := body.(web.Raw); ok {
+			req.Header.SetContentType(raw.ContentType)
+			req.SetBody(raw.Body)
+		} else if body != nil {
 			b, err := json.Marshal(body)
 			if err != nil {
 				return 0, nil, fmt.Errorf("encoding API request: %w", err)

@@ -1,8 +1,12 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -101,7 +105,9 @@ func (b *browser) record(s string) {
 // run runs actions and fails the test on error.
 func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
 		b.t.Fatalf("browser at %s: %v", loc, err)
 	}
@@ -110,7 +116,9 @@ func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 // get runs one action that returns a value and fails the test on error.
 func get[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, a)
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
 	if err != nil {
 		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
 		b.t.Fatalf("browser at %s: %v", loc, err)
@@ -317,6 +325,29 @@ func TestWebPanelAndConsole(t *testing.T) {
 		t.Fatalf("sent = %q", got)
 	}
 	b.run(chromedp.WaitVisible(chromedp.CSS("#thread .tick-read")))
+
+	// A picture from the console goes out through the media route and
+	// shows inline.
+	photo := filepath.Join(t.TempDir(), "photo.png")
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, img)
+	if err := os.WriteFile(photo, pngBuf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{photo}), chromedp.Click(chromedp.CSS("#send-file")),
+		chromedp.WaitVisible(chromedp.CSS("#notices")))
+	if got := b.text("#notices"); !strings.Contains(got, "photo.png sent") {
+		t.Fatalf("upload notices = %q", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.graph.SentCount(pnid) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if sent := p.graph.Sent(pnid); len(sent) != 2 || sent[1].Body["type"] != "image" {
+		t.Fatalf("emulator sends = %+v", sent)
+	}
+	b.run(chromedp.WaitVisible(chromedp.CSS("#thread img")))
 	b.shot("agent-conversation", "")
 
 	// A day later the window has closed: banner and locked composer.
@@ -335,7 +366,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	if got := b.text("#k-received"); got != "1" {
 		t.Fatalf("stats received today = %q", got)
 	}
-	if got := b.text("#k-sentok"); got != "1" {
+	if got := b.text("#k-sentok"); got != "2" {
 		t.Fatalf("stats sent ok today = %q", got)
 	}
 	b.shot("admin-stats", "")
@@ -356,6 +387,28 @@ func TestWebPanelAndConsole(t *testing.T) {
 	}
 	b.shot("admin-system", "")
 	b.shot("admin-queues", base+"/admin/queues")
+
+	// Templates: Sync lists them from the emulator.
+	p.graph.AddTemplate("102290129340398", graphemu.Template{Name: "order_update",
+		Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Your order {{1}} is on its way", Example: json.RawMessage(`{"body_text":[["A1"]]}`)}}})
+	b.run(chromedp.Navigate(base+"/admin/templates?channel="+p.ch), chromedp.WaitVisible(chromedp.CSS("#sync")), chromedp.Click(chromedp.CSS("#sync")),
+		chromedp.WaitVisible(chromedp.CSS("#templates")))
+	if got := b.text("#templates"); !strings.Contains(got, "order_update") || !strings.Contains(got, "APPROVED") {
+		t.Fatalf("templates = %q", got)
+	}
+	b.shot("admin-templates", "")
+	// Campaigns with their progress.
+	var camp map[string]any
+	if code := p.do("POST", "/api/v1/campaigns", map[string]any{"name": "November <offer>", "channel": p.ch,
+		"template": map[string]string{"name": "order_update", "language": "en_US"},
+		"recipients": []map[string]any{{"to": "+447911123458", "params": []string{"A1"}}, {"to": "+447911123459", "params": []string{"B2"}}}}, &camp); code != 201 {
+		t.Fatalf("create campaign = %d %v", code, camp)
+	}
+	b.run(chromedp.Navigate(base+"/admin/campaigns"), chromedp.WaitVisible(chromedp.CSS("#campaigns progress")))
+	if got := b.text("#campaigns"); !strings.Contains(got, "November <offer>") || !strings.Contains(got, "0/2") {
+		t.Fatalf("campaigns = %q", got)
+	}
+	b.shot("admin-campaigns", "")
 	if injected := get(b, chromedp.Evaluate[int](`document.querySelectorAll("script").length`)); injected != 1 {
 		t.Fatalf("%d script elements on the queues page", injected)
 	}

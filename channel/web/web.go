@@ -21,8 +21,16 @@ type Agent interface {
 }
 
 // APICaller calls the admin API in-process with admin rights and returns
-// the status and JSON body of its answer.
+// the status and JSON body of its answer. body is JSON-encoded unless it
+// is a Raw.
 type APICaller func(method, path string, body any) (int, []byte, error)
+
+// Raw is an API request body sent as it is (a multipart upload); other
+// bodies are sent as JSON.
+type Raw struct {
+	ContentType string
+	Body        []byte
+}
 
 // SystemInfo is what the System page shows.
 type SystemInfo struct {
@@ -167,6 +175,10 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Get("/sessions/:id", w.session)
 	adm.Post("/sessions/:id/close", w.sessionClose)
 	adm.Post("/sessions/:id/transfer", w.sessionTransfer)
+	adm.Get("/templates", w.templates)
+	adm.Post("/templates/sync", w.templatesSync)
+	adm.Get("/campaigns", w.campaigns)
+	adm.Post("/campaigns/:id/:action", w.campaignAction)
 	adm.Get("/system", w.system)
 	adm.Get("/users", w.users)
 	adm.Post("/users", w.userCreate)
@@ -181,6 +193,7 @@ func (w *Web) Register(r fiber.Router) {
 	ag.Get("/events", w.events)
 	ag.Get("/c/:id", w.conversation)
 	ag.Post("/c/:id", w.say)
+	ag.Post("/c/:id/file", w.sendFile)
 }
 
 // headers sets the security headers of every page.
