@@ -400,7 +400,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	// Campaigns with their progress.
 	var camp map[string]any
 	if code := p.do("POST", "/api/v1/campaigns", map[string]any{"name": "November <offer>", "channel": p.ch,
-		"template": map[string]string{"name": "order_update", "language": "en_US"},
+		"template":   map[string]string{"name": "order_update", "language": "en_US"},
 		"recipients": []map[string]any{{"to": "+447911123458", "params": []string{"A1"}}, {"to": "+447911123459", "params": []string{"B2"}}}}, &camp); code != 201 {
 		t.Fatalf("create campaign = %d %v", code, camp)
 	}
