@@ -34,12 +34,13 @@ type Config struct {
 	GraphURL     string // graph_url: Graph API base URL, no trailing slash
 	GraphVersion string // graph_version: pinned Graph API version such as v25.0
 
-	SendRate        int           // send_rate: messages per second per number
-	SendDoubtWait   time.Duration // send_doubt_wait: wait for proof before resending a send of unknown outcome
-	AgentMessageMax int           // agent_message_max: longest agent message in bytes
-	SessionIdle     time.Duration // session_idle: idle time that ends a conversation
-	MediaMaxSize    int64         // media_max_size: largest media file in bytes
-	MediaRetention  time.Duration // media_retention: how long media files are kept
+	SendRate          int           // send_rate: messages per second per number
+	SendDoubtWait     time.Duration // send_doubt_wait: wait for proof before resending a send of unknown outcome
+	AgentMessageMax   int           // agent_message_max: longest agent message in bytes
+	SessionIdle       time.Duration // session_idle: idle time that ends a conversation
+	MediaMaxSize      int64         // media_max_size: largest media file in bytes
+	MediaRetention    time.Duration // media_retention: how long media files are kept
+	MediaFetchPrivate bool          // media_fetch_private: /send may fetch from private addresses
 
 	ARIURL       string // ari_url: Asterisk ARI base URL; empty disables the PBX
 	ARIUser      string // ari_user: ARI user name

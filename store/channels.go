@@ -28,6 +28,11 @@ func (t *Tx) Channels() ([]*Channel, error) {
 
 // PutChannel creates or replaces c.
 func (t *Tx) PutChannel(c *Channel) error {
+	// The channel's address index is fixed from the start, so agents can
+	// address new numbers on it before anyone writes in.
+	if _, err := t.channelIndex(c.ID); err != nil {
+		return err
+	}
 	return t.putJSON(bucketChannels, []byte(c.ID), c)
 }
 

@@ -104,22 +104,26 @@ func (d *Daemon) wire(out io.Writer) error {
 	}
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
-		AppName:               "wachan",
-		BodyLimit:             ingest.MaxBody,
+		AppName: "wachan",
+		// Uploads of media may be as large as media files; webhooks keep
+		// their own, smaller limit.
+		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
 	})
-	// The outbox is created last, but parts queue through it from the
-	// start; they reach it through this closure.
+	// Request bodies are taken as sent: a compressed body would be
+	// inflated without limit before any check.
+	d.app.Use(refuseEncoded)
 	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
 	if cfg.ARIURL != "" {
 		d.wireRouting()
+		d.media.SetOnFailed(d.router.MediaFailed)
 		d.finished = append(d.finished, d.router.Finished)
 		d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
 	}
@@ -146,6 +150,14 @@ func (d *Daemon) wire(out io.Writer) error {
 	api.Finish(d.v1)
 	d.proc = ingest.NewProcessor(st, log, ingest.Chain(d.hooks...))
 	return nil
+}
+
+// refuseEncoded answers 415 to request bodies with a Content-Encoding.
+func refuseEncoded(c *fiber.Ctx) error {
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return &api.Error{Status: fiber.StatusUnsupportedMediaType, Code: "unsupported_encoding", Message: "compressed request bodies are not accepted (Content-Encoding: " + enc + ")"}
+	}
+	return c.Next()
 }
 
 // onFinished runs every part's hook for a send that finished.
@@ -204,6 +216,7 @@ func (d *Daemon) wireRouting() {
 		Now:             func() time.Time { return d.clock() },
 		WakeOutbox:      func() { d.outbox.Wake() },
 		MediaLink:       d.mediaLink,
+		SendURL:         d.media.SendURL,
 		SessionChanged:  d.onSession,
 		Changed:         d.onChanged,
 	})

@@ -25,6 +25,8 @@ func (d *Daemon) wireMedia() error {
 		PublicURL: d.cfg.PublicURL,
 		MaxSize:   d.cfg.MediaMaxSize,
 		Retention: d.cfg.MediaRetention,
+		// Agents' /send links may reach intranet servers only if allowed.
+		FetchPrivate: d.cfg.MediaFetchPrivate,
 	})
 	if err != nil {
 		return err

@@ -51,6 +51,12 @@ const customer = "447700900001"
 
 func startPBX(t testing.TB, destination map[string]string, queues ...map[string]any) *pbxHarness {
 	t.Helper()
+	return startPBXWith(t, nil, destination, queues...)
+}
+
+// startPBXWith is startPBX with the configuration changed by tweak first.
+func startPBXWith(t testing.TB, tweak func(*config.Config), destination map[string]string, queues ...map[string]any) *pbxHarness {
+	t.Helper()
 	graph := graphemu.New(graphemu.Options{})
 	graphURL, err := graph.Start()
 	if err != nil {
@@ -64,6 +70,9 @@ func startPBX(t testing.TB, destination map[string]string, queues ...map[string]
 	t.Cleanup(ari.Close)
 	cfg := testConfig(t, graphURL)
 	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
+	if tweak != nil {
+		tweak(cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package routing
 import (
 	"context"
 	"errors"
+	"slices"
+	"time"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -11,7 +13,9 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/pbx"
 	"github.com/wachan/wachan/store"
 )
@@ -29,6 +33,8 @@ const HelpText = `[wachan] Commands:
 /transfer queue <name> - hand it to a queue
 /close - end the conversation
 /history [n] - show the last n messages (default 10, at most 50)
+/send <link> [caption] - send the file at link (image, audio, video, document)
+/template <name> [language] <value> | <value> - send an approved template
 /info - channel, customer and time left to answer
 /help - this list
 Anything else you type is sent to the customer on WhatsApp.
@@ -148,10 +154,18 @@ func validNumber(digits string) bool {
 // reply sends an agent's text to the customer if the agent may answer and
 // the service window is open; it reports whether a message was queued.
 func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
+	return r.sendAs(tx, c, ext, &outbox.Request{Message: &cloudapi.Message{Text: &cloudapi.Text{Body: text}}}, true)
+}
+
+// sendAs queues req for c's customer on behalf of ext if ext may answer,
+// and, when needWindow is set, only inside the 24 h service window
+// (templates need none). A customer without an open session gets one owned
+// by ext. It reports whether a message was queued.
+func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, needWindow bool) (bool, error) {
 	s := c.sess
-	windowShut := c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window
+	windowShut := needWindow && (c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window)
 	refuseWindow := func() (bool, error) {
-		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now.")
+		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now (/template <name> [language] <values separated by |>).")
 	}
 	switch {
 	case s == nil && windowShut:
@@ -181,13 +195,16 @@ func (r *Router) reply(tx *store.Tx, c *conv, ext, text string) (bool, error) {
 	if windowShut {
 		return refuseWindow()
 	}
-	msg := &cloudapi.Message{Text: &cloudapi.Text{Body: text}}
+	msg := *req.Message
+	msg.To, msg.Recipient = "", ""
 	if c.cust.WaID != "" {
 		msg.To = c.cust.WaID
 	} else {
 		msg.Recipient = c.cust.UserID
 	}
-	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, SessionID: s.ID, Agent: ext, Message: msg}, r.now())
+	q := *req
+	q.ChannelID, q.CustomerKey, q.SessionID, q.Agent, q.Message = c.ch.ID, c.cust.Key, s.ID, ext, &msg
+	m, err := outbox.Enqueue(tx, &q, r.now())
 	if errors.Is(err, cloudapi.ErrInvalidMessage) {
 		return false, r.notify(tx, c, ext, "[wachan] Not sent: "+err.Error())
 	}
@@ -227,6 +244,36 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 	switch name {
 	case "/help":
 		return r.notify(tx, c, ext, HelpText)
+	case "/template":
+		rest := strings.TrimSpace(text[len(f[0]):])
+		msg, err := templates.BuildCommand(tx, c.ch.ID, rest)
+		if err != nil {
+			var te *templates.Error
+			if errors.As(err, &te) {
+				return say("Not sent: %s", te.Message)
+			}
+			return err
+		}
+		name, lang, values, _ := templates.ResolveCommand(tx, c.ch.ID, rest)
+		req := &outbox.Request{Message: msg, Text: "[template " + templates.FormatCommand(name, lang, values) + "]"}
+		sent, err := r.sendAs(tx, c, ext, req, false)
+		if sent {
+			tx.OnCommit(r.opts.WakeOutbox)
+		}
+		return err
+	case "/send":
+		if len(args) == 0 {
+			return say("Usage: /send <https link to a file> [caption]")
+		}
+		if r.opts.SendURL == nil {
+			return say("Sending files is not available.")
+		}
+		if !owner && !(s != nil && s.State == store.StateWaiting) && !(s != nil && pickup(tx, s) == store.PickupShared) && s != nil {
+			return needOwner()
+		}
+		caption := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[len(f[0]):]), args[0]))
+		r.fetchAndSend(c.ch.ID, c.cust.Key, ext, args[0], caption)
+		return say("Fetching %s…", args[0])
 	case "/take":
 		switch {
 		case s == nil:
@@ -339,4 +386,88 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		return r.notify(tx, c, ext, b.String())
 	}
 	return r.notify(tx, c, ext, fmt.Sprintf("[wachan] Unknown command %s.\n", snippet(name))+strings.TrimPrefix(HelpText, "[wachan] "))
+}
+
+// fetchAndSend fetches the file at rawURL for ext's chat with a customer,
+// away from the router's goroutine, then queues it as ext's reply (or
+// tells ext why not).
+func (r *Router) fetchAndSend(channelID, customerKey, ext, rawURL, caption string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		out, ferr := r.opts.SendURL(ctx, channelID, rawURL, caption)
+		sent := false
+		err := r.do(ctx, func() error {
+			ok := r.update("sending a file", func(tx *store.Tx) error {
+				c, err := r.conversation(tx, channelID, customerKey)
+				if err != nil {
+					return err
+				}
+				if err := r.openSession(tx, c); err != nil {
+					return err
+				}
+				var refusal *media.Refusal
+				switch {
+				case errors.As(ferr, &refusal):
+					return r.notify(tx, c, ext, "[wachan] Not sent: "+refusal.Reason)
+				case ferr != nil:
+					r.log.Warn("fetching a file for an agent", slog.String("ext", ext), slog.Any("error", ferr))
+					return r.notify(tx, c, ext, "[wachan] Not sent: the file could not be fetched.")
+				}
+				sent, err = r.sendAs(tx, c, ext, &outbox.Request{Message: out.Message, Media: out.Media, Text: out.Text}, true)
+				return err
+			})
+			if !ok {
+				return errors.New("sending a file failed")
+			}
+			return nil
+		})
+		if err != nil {
+			r.log.Warn("sending a file for an agent", slog.String("ext", ext), slog.Any("error", err))
+		}
+		if sent {
+			r.opts.WakeOutbox()
+		}
+	}()
+}
+
+// MediaFailed tells the agents of a customer's session that the media of
+// message msgID could not be fetched. It may be called from any goroutine
+// and does not wait.
+func (r *Router) MediaFailed(msgID uint64, reason string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		r.do(ctx, func() error {
+			r.update("telling agents about failed media", func(tx *store.Tx) error {
+				m, err := tx.Message(msgID)
+				if err != nil {
+					return err
+				}
+				c, err := r.conversation(tx, m.ChannelID, m.CustomerKey)
+				if err != nil {
+					return err
+				}
+				s, err := tx.OpenSession(m.ChannelID, m.CustomerKey)
+				if errors.Is(err, store.ErrNotFound) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				c.sess = s
+				tell := slices.Clone(s.Alerted)
+				if s.Agent != "" && !slices.Contains(tell, s.Agent) {
+					tell = append(tell, s.Agent)
+				}
+				for _, ext := range tell {
+					if err := r.notify(tx, c, ext, fmt.Sprintf("[wachan] The %s from %s could not be fetched: %s", m.Type, who(c.cust), reason)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			return nil
+		})
+	}()
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/pbx"
 	"github.com/wachan/wachan/store"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	// Changed is called after each committed routing change; it must not
 	// block. May be nil.
 	Changed func()
+	// SendURL fetches and checks a file an agent linked with /send and
+	// returns the message to queue; nil disables /send.
+	SendURL func(ctx context.Context, channelID, rawURL, caption string) (*media.Outgoing, error)
 }
 
 // Window is how long after a customer's last message free text may be sent.

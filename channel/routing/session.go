@@ -232,11 +232,24 @@ func (r *Router) newSession(tx *store.Tx, c *conv) error {
 	now := r.now()
 	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
 		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
-	switch c.ch.Destination.Type {
+	dest := c.ch.Destination
+	// A business-initiated message may have named where the reply goes.
+	rt, err := tx.TakeReplyTo(c.ch.ID, c.cust.Key, now)
+	switch {
+	case err == nil && rt.Destination.Type == "queue":
+		if _, qerr := tx.Queue(rt.Destination.ID); qerr == nil {
+			dest = rt.Destination
+		}
+	case err == nil && rt.Destination.Type == "extension":
+		dest = rt.Destination
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	switch dest.Type {
 	case "queue":
-		s.Queue = c.ch.Destination.ID
+		s.Queue = dest.ID
 	default:
-		s.State, s.Agent = store.StateActive, c.ch.Destination.ID
+		s.State, s.Agent = store.StateActive, dest.ID
 	}
 	if _, err := tx.AddSession(s); err != nil {
 		return err
