@@ -3,12 +3,12 @@ package routing
 import (
 	"context"
 	"errors"
-	"slices"
-	"time"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
