@@ -75,6 +75,9 @@ func (d *Daemon) wireWeb() error {
 			if d.ari != nil {
 				si.PBXConnected = d.ari.Connected()
 			}
+			if d.media != nil {
+				si.MediaFiles, si.MediaBytes = d.media.Stats()
+			}
 			return si
 		},
 	}

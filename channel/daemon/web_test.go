@@ -153,6 +153,13 @@ func (b *browser) shot(name, url string) {
 		if wide != "" {
 			b.t.Errorf("%s at %dpx: elements wider than the page: %s", name, size.w, wide)
 		}
+		// Every control has a label (keyboard and screen reader users).
+		unlabelled := get(b, chromedp.Evaluate[string](`[...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+			.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim()))
+			.map(e => e.tagName + "#" + e.id).join(", ")`))
+		if unlabelled != "" {
+			b.t.Errorf("%s: controls without a label: %s", name, unlabelled)
+		}
 		png := get(b, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(filepath.Join(b.dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
 			b.t.Fatal(err)
@@ -409,6 +416,30 @@ func TestWebPanelAndConsole(t *testing.T) {
 		t.Fatalf("campaigns = %q", got)
 	}
 	b.shot("admin-campaigns", "")
+
+	// An administrator moves a waiting conversation to 1002, then
+	// closes it.
+	p.customerSays("447700900009", "Dee", "anyone there?")
+	var waiting []map[string]any
+	for deadline := time.Now().Add(5 * time.Second); len(waiting) == 0 && time.Now().Before(deadline); {
+		waiting = p.sessions("?state=waiting")
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(waiting) != 1 {
+		t.Fatalf("waiting sessions = %v", waiting)
+	}
+	sessURL := fmt.Sprintf("%s/admin/sessions/%v", base, waiting[0]["id"])
+	b.run(chromedp.Navigate(sessURL), chromedp.WaitVisible(chromedp.CSS("#to_id")), chromedp.SendKeys(chromedp.CSS("#to_id"), "1002"),
+		chromedp.Click(chromedp.CSS(`form[action$="/transfer"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := b.text(".flash"); !strings.Contains(got, "transferred to extension 1002") {
+		t.Fatalf("transfer = %q", got)
+	}
+	p.waitFor("1002", 0, "anyone there?")
+	b.run(chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action$="/close"]').removeAttribute("data-confirm")`),
+		chromedp.Click(chromedp.CSS(`form[action$="/close"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := b.text("h1 .state"); got != "closed" {
+		t.Fatalf("state after close = %q", got)
+	}
 	if injected := get(b, chromedp.Evaluate[int](`document.querySelectorAll("script").length`)); injected != 1 {
 		t.Fatalf("%d script elements on the queues page", injected)
 	}

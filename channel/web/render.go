@@ -142,7 +142,8 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		w.log.Error("rendering page", slog.String("page", page), slog.Any("error", err))
-		return c.Status(fiber.StatusInternalServerError).SendString("internal error rendering the page; see the daemon's log")
+		c.Type("html", "utf-8")
+		return c.Status(fiber.StatusInternalServerError).SendString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error · wachan</title></head><body><p>Internal error rendering the page; see the daemon's log.</p></body></html>`)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Type("html", "utf-8")

@@ -44,6 +44,9 @@ type SystemInfo struct {
 	DataDir        string
 	MediaRetention time.Duration
 	MediaMaxSize   int64
+	// MediaFiles and MediaBytes are the media files kept on disk.
+	MediaFiles int
+	MediaBytes int64
 	PublicURL      string
 	Started        time.Time
 }

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wachan/wachan/store"
+)
+
+// fakeAPI answers the admin API calls the pages make with canned JSON.
+func fakeAPI(method, path string, body any) (int, []byte, error) {
+	switch {
+	case strings.HasPrefix(path, "/api/v1/channels/ch1/templates"):
+		return 200, []byte(`{"templates":[{"name":"order_update","language":"en_US","status":"APPROVED","category":"UTILITY"}]}`), nil
+	case path == "/api/v1/channels":
+		return 200, []byte(`{"channels":[{"id":"ch1","name":"Sales <b>","number":"+447911123456","destination":{"type":"queue","id":"sales"}}]}`), nil
+	case strings.HasPrefix(path, "/api/v1/channels/ch1"):
+		return 200, []byte(`{"id":"ch1","name":"Sales","webhook_url":"http://x/webhook/ch1","verify_token":"tok"}`), nil
+	case strings.HasPrefix(path, "/api/v1/channels/"):
+		return 404, []byte(`{"error":{"code":"not_found","message":"channel \"nope\" not found"}}`), nil
+	case path == "/api/v1/queues":
+		return 200, []byte(`{"queues":[{"name":"sales","members":["1001","1002"],"strategy":"ringall","pickup":"first_reply","ring_timeout":20}]}`), nil
+	case path == "/api/v1/campaigns":
+		return 200, []byte(`{"campaigns":[{"id":1,"name":"Nov","channel":"ch1","template":{"name":"order_update","language":"en_US"},"state":"running","counts":{"total":4,"sent":1,"failed":1}}]}`), nil
+	case strings.HasPrefix(path, "/api/v1/stats"):
+		return 200, []byte(`{"from":"2026-11-16","to":"2026-11-22","received":3}`), nil
+	}
+	return 200, []byte(`{}`), nil
+}
+
+type testPanel struct {
+	t   *testing.T
+	st  *store.Store
+	app *fiber.App
+}
+
+func newTestPanel(t *testing.T) *testPanel {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(t.TempDir(), store.Options{Timeout: time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Now().UTC()
+	err = st.Update(func(tx *store.Tx) error {
+		if err := tx.PutChannel(&store.Channel{ID: "ch1", Name: "Sales", Destination: store.Destination{Type: "queue", ID: "sales"}}); err != nil {
+			return err
+		}
+		if err := tx.PutQueue(&store.Queue{Name: "sales", Members: []string{"1001"}}); err != nil {
+			return err
+		}
+		if err := tx.PutCustomer(&store.Customer{ChannelID: "ch1", Key: "447700900001", WaID: "447700900001", Name: "<img src=x onerror=alert(1)>", LastInAt: now}); err != nil {
+			return err
+		}
+		id, err := tx.AddSession(&store.Session{ChannelID: "ch1", CustomerKey: "447700900001", State: store.StateActive, Agent: "1001", Queue: "sales", CreatedAt: now, LastMessageAt: now})
+		if err != nil {
+			return err
+		}
+		for _, m := range []*store.Message{
+			{Direction: store.Inbound, Type: "text", Text: "hello <script>", Timestamp: now},
+			{Direction: store.Inbound, Type: "image", Timestamp: now, Media: &store.MediaRef{MIME: "image/jpeg", Caption: "a photo"}},
+			{Direction: store.Outbound, Type: "text", Text: "failed reply", Agent: "1001", Status: "failed", Timestamp: now,
+				Error: &store.MessageError{Code: 131047, Title: "Re-engagement message"}, Trail: []store.StatusEvent{{Status: "queued", At: now}, {Status: "failed", At: now}}},
+		} {
+			m.ChannelID, m.CustomerKey, m.SessionID = "ch1", "447700900001", id
+			if _, err := tx.AddMessage(m); err != nil {
+				return err
+			}
+			if err := tx.IndexMessage(m); err != nil {
+				return err
+			}
+		}
+		for _, s := range []struct{ cookie, role, ext string }{{"admin-cookie", store.RoleAdmin, ""}, {"agent-cookie", store.RoleAgent, "1001"}} {
+			if err := tx.PutWebSession(s.cookie, &store.WebSession{Role: s.role, Extension: s.ext, User: s.ext, CSRF: "csrf-" + s.role, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(Options{Store: st, API: fakeAPI, HashToken: func(s string) string { return s }, Log: log,
+		MediaLink: func(m *store.Message) string { return "/media/x" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	w.Register(app)
+	return &testPanel{t: t, st: st, app: app}
+}
+
+func (p *testPanel) get(path, cookie string) (int, string) {
+	p.t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := p.app.Test(req, 5000)
+	if err != nil {
+		p.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestPagesRender renders every page with stored data: each answers 200,
+// escapes what customers wrote and carries the CSRF token in its forms.
+func TestPagesRender(t *testing.T) {
+	p := newTestPanel(t)
+	admin, agent := "wachan_admin=admin-cookie", "wachan_agent=agent-cookie"
+	tests := []struct {
+		path, cookie string
+		want         int
+		has          string
+	}{
+		{"/admin/login", "", 200, `name="csrf"`},
+		{"/agent/login", "", 200, "Extension"},
+		{"/admin/channels", admin, 200, "Sales &lt;b&gt;"},
+		{"/admin/channels/new", admin, 200, "Create channel"},
+		{"/admin/channels/ch1", admin, 200, "http://x/webhook/ch1"},
+		{"/admin/channels/nope", admin, 404, "not found"},
+		{"/admin/stats", admin, 200, "Messages per day"},
+		{"/admin/stats?range=custom&from=2026-11-01&to=2026-11-05", admin, 200, "<svg"},
+		{"/admin/queues", admin, 200, "1001, 1002"},
+		{"/admin/queues/new", admin, 200, "Create queue"},
+		{"/admin/sessions", admin, 200, "&lt;img src=x onerror=alert(1)&gt;"},
+		{"/admin/sessions?q=script&state=active&from=2020-01-01", admin, 200, "#1"},
+		{"/admin/sessions?from=bad", admin, 200, "From must be a date"},
+		{"/admin/sessions/1", admin, 200, "hello &lt;script&gt;"},
+		{"/admin/sessions/1", admin, 200, "Re-engagement message"},
+		{"/admin/sessions/99", admin, 404, "No such session"},
+		{"/admin/templates?channel=ch1", admin, 200, "order_update"},
+		{"/admin/campaigns", admin, 200, `<progress max="4" value="2"`},
+		{"/admin/system", admin, 200, "Open sessions"},
+		{"/admin/users", admin, 200, "New login"},
+		{"/agent/", agent, 200, "My conversations"},
+		{"/agent/c/1", agent, 200, `<img src="/media/x"`},
+		{"/agent/c/1", agent, 200, `value="csrf-agent"`},
+		{"/agent/c/2", agent, 404, "No such conversation"},
+		{"/admin/channels", agent, 303, ""},
+		{"/agent/", admin, 303, ""},
+		{"/admin/channels", "wachan_admin=forged", 303, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			code, body := p.get(tt.path, tt.cookie)
+			if code != tt.want || !strings.Contains(body, tt.has) {
+				t.Fatalf("= %d, want %d with %q; body:\n%.3000s", code, tt.want, tt.has, body)
+			}
+			if strings.Contains(body, "<script>") || strings.Contains(body, "<img src=x") {
+				t.Fatalf("unescaped customer text in:\n%s", body)
+			}
+		})
+	}
+}
