@@ -47,8 +47,8 @@ type SystemInfo struct {
 	// MediaFiles and MediaBytes are the media files kept on disk.
 	MediaFiles int
 	MediaBytes int64
-	PublicURL      string
-	Started        time.Time
+	PublicURL  string
+	Started    time.Time
 }
 
 // Options configure the web panel.
