@@ -200,6 +200,8 @@ func TestWebPanelAndConsole(t *testing.T) {
 	p.register("1001", "1002")
 	b := newBrowser(t)
 	base := p.base
+	p.graph.AddTemplate("102290129340398", graphemu.Template{Name: "order_update",
+		Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Your order {{1}} is on its way", Example: json.RawMessage(`{"body_text":[["A1"]]}`)}}})
 
 	// The admin signs in with the admin token.
 	b.run(chromedp.Navigate(base+"/admin/"), chromedp.WaitVisible(chromedp.CSS("#password")))
@@ -363,7 +365,25 @@ func TestWebPanelAndConsole(t *testing.T) {
 	if !get(b, chromedp.Evaluate[bool](`document.getElementById("text").disabled && document.getElementById("send").disabled`)) {
 		t.Fatal("composer not locked after the window closed")
 	}
+	// Only a template reaches the customer now: the picker offers the
+	// channel's approved ones (synced through the API here).
+	var synced map[string]any
+	if code := p.do("POST", "/api/v1/channels/"+p.ch+"/templates/sync", nil, &synced); code != 200 {
+		t.Fatalf("template sync = %d %v", code, synced)
+	}
+	b.run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#template")))
 	b.shot("agent-window-closed", "")
+	b.run(chromedp.SendKeys(chromedp.CSS("#values"), "A1"), chromedp.Click(chromedp.CSS("#send-template")),
+		chromedp.WaitVisible(chromedp.CSS("#notices")))
+	if got := b.text("#notices"); !strings.Contains(got, "Template order_update sent") {
+		t.Fatalf("template notices = %q", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); p.graph.SentCount(pnid) < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if sent := p.graph.Sent(pnid); len(sent) != 3 || sent[2].Body["type"] != "template" {
+		t.Fatalf("emulator sends = %+v", sent)
+	}
 
 	// Back in the panel: counters moved, logs show the hostile strings as
 	// text.
@@ -373,7 +393,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	if got := b.text("#k-received"); got != "1" {
 		t.Fatalf("stats received today = %q", got)
 	}
-	if got := b.text("#k-sentok"); got != "2" {
+	if got := b.text("#k-sentok"); got != "3" {
 		t.Fatalf("stats sent ok today = %q", got)
 	}
 	b.shot("admin-stats", "")
@@ -396,8 +416,6 @@ func TestWebPanelAndConsole(t *testing.T) {
 	b.shot("admin-queues", base+"/admin/queues")
 
 	// Templates: Sync lists them from the emulator.
-	p.graph.AddTemplate("102290129340398", graphemu.Template{Name: "order_update",
-		Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Your order {{1}} is on its way", Example: json.RawMessage(`{"body_text":[["A1"]]}`)}}})
 	b.run(chromedp.Navigate(base+"/admin/templates?channel="+p.ch), chromedp.WaitVisible(chromedp.CSS("#sync")), chromedp.Click(chromedp.CSS("#sync")),
 		chromedp.WaitVisible(chromedp.CSS("#templates")))
 	if got := b.text("#templates"); !strings.Contains(got, "order_update") || !strings.Contains(got, "APPROVED") {

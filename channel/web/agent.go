@@ -124,6 +124,8 @@ type convData struct {
 	Error      string
 	Text       string
 	NoPBX      bool
+	// Templates are offered when the window has closed.
+	Templates []templateOption
 }
 
 var errNotYours = errors.New("not offered to this extension")
@@ -148,6 +150,11 @@ func (w *Web) convData(ext string, id uint64) (*convData, error) {
 			if left := Window - w.opts.Now().Sub(cu.LastInAt); left > 0 {
 				d.WindowOpen = true
 				d.WindowLeft = fmt.Sprintf("%dh%02dm", int(left.Hours()), int(left.Minutes())%60)
+			}
+		}
+		if !d.WindowOpen {
+			if d.Templates, err = approvedTemplates(tx, s.ChannelID); err != nil {
+				return err
 			}
 		}
 		ms, err := tx.CustomerMessages(s.ChannelID, s.CustomerKey, 200)

@@ -197,6 +197,7 @@ func (w *Web) Register(r fiber.Router) {
 	ag.Get("/c/:id", w.conversation)
 	ag.Post("/c/:id", w.say)
 	ag.Post("/c/:id/file", w.sendFile)
+	ag.Post("/c/:id/template", w.sendTemplate)
 }
 
 // headers sets the security headers of every page.
