@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -49,6 +50,14 @@ func (t *Tx) DeleteChannel(id string) error {
 	err := t.bucket(bucketCounters).DeleteBucket([]byte(id))
 	if err != nil && !isBucketNotFound(err) {
 		return fmt.Errorf("deleting counters of %q: %w", id, err)
+	}
+	// Its templates go too (they are Meta's, synced again if it returns).
+	prefix := compositeKey(id, "")
+	c := t.bucket(bucketTemplates).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return fmt.Errorf("deleting templates of %q: %w", id, err)
+		}
 	}
 	return nil
 }

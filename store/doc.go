@@ -6,6 +6,7 @@
 //	meta/
 //	  schema_version          -> uint64
 //	  admin_token_hash        -> hex SHA-256 of the admin token
+//	  media_link_key          -> 32-byte secret signing media links
 //	channels/
 //	  <channel id>            -> Channel
 //	customers/
@@ -22,6 +23,7 @@
 //	  <seq>                   -> Job (accepted sends not yet finished)
 //	templates/
 //	  <channel id> 0x00 <name> 0x00 <language> -> Template
+//	  <channel id> 0x00 0x00  -> TemplateSync (the last sync)
 //	events/
 //	  <seq>                   -> Event (account, quality and template updates)
 //	counters/
@@ -43,15 +45,18 @@
 //	deliveries/
 //	  <seq>                   -> Delivery (SIP messages not yet accepted by the PBX)
 //	media/
-//	  <file id>               -> MediaFile (a stored file and its expiry)
+//	  <file id>               -> MediaFile (a stored file, its references and expiry)
 //	media_files/
-//	  <sha256 hex>            -> file id (one copy of each content)
+//	  <sha256 hex>            -> file id (one copy of each content, kept at
+//	                             <data dir>/media/<first 2 hex>/<sha256 hex>)
 //	media_jobs/
 //	  <message id>            -> MediaJob (inbound media still to fetch)
 //	api_keys/
-//	  <key id>                -> APIKey (secret stored hashed, channel scope)
+//	  <key id>                -> APIKey (secret stored hashed, channel scope;
+//	                             revoked keys stay with revoked_at)
 //	idempotency/
-//	  <key id> 0x00 <Idempotency-Key> -> message id
+//	  <key id or "admin"> 0x00 <Idempotency-Key> -> Idempotency (message id, body hash)
+//	  0x01 <channel id> 0x00 <customer key> -> ReplyTo (where the reply's session goes)
 //	hook_out/
 //	  <seq>                   -> HookDelivery (event webhooks not yet delivered)
 //	campaigns/

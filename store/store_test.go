@@ -212,3 +212,31 @@ func TestOutboxRoundTrip(t *testing.T) {
 		return nil
 	})
 }
+
+func TestDeleteChannelTakesItsTemplates(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	err := s.Update(func(tx *Tx) error {
+		for _, id := range []string{"c1", "c10"} {
+			if err := tx.PutChannel(&Channel{ID: id}); err != nil {
+				return err
+			}
+			if err := tx.PutTemplate(&Template{ChannelID: id, Name: "hello", Language: "en"}); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteChannel("c1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		if list, _ := tx.Templates("c1"); len(list) != 0 {
+			t.Fatalf("deleted channel keeps %d templates", len(list))
+		}
+		if list, _ := tx.Templates("c10"); len(list) != 1 {
+			t.Fatalf("other channel has %d templates, want 1", len(list))
+		}
+		return nil
+	})
+}

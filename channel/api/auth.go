@@ -68,9 +68,8 @@ func AdminOnly(c *fiber.Ctx) error {
 func authenticate(hash string, keys KeyAuthenticator) fiber.Handler {
 	want := []byte(hash)
 	return func(c *fiber.Ctx) error {
-		h := c.Get(fiber.HeaderAuthorization)
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || token == "" {
+		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return ErrUnauthorized
 		}
 		if subtle.ConstantTimeCompare([]byte(HashToken(token)), want) == 1 {

@@ -178,7 +178,12 @@ func parseE164(s string) (string, error) {
 
 func decode(c *fiber.Ctx, v any) error {
 	if err := json.Unmarshal(c.Body(), v); err != nil {
-		return &Error{Status: ErrBadJSON.Status, Code: ErrBadJSON.Code, Message: "request body is not valid JSON: " + err.Error()}
+		msg := err.Error()
+		if len(msg) > 120 {
+			// Decoder errors may quote the offending value in full.
+			msg = strings.ToValidUTF8(msg[:120], "") + "…"
+		}
+		return &Error{Status: ErrBadJSON.Status, Code: ErrBadJSON.Code, Message: "request body is not valid JSON: " + msg}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // APIError is an error answer from the Graph API in Meta's envelope
@@ -91,18 +92,23 @@ func parseError(status int, body []byte, token string) error {
 			HTTPStatus: status,
 			Code:       env.Error.Code,
 			Subcode:    env.Error.Subcode,
-			Type:       env.Error.Type,
+			Type:       scrub(env.Error.Type, token),
 			Message:    scrub(env.Error.Message, token),
 			Details:    scrub(env.Error.ErrorData.Details, token),
-			FBTraceID:  env.Error.FBTraceID,
+			FBTraceID:  scrub(env.Error.FBTraceID, token),
 		}
 	}
+	// Scrub first: a cut could leave the start of the token behind.
 	const maxBody = 256
-	s := strings.TrimSpace(string(body))
+	s := scrub(strings.TrimSpace(string(body)), token)
 	if len(s) > maxBody {
-		s = s[:maxBody]
+		cut := maxBody
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
-	return &StatusError{HTTPStatus: status, Body: scrub(s, token)}
+	return &StatusError{HTTPStatus: status, Body: s}
 }
 
 func scrub(s, token string) string {

@@ -33,8 +33,10 @@ func New(st *store.Store, svc *templates.Service) *Handlers {
 // POST /channels/:id/templates/sync, all for the admin for now.
 func (h *Handlers) Mount(r fiber.Router) {
 	r.Post("/channels/:id/templates/sync", api.AdminOnly, h.sync)
-	r.Get("/channels/:id/templates", api.AdminOnly, h.list)
-	r.Get("/channels/:id/templates/:name", api.AdminOnly, h.show)
+	// API keys may read the templates of their channels (the handlers
+	// check the scope).
+	r.Get("/channels/:id/templates", h.list)
+	r.Get("/channels/:id/templates/:name", h.show)
 }
 
 // APIError converts a *templates.Error in err's chain to the admin API's
