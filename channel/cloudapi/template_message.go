@@ -36,6 +36,8 @@ type Parameter struct {
 	Location *Location
 	Currency *Currency
 	DateTime *DateTime
+	// CouponCode is the code a copy-code button copies (type "coupon_code").
+	CouponCode string
 }
 
 // Currency is a currency template parameter; Amount1000 is the amount times
@@ -98,6 +100,7 @@ type wireParameter struct {
 	Location      *Location `json:"location,omitempty"`
 	Currency      *Currency `json:"currency,omitempty"`
 	DateTime      *DateTime `json:"date_time,omitempty"`
+	CouponCode    *string   `json:"coupon_code,omitempty"`
 }
 
 // MarshalJSON encodes p with only the field its Type uses.
@@ -120,6 +123,8 @@ func (p Parameter) MarshalJSON() ([]byte, error) {
 		w.Currency = p.Currency
 	case "date_time":
 		w.DateTime = p.DateTime
+	case "coupon_code":
+		w.CouponCode = &p.CouponCode
 	}
 	return json.Marshal(w)
 }

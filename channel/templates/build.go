@@ -19,6 +19,7 @@ const (
 	MaxBodyText    = 1024 // the body, variables filled in
 	MaxURL         = 2000 // a URL button's URL, variable filled in
 	MaxPayload     = 256  // a quick-reply button's payload
+	MaxCouponCode  = 15   // a copy-code button's coupon code
 	MaxBodySpaces  = 4    // consecutive spaces in a body value
 	maxButtonIndex = 9
 )
@@ -318,7 +319,13 @@ func buildButtons(t *store.Template, spec *Spec, p Params) ([]cloudapi.Component
 			}
 			out = append(out, cloudapi.Component{Type: "button", SubType: "quick_reply", Index: b.Index, Parameters: []cloudapi.Parameter{{Type: "payload", Payload: val}}})
 		case b.Type == "COPY_CODE":
-			return nil, fail(CodeUnsupported, field, "template %s has a copy-code button, which this version cannot fill in yet", t.Name)
+			if !given || val == "" {
+				return nil, fail(CodeParamMissing, field, "button %d of %s copies a coupon code: give the code as its value", b.Index, t.Name)
+			}
+			if utf8.RuneCountInString(val) > MaxCouponCode || strings.ContainsAny(val, " \t\r\n") {
+				return nil, fail(CodeParamText, field, "the coupon code of button %d must be 1 to %d characters without spaces", b.Index, MaxCouponCode)
+			}
+			out = append(out, cloudapi.Component{Type: "button", SubType: "copy_code", Index: b.Index, Parameters: []cloudapi.Parameter{{Type: "coupon_code", CouponCode: val}}})
 		default:
 			if given {
 				return nil, fail(CodeParamExtra, field, "button %d (%s %q) takes no value", b.Index, strings.ToLower(b.Type), b.Text)

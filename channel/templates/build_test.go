@@ -81,7 +81,8 @@ func TestBuildRefusesMismatches(t *testing.T) {
 		{"button index past the last", "order_update", "pt_BR", templates.Params{Header: []string{"A1"}, Body: []string{"a", "b", "c"}, Buttons: map[int]string{0: "A1", 1: "x"}}, templates.CodeParamExtra, "params.buttons.1", "no button 1", nil},
 		{"value for a static button", "visit", "", templates.Params{Location: &cloudapi.Location{Latitude: 1, Longitude: 2}, Buttons: map[int]string{0: "x"}}, templates.CodeParamExtra, "params.buttons.0", `phone_number "Call"`, nil},
 		{"one-time code missing", "login_code", "", templates.Params{Body: []string{"123456"}}, templates.CodeParamMissing, "params.buttons.0", "one-time code", nil},
-		{"copy code", "coupon", "", templates.Params{}, templates.CodeUnsupported, "params.buttons.0", "copy-code", nil},
+		{"coupon code missing", "coupon", "", templates.Params{}, templates.CodeParamMissing, "params.buttons.0", "coupon code", nil},
+		{"coupon code too long", "coupon", "", templates.Params{Buttons: map[int]string{0: "SAVE10SAVE10SAVE10"}}, templates.CodeParamText, "params.buttons.0", "coupon code", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,5 +180,22 @@ func TestBuildNamedComponentsOrder(t *testing.T) {
 	want := `{"name":"welcome","language":{"code":"en"},"components":[{"type":"body","parameters":[{"type":"text","parameter_name":"first_name","text":"Ann"},{"type":"text","parameter_name":"shop","text":"Acme"}]}]}`
 	if string(b) != want {
 		t.Fatalf("template = %s\nwant       %s", b, want)
+	}
+}
+
+func TestCouponCodeButton(t *testing.T) {
+	e := newEnv(t, 0)
+	e.seed()
+	e.sync(t)
+	msg, err := build(e, "coupon", "", templates.Params{Buttons: map[int]string{0: "SAVE10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(msg.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"type":"button","sub_type":"copy_code","index":"0","parameters":[{"type":"coupon_code","coupon_code":"SAVE10"}]}`; !strings.Contains(string(b), want) {
+		t.Fatalf("template = %s, want %s in it", b, want)
 	}
 }

@@ -18,7 +18,7 @@ const (
 	CodeParamExtra       = "template_param_extra"       // a name or button the template does not have
 	CodeParamText        = "template_param_text"        // a value breaks Meta's text rules
 	CodeMedia            = "template_header_media"      // header media or location missing or of the wrong kind
-	CodeUnsupported      = "template_unsupported"       // a part this version cannot fill in (copy-code buttons)
+	CodeUnsupported      = "template_unsupported"       // a part this version cannot fill in
 	CodeUsage            = "template_usage"             // the /template command is malformed
 )
 
