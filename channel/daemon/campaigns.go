@@ -1,4 +1,19 @@
 package daemon
 
-// wireCampaigns mounts campaigns and the opt-out list.
-func (d *Daemon) wireCampaigns() error { return nil }
+import (
+	"github.com/wachan/wachan/channel/campaign"
+	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/optout"
+)
+
+// wireCampaigns mounts campaigns and the opt-out list: the opt-out words
+// are applied to inbound messages, campaign messages' outcomes update
+// their recipients, and a runner feeds running campaigns to the outbox.
+func (d *Daemon) wireCampaigns() error {
+	d.campaigns = campaign.New(d.store, d.log, campaign.Options{Rate: d.cfg.SendRate, Wake: d.outbox.Wake})
+	d.finished = append(d.finished, d.campaigns.Finished)
+	d.hooks = append(d.hooks, ingest.Hooks{Inbound: optout.Inbound, Status: d.campaigns.Status})
+	d.runners = append(d.runners, d.campaigns.Run)
+	d.campaigns.Register(d.v1)
+	return nil
+}
