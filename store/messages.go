@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -58,9 +59,17 @@ func (t *Tx) MessageIDByWAMID(channel, wamid string) (uint64, error) {
 // Messages calls fn for each message from id after (exclusive) in id order
 // until fn returns false.
 func (t *Tx) Messages(after uint64, fn func(*Message) bool) error {
-	return each(t, bucketMessages, itob(after+1), func(_ []byte, m *Message) bool {
-		return fn(m)
-	})
+	c := t.bucket(bucketMessages).Cursor()
+	for k, data := c.Seek(itob(after + 1)); k != nil; k, data = c.Next() {
+		var m Message
+		if err := json.Unmarshal(data, &m); err != nil {
+			return fmt.Errorf("decoding message %x: %w", k, err)
+		}
+		if !fn(&m) {
+			break
+		}
+	}
+	return nil
 }
 
 // MessageCount returns the number of stored messages.

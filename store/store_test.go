@@ -240,3 +240,23 @@ func TestDeleteChannelTakesItsTemplates(t *testing.T) {
 		return nil
 	})
 }
+
+func TestMessagesWalksFromAfter(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	s.Update(func(tx *Tx) error {
+		for range 5 {
+			if _, err := tx.AddMessage(&Message{ChannelID: "c1", Direction: Inbound, Type: "text"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil
+	})
+	var ids []uint64
+	s.View(func(tx *Tx) error {
+		return tx.Messages(2, func(m *Message) bool { ids = append(ids, m.ID); return len(ids) < 2 })
+	})
+	if len(ids) != 2 || ids[0] != 3 || ids[1] != 4 {
+		t.Fatalf("Messages(2) walked %v, want [3 4]", ids)
+	}
+}
