@@ -189,6 +189,9 @@ func (w *Web) conversation(c *fiber.Ctx) error {
 	if d == nil {
 		return err
 	}
+	if f, ok := w.takeFlash(webSession(c), d.S.ID); ok {
+		d.Notices, d.Error, d.Text = f.Notices, f.Error, f.Text
+	}
 	return w.render(c, fiber.StatusOK, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
 }
 
@@ -238,7 +241,7 @@ func (w *Web) say(c *fiber.Ctx) error {
 		d.Error = "No PBX is configured, so conversations cannot be handled here."
 	}
 	if d.Error != "" {
-		return w.render(c, fiber.StatusUnprocessableEntity, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+		return w.afterAction(c, d)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
@@ -248,15 +251,10 @@ func (w *Web) say(c *fiber.Ctx) error {
 		d.Error = "The action could not be completed; see the daemon's log."
 		d.Text = c.FormValue("text")
 	}
-	fresh, ferr := w.convData(ext, d.S.ID)
-	if ferr == nil {
-		fresh.Error, fresh.Text = d.Error, d.Text
-		d = fresh
-	}
 	for _, n := range notices {
 		d.Notices = append(d.Notices, strings.TrimPrefix(n, "[wachan] "))
 	}
-	return w.render(c, fiber.StatusOK, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+	return w.afterAction(c, d)
 }
 
 // events streams the inbox (?view=inbox) or a conversation's thread

@@ -70,13 +70,5 @@ func (w *Web) sendTemplate(c *fiber.Ctx) error {
 			d.Notices = []string{"Template " + name + " sent; the customer's answer will come to you."}
 		}
 	}
-	status := fiber.StatusOK
-	if d.Error != "" {
-		status = fiber.StatusUnprocessableEntity
-	}
-	if fresh, err := w.convData(ext, d.S.ID); err == nil {
-		fresh.Error, fresh.Notices = d.Error, d.Notices
-		d = fresh
-	}
-	return w.render(c, status, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+	return w.afterAction(c, d)
 }

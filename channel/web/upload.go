@@ -38,15 +38,7 @@ func (w *Web) sendFile(c *fiber.Ctx) error {
 			d.Notices = []string{"File " + fh.Filename + " sent."}
 		}
 	}
-	status := fiber.StatusOK
-	if d.Error != "" {
-		status = fiber.StatusUnprocessableEntity
-	}
-	if fresh, err := w.convData(d.Ext, d.S.ID); err == nil {
-		fresh.Error, fresh.Notices = d.Error, d.Notices
-		d = fresh
-	}
-	return w.render(c, status, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+	return w.afterAction(c, d)
 }
 
 // fileBody re-encodes an uploaded file and its caption as the API's

@@ -99,6 +99,7 @@ type Web struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	tests    map[string]testResult
+	flashes  map[string]flash
 }
 
 // testResult is the last Test Connection outcome of a channel.
@@ -142,7 +143,7 @@ func New(opts Options) (*Web, error) {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
 	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
-		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}}, nil
+		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and

@@ -1,14 +1,19 @@
 package web
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wachan/wachan/store"
 )
@@ -42,7 +47,12 @@ type testPanel struct {
 
 func newTestPanel(t *testing.T) *testPanel {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return newTestPanelLog(t, io.Discard)
+}
+
+func newTestPanelLog(t *testing.T, logOut io.Writer) *testPanel {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(logOut, nil))
 	st, err := store.Open(t.TempDir(), store.Options{Timeout: time.Second}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +97,7 @@ func newTestPanel(t *testing.T) *testPanel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := New(Options{Store: st, API: fakeAPI, HashToken: func(s string) string { return s }, Log: log,
+	w, err := New(Options{Store: st, API: fakeAPI, HashToken: func(s string) string { return "h:" + s }, AdminTokenHash: "h:the-admin-token", Log: log, LoginBurst: 4,
 		MediaLink: func(m *store.Message) string { return "/media/x" }})
 	if err != nil {
 		t.Fatal(err)
@@ -160,5 +170,94 @@ func TestPagesRender(t *testing.T) {
 				t.Fatalf("unescaped customer text in:\n%s", body)
 			}
 		})
+	}
+}
+
+// signIn posts a sign-in form with the CSRF token of a fresh form.
+func (p *testPanel) signIn(role, name, password string) *http.Response {
+	p.t.Helper()
+	req := httptest.NewRequest("GET", "/"+role+"/login", nil)
+	resp, err := p.app.Test(req, 5000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == loginCookie {
+			cookie = c.Value
+		}
+	}
+	if m == nil || cookie == "" || string(m[1]) != cookie {
+		p.t.Fatalf("sign-in form: csrf %q, cookie %q", m, cookie)
+	}
+	form := url.Values{"csrf": {cookie}, "name": {name}, "password": {password}}
+	req = httptest.NewRequest("POST", "/"+role+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", loginCookie+"="+cookie)
+	resp, err = p.app.Test(req, 5000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestSignIn(t *testing.T) {
+	var logs bytes.Buffer
+	p := newTestPanelLog(t, &logs)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("agent-secret-1"), bcrypt.MinCost)
+	p.st.Update(func(tx *store.Tx) error {
+		return tx.PutUser(&store.User{Name: "1001", Role: store.RoleAgent, Extension: "1001", PasswordHash: string(hash)})
+	})
+	tests := []struct {
+		name, role, user, password string
+		want                       int
+	}{
+		{"admin token", "admin", "", "the-admin-token", 303},
+		{"agent", "agent", "1001", "agent-secret-1", 303},
+		{"wrong agent password", "agent", "1001", "wrong-password-9", 401},
+		{"agent on the admin panel", "admin", "1001", "agent-secret-1", 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := p.signIn(tt.role, tt.user, tt.password)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("= %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want == 303 {
+				var c *http.Cookie
+				for _, ck := range resp.Cookies() {
+					if ck.Name == cookieName(tt.role) {
+						c = ck
+					}
+				}
+				if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+					t.Fatalf("session cookie = %+v", c)
+				}
+				// The stored session is found by the cookie, which is
+				// not itself a key.
+				p.st.View(func(tx *store.Tx) error {
+					if s, err := tx.WebSession(c.Value, time.Now()); err != nil || s.Role != tt.role {
+						t.Fatalf("stored session = %+v, %v", s, err)
+					}
+					return nil
+				})
+			}
+		})
+	}
+	// The burst (4) is spent: the right password is refused now.
+	if resp := p.signIn("agent", "1001", "agent-secret-1"); resp.StatusCode != 429 {
+		t.Fatalf("after the burst = %d", resp.StatusCode)
+	}
+	if !strings.Contains(logs.String(), "web sign-in failed") || !strings.Contains(logs.String(), "rate limited") {
+		t.Fatalf("log lacks the failures:\n%s", logs.String())
+	}
+	for _, secret := range []string{"wrong-password-9", "agent-secret-1", "the-admin-token"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("log shows a password:\n%s", logs.String())
+		}
 	}
 }
