@@ -78,6 +78,7 @@ type Router struct {
 	presence chan pbx.EndpointState
 	kick     chan struct{}
 	ops      chan func()
+	stopped  chan struct{} // closed when Run returns
 	del      *deliverer
 
 	// Owned by Run's goroutine.
@@ -117,6 +118,7 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 		presence: make(chan pbx.EndpointState, 1024),
 		kick:     make(chan struct{}, 1),
 		ops:      make(chan func()),
+		stopped:  make(chan struct{}),
 		online:   map[string]bool{},
 		known:    map[string]bool{},
 		rrNext:   map[string]int{},
@@ -128,10 +130,21 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 func (r *Router) now() time.Time { return r.opts.Now().UTC() }
 
 // OnMessage takes a message an agent typed; wire it to the PBX adapter.
-func (r *Router) OnMessage(m pbx.TextMessage) { r.msgs <- m }
+// Once Run has returned it drops the message rather than block.
+func (r *Router) OnMessage(m pbx.TextMessage) {
+	select {
+	case r.msgs <- m:
+	case <-r.stopped:
+	}
+}
 
 // OnEndpoint takes an extension's presence; wire it to the PBX adapter.
-func (r *Router) OnEndpoint(st pbx.EndpointState) { r.presence <- st }
+func (r *Router) OnEndpoint(st pbx.EndpointState) {
+	select {
+	case r.presence <- st:
+	case <-r.stopped:
+	}
+}
 
 // OnConnected takes the PBX connection state; wire it to the PBX adapter.
 func (r *Router) OnConnected(up bool) {
@@ -155,6 +168,7 @@ func (r *Router) Committed() { r.Poke() }
 
 // Run routes until ctx ends.
 func (r *Router) Run(ctx context.Context) error {
+	defer close(r.stopped)
 	done := make(chan struct{})
 	go func() { defer close(done); r.del.run(ctx) }()
 	defer func() { <-done }()
