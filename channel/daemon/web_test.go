@@ -440,6 +440,9 @@ func TestWebPanelAndConsole(t *testing.T) {
 	if got := b.text("#campaigns"); !strings.Contains(got, "November <offer>") || !strings.Contains(got, "0/2") {
 		t.Fatalf("campaigns = %q", got)
 	}
+	b.run(chromedp.Click(chromedp.CSS(`form[action$="/start"] button`)))
+	b.waitContains(".flash", "Campaign started.")
+	b.waitText(base+"/admin/campaigns", "#campaigns td.progress", "2/2")
 	b.shot("admin-campaigns", "")
 
 	// An administrator moves a waiting conversation to 1002, then
