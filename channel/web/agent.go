@@ -84,10 +84,7 @@ func (w *Web) inboxData(ext string) (*inboxData, error) {
 				}
 			}
 			if len(ms) > 0 {
-				it.Last = ms[len(ms)-1].Text
-				if len(it.Last) > 80 {
-					it.Last = it.Last[:80] + "…"
-				}
+				it.Last = preview(ms[len(ms)-1])
 			}
 			if s.State == store.StateWaiting {
 				d.Waiting = append(d.Waiting, it)
@@ -98,6 +95,18 @@ func (w *Web) inboxData(ext string) (*inboxData, error) {
 		return nil
 	})
 	return d, err
+}
+
+// preview is a message's first 80 characters for the inbox.
+func preview(m *store.Message) string {
+	s := m.Text
+	if s == "" && m.Media != nil {
+		s = "[" + m.Type + "] " + m.Media.Caption
+	}
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
+	}
+	return s
 }
 
 func (w *Web) inbox(c *fiber.Ctx) error {

@@ -261,3 +261,30 @@ func TestSignIn(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviewAndTransferTarget(t *testing.T) {
+	long := strings.Repeat("é", 100)
+	for _, tt := range []struct {
+		m    *store.Message
+		want string
+	}{
+		{&store.Message{Text: "hi"}, "hi"},
+		{&store.Message{Text: long}, strings.Repeat("é", 80) + "…"},
+		{&store.Message{Type: "image", Media: &store.MediaRef{Caption: "cat"}}, "[image] cat"},
+	} {
+		if got := preview(tt.m); got != tt.want {
+			t.Errorf("preview(%q) = %q, want %q", tt.m.Text, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"1002", true}, {"queue sales", true}, {" 1002 ", true},
+		{"", false}, {"queue", false}, {"1002 1003", false}, {"queue sa/les", false}, {"/close", false},
+	} {
+		if got := transferTarget(tt.in); got != tt.want {
+			t.Errorf("transferTarget(%q) = %v", tt.in, got)
+		}
+	}
+}
