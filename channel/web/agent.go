@@ -209,7 +209,7 @@ func transferTarget(s string) bool {
 	f := strings.Fields(s)
 	switch {
 	case len(f) == 1:
-		return validExt.MatchString(f[0])
+		return f[0] != "queue" && validExt.MatchString(f[0])
 	case len(f) == 2 && f[0] == "queue":
 		return validExt.MatchString(f[1])
 	}
