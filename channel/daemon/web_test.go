@@ -286,6 +286,8 @@ func TestWebPanelAndConsole(t *testing.T) {
 	if got := b.text("#verified"); !strings.Contains(got, "Webhook verified") {
 		t.Fatalf("verification state = %q", got)
 	}
+	b.run(chromedp.Click(chromedp.CSS(`button[data-copy="callback"]`)))
+	b.waitContains(`button[data-copy="callback"]`, "Copied")
 	b.shot("admin-channel", "")
 	p.graph.ExpireToken(token2)
 	b.run(chromedp.Click(chromedp.CSS("#test-connection")))
