@@ -283,7 +283,7 @@ func (w *Web) events(c *fiber.Ctx) error {
 	case "conversation":
 		id, err := strconv.ParseUint(c.Query("id"), 10, 64)
 		if err != nil {
-			return c.SendStatus(fiber.StatusNotFound)
+			return c.SendStatus(fiber.StatusNoContent)
 		}
 		render = func() ([]byte, error) {
 			d, err := w.convData(ext, id)
@@ -296,7 +296,8 @@ func (w *Web) events(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotFound)
 	}
 	if _, err := render(); err != nil {
-		return c.SendStatus(fiber.StatusNotFound)
+		// No longer visible to this agent: 204 stops EventSource.
+		return c.SendStatus(fiber.StatusNoContent)
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")

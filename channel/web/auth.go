@@ -70,7 +70,11 @@ func (w *Web) require(role string) fiber.Handler {
 			}
 		}
 		if s == nil || s.Role != role {
-			if c.Method() == fiber.MethodGet && c.Path() != "/"+role+"/events" {
+			if c.Path() == "/"+role+"/events" {
+				// 204 tells EventSource to stop reconnecting.
+				return c.SendStatus(fiber.StatusNoContent)
+			}
+			if c.Method() == fiber.MethodGet {
 				return c.Redirect("/"+role+"/login", fiber.StatusSeeOther)
 			}
 			return w.fail(c, fiber.StatusUnauthorized, "Your sign-in has expired. Sign in again.")

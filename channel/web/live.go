@@ -54,6 +54,9 @@ func (h *hub) stream(bw *bufio.Writer, done <-chan struct{}, render func() ([]by
 	send := func() bool {
 		b, err := render()
 		if err != nil {
+			// Tell the page to stop listening.
+			bw.WriteString("event: gone\ndata: \n\n")
+			bw.Flush()
 			return false
 		}
 		if last != nil && bytes.Equal(b, last) {

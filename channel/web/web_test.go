@@ -158,6 +158,8 @@ func TestPagesRender(t *testing.T) {
 		{"/agent/c/2", agent, 404, "No such conversation"},
 		{"/admin/channels", agent, 303, ""},
 		{"/agent/", admin, 303, ""},
+		{"/agent/events?view=inbox", admin, 204, ""},
+		{"/agent/events?view=conversation&id=99", agent, 204, ""},
 		{"/admin/channels", "wachan_admin=forged", 303, ""},
 	}
 	for _, tt := range tests {

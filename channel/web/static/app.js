@@ -36,6 +36,7 @@
       el.setAttribute("data-updated", String(Date.now()));
       scrollThread(el);
     });
+    es.addEventListener("gone", function () { es.close(); });
     window.addEventListener("pagehide", function () { es.close(); });
   }
 
