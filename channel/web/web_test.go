@@ -52,6 +52,11 @@ func newTestPanel(t *testing.T) *testPanel {
 
 func newTestPanelLog(t *testing.T, logOut io.Writer) *testPanel {
 	t.Helper()
+	return newTestPanelWith(t, logOut, func(*Options) {})
+}
+
+func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *testPanel {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(logOut, nil))
 	st, err := store.Open(t.TempDir(), store.Options{Timeout: time.Second}, log)
 	if err != nil {
@@ -97,8 +102,10 @@ func newTestPanelLog(t *testing.T, logOut io.Writer) *testPanel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := New(Options{Store: st, API: fakeAPI, HashToken: func(s string) string { return "h:" + s }, AdminTokenHash: "h:the-admin-token", Log: log, LoginBurst: 4,
-		MediaLink: func(m *store.Message) string { return "/media/x" }})
+	opts := Options{Store: st, API: fakeAPI, HashToken: func(s string) string { return "h:" + s }, AdminTokenHash: "h:the-admin-token", Log: log, LoginBurst: 4,
+		MediaLink: func(m *store.Message) string { return "/media/x" }}
+	change(&opts)
+	w, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,4 +296,20 @@ func TestPreviewAndTransferTarget(t *testing.T) {
 			t.Errorf("transferTarget(%q) = %v", tt.in, got)
 		}
 	}
+}
+
+// TestSecureCookies checks that a panel behind TLS marks its cookies
+// Secure.
+func TestSecureCookies(t *testing.T) {
+	p := newTestPanelWith(t, io.Discard, func(o *Options) { o.Secure = true })
+	resp := p.signIn("admin", "", "the-admin-token")
+	if resp.StatusCode != 303 {
+		t.Fatalf("sign-in = %d", resp.StatusCode)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == cookieName(roleAdmin) && c.Secure && c.HttpOnly {
+			return
+		}
+	}
+	t.Fatalf("cookies = %v", resp.Header.Values("Set-Cookie"))
 }
