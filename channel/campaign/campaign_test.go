@@ -14,6 +14,7 @@ import (
 )
 
 func TestTenThousandRecipients(t *testing.T) {
+	t.Parallel()
 	const rate = 2000
 	e := newEnv(t, rate)
 	rs := numbers(10000)
@@ -57,6 +58,7 @@ func TestTenThousandRecipients(t *testing.T) {
 }
 
 func TestPauseResume(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 200)
 	c := e.create(numbers(600), 0)
 	e.start()
@@ -91,6 +93,7 @@ func TestPauseResume(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 100)
 	c := e.create(numbers(500), 0)
 	e.start()
@@ -114,6 +117,7 @@ func TestCancel(t *testing.T) {
 // outbox's call, without status webhooks here to prove it went out); the
 // daemon tests check that none does when statuses flow.
 func TestRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 1000)
 	c := e.create(numbers(1000), 0)
 	e.start()
@@ -159,6 +163,7 @@ func TestRestart(t *testing.T) {
 // end it: nothing of the pass is kept, and the next pass queues every
 // recipient once.
 func TestCrashMidFeed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 1000)
 	c := e.create(numbers(100), 0)
 	calls := 0
@@ -187,6 +192,7 @@ func TestCrashMidFeed(t *testing.T) {
 }
 
 func TestOptedOutSkipped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 1000)
 	rs := numbers(20)
 	err := e.store.Update(func(tx *store.Tx) error {
@@ -219,6 +225,7 @@ func TestOptedOutSkipped(t *testing.T) {
 }
 
 func TestDailyLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 1000)
 	c := e.create(numbers(300), 120)
 	e.start()
@@ -248,6 +255,7 @@ func TestDailyLimit(t *testing.T) {
 }
 
 func TestCreateRejectsBadRows(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, 1000)
 	list := ParseJSON([]RecipientInput{
 		{To: "+447911123401", Params: []byte(`["a"]`)},

@@ -86,6 +86,9 @@ func decodeParams(raw json.RawMessage) (pos []string, named map[string]string, e
 // scalar returns a JSON string, number or boolean as text.
 func scalar(v json.RawMessage) (string, error) {
 	v = bytes.TrimSpace(v)
+	if string(v) == "null" {
+		return "", errors.New("must be a string or a number")
+	}
 	if len(v) > 0 && v[0] == '"' {
 		var s string
 		err := json.Unmarshal(v, &s)
