@@ -290,3 +290,33 @@ func TestCreateRejectsBadRows(t *testing.T) {
 		t.Fatalf("unknown template: %v %+v", err, list.Invalid)
 	}
 }
+
+// TestReplyTo checks that a campaign's reply destination is left for
+// routing for every recipient it queued.
+func TestReplyTo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1000)
+	rs := numbers(3)
+	c, err := e.svc.Create(Draft{Name: "r", ChannelID: chID, Template: store.CampaignTemplate{Name: "promo", Language: "en_US"},
+		ReplyTo: &store.Destination{Type: "queue", ID: "sales"}, Start: true}, ParseJSON(rs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	c = e.wait(c.ID, "completed", func(c *store.Campaign) bool { return c.State == store.CampaignCompleted })
+	err = e.store.View(func(tx *store.Tx) error {
+		for _, r := range rs {
+			rt, err := tx.PendingReplyTo(chID, r.To[1:], time.Now())
+			if err != nil {
+				return err
+			}
+			if rt.Destination.Type != "queue" || rt.Destination.ID != "sales" || rt.MessageID == 0 {
+				t.Fatalf("reply destination %+v", rt)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

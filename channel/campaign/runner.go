@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/optout"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/store"
@@ -183,6 +184,14 @@ func (s *Service) feed(tx *store.Tx, c *store.Campaign, dry bool) (int, error) {
 			}
 			r.State, r.MessageID = store.RecipientQueued, m.ID
 			queued++
+			if c.ReplyTo != nil {
+				// The customer's reply opens a session there (routing takes it).
+				rt := &store.ReplyTo{Destination: *c.ReplyTo, MessageID: m.ID, ExpiresAt: now.Add(api.ReplyToTTL).UTC()}
+				if err := tx.PutReplyTo(c.ChannelID, r.Key, rt); err != nil {
+					ferr = err
+					return false
+				}
+			}
 		}
 		c.Counts.Move(from, r.State)
 		if err := tx.PutRecipient(r); err != nil {
