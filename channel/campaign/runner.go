@@ -23,15 +23,27 @@ const (
 // of opted-out customers does not make one huge transaction.
 const maxLook = 5000
 
+// minGap separates feeding passes, so a wake per finished send does not
+// become a pass per send.
+const minGap = 20 * time.Millisecond
+
 // Run feeds running campaigns into the outbox until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(s.opts.Interval)
 	defer t.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
 		if n, err := s.Feed(); err != nil {
 			s.log.Error("feeding campaigns", slog.Any("error", err))
 		} else if n > 0 {
 			s.opts.Wake()
+		}
+		gap.Reset(minGap)
+		select {
+		case <-ctx.Done():
+			return
+		case <-gap.C:
 		}
 		select {
 		case <-ctx.Done():
