@@ -292,9 +292,10 @@ func TestCampaignCSV(t *testing.T) {
 	if v.Counts.Sent != 51 || c.graph.SentCount(pnid) != 51 || v.SendRate <= 0 || v.StartedAt.IsZero() {
 		t.Fatalf("campaign = %+v, emulator %d", v, c.graph.SentCount(pnid))
 	}
-	first := c.graph.Sent(pnid)[0]
-	if !strings.Contains(string(first.Raw), `"text":"Customer 0"`) {
-		t.Fatalf("first send %s", first.Raw)
+	for _, m := range c.graph.Sent(pnid) {
+		if m.To == "+447911123400" && !strings.Contains(string(m.Raw), `"text":"Customer 0"`) {
+			t.Fatalf("send to the first row: %s", m.Raw)
+		}
 	}
 	var e struct{ Error struct{ Code, Field string } }
 	tests := []struct {
@@ -353,12 +354,15 @@ func TestCampaignRestart(t *testing.T) {
 	v = c.waitCampaign(v.ID, "sending again", func(v campaignView) bool { return v.Counts.Sent >= before+50 })
 	// A send cut off by the stop waits this long for proof that it went
 	// out before it is sent again.
-	c.cfg.SendDoubtWait = 3 * time.Second
+	c.cfg.SendDoubtWait = 5 * time.Second
 	c.restart()
 	// Status webhooks Meta could not deliver while the daemon was down
-	// prove which sends of unknown outcome went out.
-	c.graph.RetryWebhooksNow()
-	v = c.waitCampaign(v.ID, "completed", func(v campaignView) bool { return v.State == "completed" && v.Counts.Delivered == 400 })
+	// prove which sends of unknown outcome went out; have the emulator
+	// retry them now rather than after its backoff.
+	v = c.waitCampaign(v.ID, "completed", func(v campaignView) bool {
+		c.graph.RetryWebhooksNow()
+		return v.State == "completed" && v.Counts.Delivered == 400
+	})
 	if v.Counts.Sent != 400 || v.Counts.Failed != 0 {
 		t.Fatalf("campaign = %+v", v)
 	}
