@@ -24,6 +24,9 @@ type Hooks struct {
 	Other func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error
 	// Committed is called after each batch commits (it must not block).
 	Committed func()
+	// Proven is called after a commit in which a status proved that a
+	// send whose answer was lost went out (it must not block).
+	Proven func()
 }
 
 // Chain returns hooks that call each of hs in order, stopping at the
@@ -64,17 +67,21 @@ func Chain(hs ...Hooks) Hooks {
 				return f(tx, ch, ev)
 			}
 		}
-		if h.Committed != nil {
-			prev, f := c.Committed, h.Committed
-			c.Committed = func() {
-				if prev != nil {
-					prev()
-				}
-				f()
-			}
-		}
+		c.Committed = chainFunc(c.Committed, h.Committed)
+		c.Proven = chainFunc(c.Proven, h.Proven)
 	}
 	return c
+}
+
+// chainFunc returns a function calling a then b; either may be nil.
+func chainFunc(a, b func()) func() {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func() { a(); b() }
 }
 
 // Processor applies journaled webhook bodies to the store. Run it in one
@@ -378,6 +385,9 @@ func (p *Processor) statusMessage(tx *store.Tx, ch *store.Channel, st *wa.Status
 	m.WAMID = st.ID
 	if err := tx.LinkWAMID(ch.ID, st.ID, m.ID); err != nil {
 		return nil, err
+	}
+	if p.hooks.Proven != nil {
+		tx.OnCommit(p.hooks.Proven)
 	}
 	return m, nil
 }

@@ -179,7 +179,7 @@ func (o *Outbox) Wake() {
 	}
 }
 
-// stored is Message with plain field encoding, for the queue.
+// kindOf returns the type field m is sent with.
 func kindOf(m *cloudapi.Message) string {
 	b, err := m.MarshalJSON()
 	if err != nil {
@@ -287,13 +287,21 @@ func (d *dispatcher) load() error {
 
 // dispatch hands every due job whose recipient has nothing earlier pending
 // to its number's lane, and returns when the next waiting job falls due.
+// The jobs it hands over are first marked in flight, all in one
+// transaction: if the daemon dies before their outcome is recorded, the
+// next run knows they may have gone out.
 func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Time, error) {
 	if err := d.load(); err != nil {
 		return time.Time{}, err
 	}
 	now := d.o.opts.Now()
-	var next time.Time
+	var (
+		next     time.Time
+		ready    []*store.Job
+		doubtful []*store.Job
+	)
 	blocked := map[string]bool{}
+	pending := map[string]int{} // per channel: jobs waiting in its lane, with those taken now
 	for _, seq := range d.order {
 		j := d.jobs[seq]
 		if j == nil {
@@ -308,31 +316,109 @@ func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Tim
 			continue
 		}
 		if j.NotBefore.After(now) {
+			if !j.InFlight.IsZero() {
+				doubtful = append(doubtful, j)
+			}
 			if next.IsZero() || j.NotBefore.Before(next) {
 				next = j.NotBefore
 			}
 			continue
 		}
 		l := d.lane(ctx, j.ChannelID, wg)
-		if j.Bulk && len(l.in) >= bulkRoom(l) {
+		if _, ok := pending[j.ChannelID]; !ok {
+			pending[j.ChannelID] = len(l.in)
+		}
+		if j.Bulk && pending[j.ChannelID] >= bulkRoom(l) {
 			// Campaign traffic only tops up an idle lane, so live
 			// messages never wait behind it.
 			continue
 		}
+		pending[j.ChannelID]++
+		ready = append(ready, j)
+	}
+	// A send waiting for proof that it went out goes now if a status
+	// webhook has brought the proof.
+	ready = append(ready, d.proven(doubtful)...)
+	if len(ready) == 0 {
+		return next, nil
+	}
+	doubt := make([]bool, len(ready))
+	for i, j := range ready {
+		doubt[i] = !j.InFlight.IsZero()
+	}
+	if err := d.markInFlight(ready, now); err != nil {
+		return time.Time{}, err
+	}
+	for i, j := range ready {
 		d.inflight[j.Seq] = true
-		l.in <- j
+		d.lane(ctx, j.ChannelID, wg).in <- sendJob{job: j, doubt: doubt[i]}
 	}
 	return next, nil
 }
 
-// bulkRoom is how many jobs may wait in l before bulk jobs hold back:
-// about 50 ms of sending.
-func bulkRoom(l *lane) int { return max(1, int(l.limiter.Limit())/20) }
+// markInFlight durably marks the fresh jobs of list as being sent at now.
+// Jobs already in flight (in doubt after a crash or a broken connection)
+// keep their mark.
+func (d *dispatcher) markInFlight(list []*store.Job, now time.Time) error {
+	var fresh []*store.Job
+	for _, j := range list {
+		if j.InFlight.IsZero() {
+			fresh = append(fresh, j)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	err := d.o.store.Update(func(tx *store.Tx) error {
+		for _, j := range fresh {
+			stored, err := tx.Job(j.Seq)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			stored.InFlight = now.UTC()
+			if err := tx.PutJob(stored); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("marking sends in flight: %w", err)
+	}
+	for _, j := range fresh {
+		j.InFlight = now.UTC()
+	}
+	return nil
+}
+
+// proven returns the jobs of list whose message a status webhook has tied
+// to a wamid, made due now.
+func (d *dispatcher) proven(list []*store.Job) []*store.Job {
+	if len(list) == 0 {
+		return nil
+	}
+	var out []*store.Job
+	d.o.store.View(func(tx *store.Tx) error {
+		for _, j := range list {
+			if m, err := tx.Message(j.MessageID); err == nil && m.WAMID != "" {
+				due := *j
+				due.NotBefore = time.Time{}
+				d.jobs[j.Seq] = &due
+				out = append(out, &due)
+			}
+		}
+		return nil
+	})
+	return out
+}
 
 func (d *dispatcher) lane(ctx context.Context, channel string, wg *sync.WaitGroup) *lane {
 	l, ok := d.lanes[channel]
 	if !ok {
-		l = &lane{o: d.o, channel: channel, in: make(chan *store.Job, 1<<16),
+		l = &lane{o: d.o, channel: channel, in: make(chan sendJob, 1<<16),
 			limiter: rate.NewLimiter(rate.Limit(d.o.opts.Rate), burstFor(d.o.opts.Rate))}
 		d.lanes[channel] = l
 		wg.Add(1)
@@ -346,11 +432,18 @@ func (d *dispatcher) lane(ctx context.Context, channel string, wg *sync.WaitGrou
 // second Meta measures throughput over.
 func burstFor(r int) int { return max(1, r/50) }
 
+// sendJob is a job handed to a lane; doubt is set when an earlier attempt
+// may have gone out.
+type sendJob struct {
+	job   *store.Job
+	doubt bool
+}
+
 // lane paces one number's sends.
 type lane struct {
 	o       *Outbox
 	channel string
-	in      chan *store.Job
+	in      chan sendJob
 	limiter *rate.Limiter
 }
 
@@ -358,7 +451,8 @@ func (l *lane) run(ctx context.Context) {
 	sem := make(chan struct{}, l.o.opts.InFlight)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for j := range l.in {
+	for sj := range l.in {
+		j := sj.job
 		ch, err := l.channelOf()
 		if err == nil {
 			r := l.o.opts.Rate
@@ -377,7 +471,7 @@ func (l *lane) run(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			l.o.attempt(ctx, ch, err, j)
+			l.o.attempt(ctx, ch, err, j, sj.doubt)
 		}()
 	}
 }
@@ -389,7 +483,7 @@ func (l *lane) channelOf() (*store.Channel, error) {
 }
 
 // attempt sends j once and records the outcome.
-func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j *store.Job) {
+func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j *store.Job, doubt bool) {
 	result := done{seq: j.Seq, job: j} // unchanged unless finish says otherwise
 	defer func() {
 		select {
@@ -401,7 +495,7 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 		sent cloudapi.Sent
 		err  = chErr
 	)
-	if err == nil && !j.InFlight.IsZero() {
+	if err == nil && doubt {
 		// An earlier attempt may have gone out.
 		job, proceed, derr := o.resolveDoubt(j)
 		if derr != nil {
@@ -417,13 +511,6 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 		}
 	}
 	if err == nil {
-		if err = o.markInFlight(j); err != nil {
-			o.log.Error("recording a send in flight", slog.Uint64("message", j.MessageID), slog.Any("error", err))
-			retry := *j
-			retry.NotBefore = o.opts.Now().Add(time.Second)
-			result.job = &retry
-			return
-		}
 		creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
 		sent, err = o.client.SendEncoded(ctx, creds, j.Payload)
 	}
@@ -445,9 +532,8 @@ func (o *Outbox) attempt(ctx context.Context, ch *store.Channel, chErr error, j 
 	result.job = next
 }
 
-// markInFlight durably notes, just before the request, that j is being
-// sent: if the daemon dies before the answer is recorded, the next run
-// knows the outcome is unknown.
+// markInFlight durably notes that j is being sent again, so a crash during
+// this attempt waits for proof afresh.
 func (o *Outbox) markInFlight(j *store.Job) error {
 	now := o.opts.Now().UTC()
 	return o.store.Batch(func(tx *store.Tx) error {
@@ -490,6 +576,9 @@ func (o *Outbox) resolveDoubt(j *store.Job) (job *store.Job, proceed bool, err e
 		return &wait, false, nil
 	}
 	o.log.Warn("no proof that a send of unknown outcome went out; sending it again", slog.Uint64("message", j.MessageID))
+	if err := o.markInFlight(j); err != nil {
+		return nil, false, err
+	}
 	return j, true, nil
 }
 
@@ -597,3 +686,7 @@ func errorOf(err error) *store.MessageError {
 	}
 	return &store.MessageError{Title: err.Error()}
 }
+
+// bulkRoom is how many jobs may wait in l before bulk jobs hold back:
+// about 50 ms of sending.
+func bulkRoom(l *lane) int { return max(1, int(l.limiter.Limit())/20) }
