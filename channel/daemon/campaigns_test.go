@@ -354,7 +354,7 @@ func TestCampaignRestart(t *testing.T) {
 	v = c.waitCampaign(v.ID, "sending again", func(v campaignView) bool { return v.Counts.Sent >= before+50 })
 	// A send cut off by the stop waits this long for proof that it went
 	// out before it is sent again.
-	c.cfg.SendDoubtWait = 5 * time.Second
+	c.cfg.SendDoubtWait = 15 * time.Second
 	c.restart()
 	// Status webhooks Meta could not deliver while the daemon was down
 	// prove which sends of unknown outcome went out; have the emulator

@@ -28,6 +28,7 @@ import (
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
+	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/config"
 	"github.com/wachan/wachan/pbx"
 	"github.com/wachan/wachan/pbx/asterisk"
@@ -71,7 +72,11 @@ type Daemon struct {
 	// keys authenticates integration API keys.
 	keys api.KeyAuthenticator
 
+	// version is the build's version, shown in the panel.
+	version string
+
 	// Parts wired in their own files (one field each).
+	templates   *templates.Service
 	web         *webPanel
 	media       *media.Service
 	campaigns   *campaign.Service
@@ -85,7 +90,7 @@ func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st)}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev"}
 	if err := d.wire(out); err != nil {
 		st.Close()
 		return nil, err
@@ -250,6 +255,9 @@ func adminTokenHash(st *store.Store, configured string, out io.Writer) (string, 
 	}
 	return hash, nil
 }
+
+// SetVersion records the build's version for display; call it before Run.
+func (d *Daemon) SetVersion(v string) { d.version = v }
 
 // Listen binds the configured address; it returns the bound address.
 func (d *Daemon) Listen() (string, error) {

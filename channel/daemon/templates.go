@@ -11,6 +11,7 @@ import (
 // template not stored yet.
 func (d *Daemon) wireTemplates() error {
 	svc := templates.New(d.store, d.graph, d.log, templates.Options{})
+	d.templates = svc
 	d.hooks = append(d.hooks, svc.Hooks())
 	d.runners = append(d.runners, svc.Run)
 	templateapi.New(d.store, svc).Mount(d.v1)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/ingest"
-	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/channel/templates/templateapi"
 	"github.com/wachan/wachan/channel/web"
 	"github.com/wachan/wachan/store"
@@ -39,10 +37,9 @@ func (d *Daemon) wireWeb() error {
 	}
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
-	// services (templates by a second service on the same store: its sync
-	// is one transaction per channel).
+	// services.
 	v1.Post("/sessions/:id/media", api.AdminOnly, d.sessionMedia)
-	templateapi.New(d.store, templates.New(d.store, d.graph, d.log, templates.Options{})).Mount(v1)
+	templateapi.New(d.store, d.templates).Mount(v1)
 	d.campaigns.Register(v1)
 	api.Finish(v1)
 	handler := internal.Handler()
@@ -52,10 +49,6 @@ func (d *Daemon) wireWeb() error {
 		return fmt.Errorf("reading the admin token hash: %w", err)
 	}
 	started := time.Now()
-	version := "dev"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
 	wo := web.Options{
 		Store:          d.store,
 		API:            internalCaller(handler, token),
@@ -68,7 +61,7 @@ func (d *Daemon) wireWeb() error {
 		Log:            d.log.With("part", "web"),
 		System: func() web.SystemInfo {
 			si := web.SystemInfo{
-				Version: version, GoVersion: runtime.Version(), PBXConfigured: d.ari != nil, ARIURL: d.cfg.ARIURL,
+				Version: d.version, GoVersion: runtime.Version(), PBXConfigured: d.ari != nil, ARIURL: d.cfg.ARIURL,
 				StorePath: d.store.Path(), StoreSize: d.store.Size(), DataDir: d.cfg.DataDir,
 				MediaRetention: d.cfg.MediaRetention, MediaMaxSize: d.cfg.MediaMaxSize, PublicURL: d.cfg.PublicURL, Started: started,
 			}

@@ -27,13 +27,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("starting wachan", slog.Any("error", err))
 		return 1
 	}
+	d.SetVersion(version)
 	addr, err := d.Listen()
 	if err != nil {
 		log.Error("starting wachan", slog.Any("error", err))
 		return 1
 	}
-	fmt.Fprintf(stdout, "wachan %s: API on http://%s/api/v1, webhooks at %s/webhook/<channel id>, data in %s\n",
-		version, addr, cfg.PublicURL, cfg.DataDir)
+	scheme := "http"
+	if cfg.TLSCert != "" || cfg.ACME {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "wachan %s: panel on %s://%s/, API on %s://%s/api/v1, webhooks at %s/webhook/<channel id>, data in %s\n",
+		version, scheme, addr, scheme, addr, cfg.PublicURL, cfg.DataDir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
