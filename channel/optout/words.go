@@ -8,7 +8,7 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// DefaultStop are the stop words used when a channel has none set: the
+// defaultStop are the stop words used when a channel has none set: the
 // keywords carriers and WhatsApp users commonly send to unsubscribe.
 var defaultStop = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT", "OPTOUT"}
 
