@@ -15,8 +15,8 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-## fuzz: run every fuzz target for FUZZTIME each (default 10s)
-FUZZTIME ?= 10s
+## fuzz: run every fuzz target for FUZZTIME seconds each (default 10)
+FUZZTIME ?= 10
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
