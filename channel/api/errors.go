@@ -28,6 +28,7 @@ var (
 	ErrBadJSON      = &Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: "request body is not valid JSON"}
 	ErrInvalid      = &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid value"}
 	ErrWindowClosed = &Error{Status: fiber.StatusConflict, Code: "window_closed", Message: "more than 24 h since the customer's last message: only a template can reach them now"}
+	ErrOptedOut     = &Error{Status: fiber.StatusConflict, Code: "opted_out", Message: "the customer opted out of messages from this number"}
 	ErrTooLarge     = &Error{Status: fiber.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body too large"}
 	ErrInternal     = &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error; see the daemon's log"}
 )

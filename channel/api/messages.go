@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/optout"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/store"
@@ -145,6 +147,23 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(messageView(m))
 }
 
+// phoneDigits returns the digits of a phone number written with a leading
+// + and common separators, or false when s is not such a number.
+func phoneDigits(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && b.Len() == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	return d, len(d) >= 7 && len(d) <= 15
+}
+
 // enqueue checks in against the store and queues it inside tx.
 func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) (*store.Message, error) {
 	ch, err := tx.Channel(in.ChannelID)
@@ -161,9 +180,19 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 			return nil, err
 		}
 	}
-	cust, err := tx.Customer(ch.ID, in.To)
+	to := in.To
+	if digits, ok := phoneDigits(in.To); ok {
+		to = digits // "+44 7911 123456" names the customer 447911123456
+	}
+	cust, err := tx.Customer(ch.ID, to)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	if o, err := optout.Get(tx, ch.ID, to); err != nil {
+		return nil, err
+	} else if o != nil {
+		return nil, &Error{Status: ErrOptedOut.Status, Code: ErrOptedOut.Code,
+			Message: fmt.Sprintf("the customer opted out (%s) on %s: integrations and campaigns do not message them", o.Word, o.At.Format("2006-01-02"))}
 	}
 	var msg *cloudapi.Message
 	if len(in.Template) > 0 && string(in.Template) != "null" {
@@ -176,16 +205,16 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 		}
 		msg = &cloudapi.Message{Text: &cloudapi.Text{Body: in.Text}}
 	}
-	key := in.To
+	key := to
 	switch {
 	case cust != nil && cust.WaID != "":
 		key, msg.To = cust.Key, cust.WaID
 	case cust != nil:
 		key, msg.Recipient = cust.Key, cust.UserID
-	case isDigits(in.To):
-		msg.To = in.To
+	case isDigits(to):
+		msg.To = to
 	default:
-		msg.Recipient = in.To
+		msg.Recipient = to
 	}
 	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: ch.ID, CustomerKey: key, Agent: "api", Message: msg, KeyID: p.KeyID}, now)
 	if errors.Is(err, cloudapi.ErrInvalidMessage) {

@@ -103,3 +103,35 @@ func TestAgentSendsFileByLink(t *testing.T) {
 	}
 	_ = n
 }
+
+// A customer who answers STOP is put on the opt-out list before routing:
+// the agent is told, and integrations can no longer message them.
+func TestOptOutToldToAgentAndRefusedToIntegrations(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001")
+	p.customerSays(customer, "Ann", "hello")
+	_, n := p.waitFor("1001", 0, "hello")
+	p.customerSays(customer, "Ann", "Stop!")
+	p.waitFor("1001", n, "This customer opted out (STOP)")
+
+	var out map[string]any
+	code := p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": "+" + customer, "text": "Special offer"}, &out)
+	if code != 409 || out["error"].(map[string]any)["code"] != "opted_out" {
+		t.Fatalf("send to an opted-out customer = %d %v", code, out)
+	}
+	if c := p.graph.SentCount(pnid); c != 0 {
+		t.Fatalf("sent %d messages to an opted-out customer", c)
+	}
+	// START lets them back in.
+	p.customerSays(customer, "Ann", "start")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if code = p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": customer, "text": "Welcome back"}, &out); code == 202 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != 202 {
+		t.Fatalf("send after START = %d %v", code, out)
+	}
+}

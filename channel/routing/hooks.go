@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/optout"
 	"github.com/wachan/wachan/store"
 )
 
@@ -44,8 +45,11 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 		return err
 	}
 	if fresh && s.Agent != "" {
-		return r.offer(tx, c, s.Agent, fmt.Sprintf("[wachan] New WhatsApp conversation #%d from %s on %s. Reply to answer, /help for commands.",
-			s.ID, who(cust), ch.Name))
+		if err := r.offer(tx, c, s.Agent, fmt.Sprintf("[wachan] New WhatsApp conversation #%d from %s on %s. Reply to answer, /help for commands.",
+			s.ID, who(cust), ch.Name)); err != nil {
+			return err
+		}
+		return r.tellOptOut(tx, c, m, []string{s.Agent})
 	}
 	var to []string
 	switch s.State {
@@ -63,6 +67,21 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 	}
 	for _, ext := range to {
 		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
+			return err
+		}
+	}
+	return r.tellOptOut(tx, c, m, to)
+}
+
+// tellOptOut tells agents when message m has just opted the customer out
+// (the opt-out hook runs before routing, in the same transaction).
+func (r *Router) tellOptOut(tx *store.Tx, c *conv, m *store.Message, to []string) error {
+	o, err := optout.Get(tx, c.ch.ID, c.cust.Key)
+	if err != nil || o == nil || !o.At.Equal(m.Timestamp.UTC()) {
+		return err
+	}
+	for _, ext := range to {
+		if err := r.notify(tx, c, ext, optout.Notice(o)); err != nil {
 			return err
 		}
 	}
