@@ -52,7 +52,22 @@ func compositeKey(parts ...string) []byte {
 }
 
 func (t *Tx) bucket(name []byte) *bolt.Bucket {
-	return t.tx.Bucket(name)
+	b := t.tx.Bucket(name)
+	if b != nil && appendOnly(name) {
+		// Keys only grow: fill pages instead of splitting them in half.
+		b.FillPercent = 0.9
+	}
+	return b
+}
+
+// appendOnly reports whether new keys of bucket name always sort last.
+func appendOnly(name []byte) bool {
+	switch string(name) {
+	case string(bucketMessages), string(bucketJournal), string(bucketOutbox),
+		string(bucketDeliveries), string(bucketEvents), string(bucketHookOut):
+		return true
+	}
+	return false
 }
 
 func (t *Tx) getJSON(bucket, key []byte, v any) error {
