@@ -77,10 +77,59 @@ func (r *Router) AgentSay(ctx context.Context, ext, channelID, customerKey, text
 // agentMessage handles one message an agent typed to a customer address;
 // it reports whether the change was stored.
 func (r *Router) agentMessage(m pbx.TextMessage) bool {
+	sent := false
+	ok := r.update("handling agent message", func(tx *store.Tx) (err error) {
+		sent, err = r.handleAgent(tx, m)
+		return err
+	})
+	if sent {
+		r.opts.WakeOutbox()
+	}
+	return ok
+}
+
+// agentReplies handles plain replies (no commands) in one transaction, so
+// a busy PBX does not wait for one disk sync per message. If the
+// transaction fails, each is handled on its own.
+func (r *Router) agentReplies(ms []pbx.TextMessage) {
+	if len(ms) == 1 {
+		r.agentMessage(ms[0])
+		return
+	}
+	sent := false
+	ok := r.update("handling agent messages", func(tx *store.Tx) error {
+		sent = false
+		for _, m := range ms {
+			s, err := r.handleAgent(tx, m)
+			if err != nil {
+				return err
+			}
+			sent = sent || s
+		}
+		return nil
+	})
+	if !ok {
+		for _, m := range ms {
+			r.agentMessage(m)
+		}
+		return
+	}
+	if sent {
+		r.opts.WakeOutbox()
+	}
+}
+
+// isCommand reports whether an agent's message is a chat command.
+func isCommand(m pbx.TextMessage) bool {
+	return strings.HasPrefix(strings.TrimSpace(m.Body), "/")
+}
+
+// handleAgent applies one message an agent typed inside tx and reports
+// whether a message to a customer was queued.
+func (r *Router) handleAgent(tx *store.Tx, m pbx.TextMessage) (sent bool, err error) {
 	ext := m.From
 	r.log.Debug("agent message", slog.String("ext", ext), slog.String("to", m.To), slog.Int("bytes", len(m.Body)))
-	sent := false
-	ok := r.update("handling agent message", func(tx *store.Tx) error {
+	err = func() error {
 		channel, customer, err := tx.AddressOwner(m.To)
 		if errors.Is(err, store.ErrNotFound) {
 			channel, customer, err = r.newCustomer(tx, m.To)
@@ -112,11 +161,8 @@ func (r *Router) agentMessage(m pbx.TextMessage) bool {
 		}
 		sent, err = r.reply(tx, c, ext, m.Body)
 		return err
-	})
-	if sent {
-		r.opts.WakeOutbox()
-	}
-	return ok
+	}()
+	return sent, err
 }
 
 // newCustomer creates the customer an agent addressed as

@@ -33,6 +33,9 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 		}
 	}
 	s := c.sess
+	if s.State == store.StateWaiting {
+		r.routeWanted.Store(true)
+	}
 	m.SessionID = s.ID
 	if err := tx.PutMessage(m); err != nil {
 		return err

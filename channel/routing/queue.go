@@ -21,12 +21,15 @@ const DefaultRingTimeout = 20 * time.Second
 func (r *Router) sweep() time.Time {
 	now := r.now()
 	due := false
+	var nextIdle time.Time
 	err := r.store.View(func(tx *store.Tx) error {
 		open, err := tx.OpenSessions()
 		for _, s := range open {
-			if s.State == store.StateWaiting || !now.Before(s.LastMessageAt.Add(r.opts.SessionIdle)) {
+			idleAt := s.LastMessageAt.Add(r.opts.SessionIdle)
+			if s.State == store.StateWaiting || !now.Before(idleAt) {
 				due = true
 			}
+			nextIdle = earliest(nextIdle, idleAt)
 		}
 		return err
 	})
@@ -36,8 +39,7 @@ func (r *Router) sweep() time.Time {
 	}
 	var next time.Time
 	if !due {
-		next = r.nextIdle()
-		return next
+		return nextIdle
 	}
 	wake := false
 	r.update("routing sessions", func(tx *store.Tx) error {
@@ -82,19 +84,6 @@ func (r *Router) sweep() time.Time {
 	if wake {
 		r.opts.WakeOutbox()
 	}
-	return next
-}
-
-// nextIdle returns the earliest idle deadline of the open sessions.
-func (r *Router) nextIdle() time.Time {
-	var next time.Time
-	r.store.View(func(tx *store.Tx) error {
-		open, err := tx.OpenSessions()
-		for _, s := range open {
-			next = earliest(next, s.LastMessageAt.Add(r.opts.SessionIdle))
-		}
-		return err
-	})
 	return next
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/wachan/wachan/channel/media"
@@ -80,6 +81,10 @@ type Router struct {
 	ops      chan func()
 	stopped  chan struct{} // closed when Run returns
 	del      *deliverer
+
+	// routeWanted is set by the Inbound hook when a session waits for an
+	// agent, and read by Committed.
+	routeWanted atomic.Bool
 
 	// Owned by Run's goroutine.
 	// capture collects what notify tells capture.ext during AgentSay.
@@ -163,8 +168,14 @@ func (r *Router) Poke() {
 	r.del.poke()
 }
 
-// Committed is the ingest hook called after a batch of webhooks commits.
-func (r *Router) Committed() { r.Poke() }
+// Committed is the ingest hook called after a batch of webhooks commits:
+// the router looks at its sessions again if the batch left one waiting for
+// an agent.
+func (r *Router) Committed() {
+	if r.routeWanted.Swap(false) {
+		r.Poke()
+	}
+}
 
 // Run routes until ctx ends.
 func (r *Router) Run(ctx context.Context) error {
@@ -174,32 +185,79 @@ func (r *Router) Run(ctx context.Context) error {
 	defer func() { <-done }()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// Sweeping reads every open session, so it runs only when something
+	// may have changed what waits or when a deadline falls due, not after
+	// every reply.
+	sweep := true
 	for {
-		next := r.sweep()
-		wait := time.Hour
-		if !next.IsZero() {
-			wait = max(next.Sub(r.now()), time.Millisecond)
-		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
+		if sweep {
+			sweep = false
+			next := r.sweep()
+			wait := time.Hour
+			if !next.IsZero() {
+				wait = max(next.Sub(r.now()), time.Millisecond)
 			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			timer.Reset(wait)
 		}
-		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case m := <-r.msgs:
-			r.agentMessage(m)
+			sweep = r.agentBurst(m)
 		case st := <-r.presence:
 			r.endpoint(st)
+			sweep = true
 		case op := <-r.ops:
 			op()
+			sweep = true
 		case <-r.kick:
+			sweep = true
 		case <-timer.C:
+			sweep = true
 		}
 	}
+}
+
+// agentBurst handles m and whatever else agents have sent meanwhile:
+// replies together in one transaction, commands one by one in order. It
+// reports whether a command may have changed what waits for an agent.
+func (r *Router) agentBurst(m pbx.TextMessage) bool {
+	var (
+		replies []pbx.TextMessage
+		command bool
+	)
+	flush := func() {
+		if len(replies) > 0 {
+			r.agentReplies(replies)
+			replies = nil
+		}
+	}
+	for n := 0; ; n++ {
+		if isCommand(m) {
+			flush()
+			r.agentMessage(m)
+			command = true
+		} else {
+			replies = append(replies, m)
+		}
+		if n == 255 {
+			break
+		}
+		select {
+		case m = <-r.msgs:
+			continue
+		default:
+		}
+		break
+	}
+	flush()
+	return command
 }
 
 // do runs fn on the router goroutine and returns its error.
