@@ -61,8 +61,14 @@ func newBrowser(t *testing.T) *browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// Generous: CI runs other packages' tests on the same two cores.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// Start the browser here, once: a failed start must fail the test,
+	// not be retried behind the next action's back.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
 	b := &browser{t: t, ctx: ctx, dir: filepath.Join("..", "..", "artifacts", "screenshots")}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -105,7 +111,7 @@ func (b *browser) record(s string) {
 // run runs actions and fails the test on error.
 func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
@@ -116,7 +122,7 @@ func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 // get runs one action that returns a value and fails the test on error.
 func get[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
