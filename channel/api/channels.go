@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/store"
@@ -29,8 +28,9 @@ type channelInput struct {
 	SendRate      *int               `json:"send_rate"`
 }
 
-// channelView is a channel as the API shows it, secrets masked.
-type channelView struct {
+// ChannelView is a channel as the API shows it, secrets masked (also
+// decoded by the web panel).
+type ChannelView struct {
 	ID            string            `json:"id"`
 	Name          string            `json:"name"`
 	Number        string            `json:"number"`
@@ -62,8 +62,8 @@ func Mask(s string) string {
 	}
 }
 
-func (a *API) view(ch *store.Channel) channelView {
-	v := channelView{
+func (a *API) view(ch *store.Channel) ChannelView {
+	v := ChannelView{
 		ID: ch.ID, Name: ch.Name, Number: ch.Number, PhoneNumberID: ch.PhoneNumberID,
 		WABAID: ch.WABAID, AppID: ch.AppID, AccessToken: Mask(ch.AccessToken), AppSecret: Mask(ch.AppSecret),
 		WebhookURL: a.opts.PublicURL + "/webhook/" + ch.ID, VerifyToken: ch.VerifyToken,
@@ -161,20 +161,7 @@ func required(ch *store.Channel) error {
 	return nil
 }
 
-func parseE164(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(s, "+") {
-		return "", errors.New(`must be in international format starting with "+" and the country code, e.g. +447700900123`)
-	}
-	n, err := phonenumbers.Parse(s, "")
-	if err != nil {
-		return "", errors.New("is not a phone number: " + err.Error())
-	}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", errors.New("is not a valid number for its country")
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
-}
+func parseE164(s string) (string, error) { return cloudapi.ParseNumber(s) }
 
 func decode(c *fiber.Ctx, v any) error {
 	if err := json.Unmarshal(c.Body(), v); err != nil {
@@ -216,7 +203,7 @@ func (a *API) listChannels(c *fiber.Ctx) error {
 	if err := a.store.View(func(tx *store.Tx) (err error) { list, err = tx.Channels(); return }); err != nil {
 		return err
 	}
-	out := make([]channelView, 0, len(list))
+	out := make([]ChannelView, 0, len(list))
 	for _, ch := range list {
 		out = append(out, a.view(ch))
 	}

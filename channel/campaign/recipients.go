@@ -10,8 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
-
+	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/store"
 )
 
@@ -55,14 +54,10 @@ func NormalizeNumber(s string) (e164, key string, err error) {
 		}
 		s = "+" + s
 	}
-	n, err := phonenumbers.Parse(s, "")
+	e164, err = cloudapi.ParseNumber(s)
 	if err != nil {
-		return "", "", fmt.Errorf("not a phone number: %w", err)
+		return "", "", fmt.Errorf("number %w", err)
 	}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", "", errors.New("not a valid number for its country")
-	}
-	e164 = phonenumbers.Format(n, phonenumbers.E164)
 	return e164, e164[1:], nil
 }
 

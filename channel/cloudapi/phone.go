@@ -2,9 +2,12 @@ package cloudapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/nyaruka/phonenumbers"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // phoneFields are the fields PhoneNumber asks for.
@@ -45,4 +48,22 @@ func (c *Client) PhoneNumber(ctx context.Context, creds Creds) (PhoneInfo, error
 		return PhoneInfo{}, fmt.Errorf("reading phone number: %w", err)
 	}
 	return info, nil
+}
+
+// ParseNumber returns s, a phone number in international format ("+",
+// the country code and the number; spaces and dashes allowed), in E.164
+// form, or why it is not a valid number.
+func ParseNumber(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") {
+		return "", errors.New(`must be in international format starting with "+" and the country code, e.g. +447700900123`)
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil {
+		return "", errors.New("is not a phone number: " + err.Error())
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", errors.New("is not a valid number for its country")
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
 }

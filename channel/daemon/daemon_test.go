@@ -57,11 +57,17 @@ func testConfig(t testing.TB, graphURL string) *config.Config {
 // start runs a real daemon on loopback.
 func start(t testing.TB, cfg *config.Config) *harness {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := New(cfg, log, io.Discard)
+	d, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, d, cfg)
+}
+
+// serve runs d on its configured address until the test ends (or stop),
+// and returns once it answers /healthz.
+func serve(t testing.TB, d *Daemon, cfg *config.Config) *harness {
+	t.Helper()
 	addr, err := d.Listen()
 	if err != nil {
 		t.Fatal(err)
@@ -70,12 +76,18 @@ func start(t testing.TB, cfg *config.Config) *harness {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
+	stopped := false
 	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	}
+	t.Cleanup(h.stop)
 	h.waitHealthy()
 	return h
 }

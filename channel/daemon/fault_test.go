@@ -210,22 +210,7 @@ func startFaultPBX(t *testing.T, edit func(*graphemu.Number)) (*pbxHarness, *gra
 		HTTP: &http.Client{Timeout: 300 * time.Millisecond}})
 	d.outbox = outbox.New(d.store, client, log, outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait,
 		GraphError: d.metrics.GraphError, Finished: d.onFinished, Backoff: classes.backoff})
-	addr, err := d.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
-	h.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
-	t.Cleanup(h.stop)
-	h.waitHealthy()
+	h := serve(t, d, cfg)
 	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: &fakeClock{t: time.Now()}}
 	var raw map[string]any
 	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &raw); code != 201 {

@@ -108,28 +108,7 @@ func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, 
 		t.Fatal(err)
 	}
 	d.clock = clock.Now
-	addr, err := d.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
-	stopped := false
-	h.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
-	t.Cleanup(h.stop)
-	h.waitHealthy()
-	return h, d
+	return serve(t, d, cfg), d
 }
 
 // testLogger discards the daemon's log unless WACHAN_TEST_LOG is set.

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -161,28 +160,7 @@ func startLogged(t *testing.T, cfg *config.Config, logs *syncBuffer) (*harness, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, err := d.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
-	stopped := false
-	h.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
-	t.Cleanup(h.stop)
-	h.waitHealthy()
-	return h, d
+	return serve(t, d, cfg), d
 }
 
 // routePath fills a route's parameters with ids that exist where known.

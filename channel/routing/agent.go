@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/channel/outbox"
@@ -193,8 +191,8 @@ func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer strin
 
 // validNumber reports whether digits form a valid international number.
 func validNumber(digits string) bool {
-	n, err := phonenumbers.Parse("+"+digits, "")
-	return err == nil && phonenumbers.IsValidNumber(n)
+	_, err := cloudapi.ParseNumber("+" + digits)
+	return err == nil
 }
 
 // reply sends an agent's text to the customer if the agent may answer and

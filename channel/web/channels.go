@@ -8,26 +8,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/store"
 )
 
 // channelAPI is a channel as the admin API shows it.
-type channelAPI struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	Number        string            `json:"number"`
-	PhoneNumberID string            `json:"phone_number_id"`
-	WABAID        string            `json:"waba_id"`
-	AppID         string            `json:"app_id"`
-	AccessToken   string            `json:"access_token"`
-	AppSecret     string            `json:"app_secret"`
-	WebhookURL    string            `json:"webhook_url"`
-	VerifyToken   string            `json:"verify_token"`
-	Destination   store.Destination `json:"destination"`
-	SendRate      int               `json:"send_rate"`
-	Verified      bool              `json:"webhook_verified"`
-	VerifiedAt    *time.Time        `json:"webhook_verified_at"`
-}
+type channelAPI = api.ChannelView
 
 type channelRow struct {
 	channelAPI
