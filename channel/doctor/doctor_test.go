@@ -150,7 +150,7 @@ func TestFailures(t *testing.T) {
 		wants []string
 	}{
 		{"self-signed certificate", func(t *testing.T, e *env) { e.opts.RootCAs = x509.NewCertPool() }, setup.Fail,
-			[]string{"FAIL public_url: https://example.com has a certificate no client trusts (self-signed", "fix: use a certificate from a public CA, e.g. Let's Encrypt: certbot certonly -d example.com"}},
+			[]string{"FAIL public_url: https://example.com has a certificate no client trusts (self-signed", "fix: use a certificate from a public CA: set acme = true to let wachan get one from Let's Encrypt, or certbot certonly -d example.com"}},
 		{"plain http", func(t *testing.T, e *env) { e.cfg.PublicURL = "http://example.com" }, setup.Fail,
 			[]string{"FAIL public_url: http://example.com is not https"}},
 		{"ip address", func(t *testing.T, e *env) { e.cfg.PublicURL = "https://203.0.113.7" }, setup.Fail,

@@ -23,7 +23,7 @@ func (d *Doctor) checkPublicURL(ctx context.Context) Result {
 		return fail(name, err.Error(), "set public_url to https://<your host name>")
 	}
 	host := u.Hostname()
-	fixURL := "set public_url to https://<a DNS name of this server> with a certificate from a public CA (e.g. Let's Encrypt), directly (tls_cert, tls_key) or on a reverse proxy"
+	fixURL := "set public_url to https://<a DNS name of this server> with a certificate from a public CA: let wachan get one (acme = true, listen = \":443\"), or give it one (tls_cert, tls_key), or use a reverse proxy"
 	switch {
 	case u.Scheme != "https":
 		return fail(name, raw+" is not https: Meta only delivers webhooks over HTTPS", fixURL)
@@ -46,7 +46,7 @@ func (d *Doctor) checkPublicURL(ctx context.Context) Result {
 		switch {
 		case errors.As(err, &unknown):
 			return fail(name, raw+" has a certificate no client trusts (self-signed or an unknown CA): Meta refuses it",
-				"use a certificate from a public CA, e.g. Let's Encrypt: certbot certonly -d "+host+", then set tls_cert and tls_key (or install it on your reverse proxy) and reload wachan")
+				"use a certificate from a public CA: set acme = true to let wachan get one from Let's Encrypt, or certbot certonly -d "+host+" and set tls_cert and tls_key (or install it on your reverse proxy), then reload wachan")
 		case errors.As(err, &hostErr):
 			return fail(name, raw+": the certificate is not valid for "+host, "get a certificate that names "+host)
 		case errors.As(err, &invalid):
