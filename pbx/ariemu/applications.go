@@ -147,58 +147,47 @@ func (s *Server) sourceID(src string) (id string, exists bool, resp *response) {
 
 // subscribe answers POST /applications/{name}/subscription.
 func (s *Server) subscribe(req *http.Request, args []string) *response {
+	return s.changeSubscription(req, args[0], true)
+}
+
+// unsubscribe answers DELETE /applications/{name}/subscription.
+func (s *Server) unsubscribe(req *http.Request, args []string) *response {
+	return s.changeSubscription(req, args[0], false)
+}
+
+// changeSubscription adds or removes the request's event sources to or
+// from application name, all or none, with Asterisk's errors: a source
+// must exist to be added, and be subscribed to be removed.
+func (s *Server) changeSubscription(req *http.Request, name string, add bool) *response {
 	srcs, resp := eventSources(req)
 	if resp != nil {
 		return resp
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.apps[args[0]]
+	a := s.apps[name]
 	if a == nil {
 		return errorResponse(http.StatusNotFound, "Application not found")
 	}
 	var ids []string
 	for _, src := range srcs {
 		id, exists, resp := s.sourceID(src)
-		if resp != nil {
+		switch {
+		case resp != nil:
 			return resp
-		}
-		if !exists {
+		case add && !exists:
 			return errorResponse(http.StatusUnprocessableEntity, "Event source does not exist")
-		}
-		ids = append(ids, id)
-	}
-	for _, id := range ids {
-		a.subs[id] = true
-	}
-	return jsonResponse(http.StatusOK, a.json())
-}
-
-// unsubscribe answers DELETE /applications/{name}/subscription.
-func (s *Server) unsubscribe(req *http.Request, args []string) *response {
-	srcs, resp := eventSources(req)
-	if resp != nil {
-		return resp
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[args[0]]
-	if a == nil {
-		return errorResponse(http.StatusNotFound, "Application not found")
-	}
-	var ids []string
-	for _, src := range srcs {
-		id, _, resp := s.sourceID(src)
-		if resp != nil {
-			return resp
-		}
-		if !a.subs[id] {
+		case !add && !a.subs[id]:
 			return errorResponse(http.StatusUnprocessableEntity, "Event source was not subscribed to")
 		}
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
-		delete(a.subs, id)
+		if add {
+			a.subs[id] = true
+		} else {
+			delete(a.subs, id)
+		}
 	}
 	return jsonResponse(http.StatusOK, a.json())
 }
