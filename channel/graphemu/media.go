@@ -159,20 +159,8 @@ func (s *Server) canRead(m *media, tok string) bool {
 
 // handleUpload serves POST /{ver}/{pnid}/media.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
-	pnid := r.PathValue("id")
-	s.mu.Lock()
-	tok, gerr := s.checkToken(r)
-	if gerr == nil {
-		_, gerr = s.numberFor(pnid, tok, "post")
-	}
-	if gerr == nil {
-		if f, ok := s.takeFault(pnid); ok {
-			gerr = &f
-		}
-	}
-	s.mu.Unlock()
-	if gerr != nil {
-		s.reject(w, pnid, *gerr)
+	pnid, ok := s.admitPost(w, r)
+	if !ok {
 		return
 	}
 	up, gerr := readUpload(w, r)

@@ -28,10 +28,11 @@ type sendMessage struct {
 	MessageStatus string `json:"message_status,omitempty"`
 }
 
-// handleMessages serves POST /{ver}/{pnid}/messages: sends and read
-// receipts.
-func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
-	pnid := r.PathValue("id")
+// admitPost checks the token and number of a POST to /{ver}/{pnid}/…
+// and applies a pending fault; when it answers the request itself, ok is
+// false.
+func (s *Server) admitPost(w http.ResponseWriter, r *http.Request) (pnid string, ok bool) {
+	pnid = r.PathValue("id")
 	s.mu.Lock()
 	tok, gerr := s.checkToken(r)
 	if gerr == nil {
@@ -45,6 +46,16 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if gerr != nil {
 		s.reject(w, pnid, *gerr)
+		return pnid, false
+	}
+	return pnid, true
+}
+
+// handleMessages serves POST /{ver}/{pnid}/messages: sends and read
+// receipts.
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	pnid, ok := s.admitPost(w, r)
+	if !ok {
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSendBody))
