@@ -127,8 +127,11 @@ func TestBackupThroughDaemonWhileWebhooksArrive(t *testing.T) {
 	if int64(msgs) != received {
 		t.Fatalf("restored store: %d messages but counters say %d received", msgs, received)
 	}
-	if total := int64(msgs + journal); total < before || total > after {
-		t.Fatalf("restored store holds %d messages + %d journaled, want between %d and %d acknowledged", msgs, journal, before, after)
+	// Each of the 4 senders may have had one webhook journaled whose 200
+	// it had not read yet when the backup ended.
+	const inFlight = 4
+	if total := int64(msgs + journal); total < before || total > after+inFlight {
+		t.Fatalf("restored store holds %d messages + %d journaled, want between %d acknowledged and %d (acknowledged or in flight)", msgs, journal, before, after+inFlight)
 	}
 	t.Logf("backup during load: %d messages, %d journaled (acked %d..%d)", msgs, journal, before, after)
 }
