@@ -101,7 +101,13 @@ func TestCancel(t *testing.T) {
 	if _, err := e.svc.Cancel(c.ID); err != nil {
 		t.Fatal(err)
 	}
+	atCancel := e.emu.SentCount(pnid)
 	c = e.wait(c.ID, "drained", func(c *store.Campaign) bool { return c.Counts.Queued == 0 })
+	// The queued window (a second of sends) is withdrawn: only what the
+	// outbox had already handed to its sender may still go.
+	if late := e.emu.SentCount(pnid) - atCancel; late > 20 {
+		t.Fatalf("%d sends after the cancel", late)
+	}
 	if c.State != store.CampaignCancelled || c.Counts.Skipped == 0 || c.Counts.Pending != 0 ||
 		c.Counts.Sent+c.Counts.Skipped != 500 || e.emu.SentCount(pnid) != c.Counts.Sent {
 		t.Fatalf("after cancel %+v, emulator %d", c.Counts, e.emu.SentCount(pnid))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/store"
 )
 
@@ -155,6 +156,9 @@ func (s *Service) Cancel(id uint64) (*store.Campaign, error) {
 			return fmt.Errorf("cancelling a %s campaign: %w", c.State, ErrState)
 		}
 		c.State, c.PausedBy, c.Reason, c.FinishedAt = store.CampaignCancelled, "", "cancelled by the admin", now.UTC()
+		if err := s.withdrawQueued(tx, c, now); err != nil {
+			return err
+		}
 		var werr error
 		err := tx.Recipients(c.ID, c.Next, func(r *store.Recipient) bool {
 			if r.State != store.RecipientPending {
@@ -172,6 +176,41 @@ func (s *Service) Cancel(id uint64) (*store.Campaign, error) {
 		c.Next = uint64(c.Counts.Total) + 1
 		return err
 	})
+}
+
+// withdrawQueued takes c's queued recipients whose messages are still
+// waiting in the outbox back out of it, so a cancel stops at once.
+func (s *Service) withdrawQueued(tx *store.Tx, c *store.Campaign, now time.Time) error {
+	var queued []*store.Recipient
+	ids := map[uint64]bool{}
+	if err := tx.Recipients(c.ID, 0, func(r *store.Recipient) bool {
+		if r.State == store.RecipientQueued && r.MessageID != 0 {
+			queued = append(queued, r)
+			ids[r.MessageID] = true
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	if len(queued) == 0 {
+		return nil
+	}
+	gone, err := outbox.Withdraw(tx, ids, now)
+	if err != nil {
+		return err
+	}
+	for _, r := range queued {
+		if !gone[r.MessageID] {
+			continue
+		}
+		r.State, r.UpdatedAt = store.RecipientSkipped, now.UTC()
+		r.Error = &store.MessageError{Title: "campaign cancelled"}
+		c.Counts.Move(store.RecipientQueued, store.RecipientSkipped)
+		if err := tx.PutRecipient(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // change applies fn to campaign id in one transaction.

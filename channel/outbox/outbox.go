@@ -157,6 +157,36 @@ func ParseOpaqueID(s string) (uint64, bool) {
 	return id, err == nil && id > 0
 }
 
+// Withdraw takes the messages ids out of the queue inside tx, unless they
+// are already being sent, marking each withdrawn message "cancelled". It
+// returns the ids it withdrew.
+func Withdraw(tx *store.Tx, ids map[uint64]bool, now time.Time) (map[uint64]bool, error) {
+	jobs, err := tx.Jobs()
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint64]bool{}
+	for _, j := range jobs {
+		if !ids[j.MessageID] || !j.InFlight.IsZero() {
+			continue
+		}
+		m, err := tx.Message(j.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		m.Status, m.StatusAt = "cancelled", now.UTC()
+		m.AddTrail("cancelled", now, nil)
+		if err := tx.PutMessage(m); err != nil {
+			return nil, err
+		}
+		if err := tx.DeleteJob(j.Seq); err != nil {
+			return nil, err
+		}
+		out[j.MessageID] = true
+	}
+	return out, nil
+}
+
 // Send queues r in its own transaction and wakes the sender.
 func (o *Outbox) Send(r *Request) (*store.Message, error) {
 	var m *store.Message
@@ -346,20 +376,26 @@ func (d *dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) (time.Tim
 	for i, j := range ready {
 		doubt[i] = !j.InFlight.IsZero()
 	}
-	if err := d.markInFlight(ready, now); err != nil {
+	gone, err := d.markInFlight(ready, now)
+	if err != nil {
 		return time.Time{}, err
 	}
 	for i, j := range ready {
+		if gone[j.Seq] {
+			delete(d.jobs, j.Seq) // withdrawn
+			continue
+		}
 		d.inflight[j.Seq] = true
 		d.lane(ctx, j.ChannelID, wg).in <- sendJob{job: j, doubt: doubt[i]}
 	}
 	return next, nil
 }
 
-// markInFlight durably marks the fresh jobs of list as being sent at now.
-// Jobs already in flight (in doubt after a crash or a broken connection)
-// keep their mark.
-func (d *dispatcher) markInFlight(list []*store.Job, now time.Time) error {
+// markInFlight durably marks the fresh jobs of list as being sent at now,
+// and returns the seqs of those no longer queued (withdrawn). Jobs already
+// in flight (in doubt after a crash or a broken connection) keep their
+// mark.
+func (d *dispatcher) markInFlight(list []*store.Job, now time.Time) (map[uint64]bool, error) {
 	var fresh []*store.Job
 	for _, j := range list {
 		if j.InFlight.IsZero() {
@@ -367,12 +403,15 @@ func (d *dispatcher) markInFlight(list []*store.Job, now time.Time) error {
 		}
 	}
 	if len(fresh) == 0 {
-		return nil
+		return nil, nil
 	}
+	gone := map[uint64]bool{}
 	err := d.o.store.Update(func(tx *store.Tx) error {
+		clear(gone)
 		for _, j := range fresh {
 			stored, err := tx.Job(j.Seq)
 			if errors.Is(err, store.ErrNotFound) {
+				gone[j.Seq] = true
 				continue
 			}
 			if err != nil {
@@ -386,12 +425,12 @@ func (d *dispatcher) markInFlight(list []*store.Job, now time.Time) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("marking sends in flight: %w", err)
+		return nil, fmt.Errorf("marking sends in flight: %w", err)
 	}
 	for _, j := range fresh {
 		j.InFlight = now.UTC()
 	}
-	return nil
+	return gone, nil
 }
 
 // proven returns the jobs of list whose message a status webhook has tied
