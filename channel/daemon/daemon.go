@@ -17,6 +17,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/campaign"
@@ -121,6 +122,11 @@ func (d *Daemon) wire(out io.Writer) error {
 	})
 	// Request bodies are taken as sent: a compressed body would be
 	// inflated without limit before any check.
+	// A bug in one handler answers 500 and is logged; it does not stop
+	// the daemon.
+	d.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		log.Error("handler panicked", slog.String("path", c.Path()), slog.Any("panic", e))
+	}}))
 	d.app.Use(refuseEncoded)
 	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
