@@ -47,6 +47,7 @@ if [ "${#targets[@]}" -eq 0 ]; then
 fi
 echo "fuzz.sh: ${#targets[@]} targets, ${secs}s each"
 
+flaked=
 for t in "${targets[@]}"; do
 	pkg="${t% *}"
 	name="${t#* }"
@@ -67,9 +68,18 @@ for t in "${targets[@]}"; do
 	fi
 	if [ -n "$input" ]; then
 		echo "fuzz.sh: $name failed; failing input: $dir/$input" >&2
-	else
-		echo "fuzz.sh: $name failed (see the output above)" >&2
+		exit 1
 	fi
+	# Go 1.26's fuzzing coordinator can report its own -fuzztime deadline
+	# as a failure, with no failing input (go.dev/issue/75804, fixed in
+	# Go 1.27): that is not a finding.
+	if [ "$(grep -cv '^fuzz: \|^--- FAIL\|^FAIL\|^exit status\|^ *context deadline exceeded$\|^warning: ' "$log")" = 0 ] &&
+		grep -q '^ *context deadline exceeded$' "$log"; then
+		echo "fuzz.sh: $name stopped by the fuzzing coordinator's deadline race (go.dev/issue/75804), no failing input: not a finding"
+		flaked=$((flaked + 1))
+		continue
+	fi
+	echo "fuzz.sh: $name failed (see the output above)" >&2
 	exit 1
 done
-echo "fuzz.sh: all ${#targets[@]} targets passed"
+echo "fuzz.sh: all ${#targets[@]} targets passed${flaked:+ ($flaked stopped early by go.dev/issue/75804)}"
