@@ -2,29 +2,12 @@ package store
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 )
 
 func TestMigration3AddsRoutingBuckets(t *testing.T) {
-	dir := t.TempDir()
-	openAt(t, dir, 2)
-	s, err := Open(dir, Options{}, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	names, v := buckets(t, dir)
-	if v != SchemaVersion() {
-		t.Fatalf("version = %d, want %d", v, SchemaVersion())
-	}
-	got := " " + strings.Join(names, " ") + " "
-	for _, b := range []string{"queues", "addresses", "deliveries", "open_sessions", "message_index", "sticky"} {
-		if !strings.Contains(got, " "+b+" ") {
-			t.Errorf("bucket %s missing: %v", b, names)
-		}
-	}
+	migrateFrom(t, 2, "queues", "addresses", "deliveries", "open_sessions", "message_index", "sticky")
 }
 
 func TestSessionsOpenIndex(t *testing.T) {

@@ -72,6 +72,8 @@ type Daemon struct {
 	mediaLink func(m *store.Message) string
 	// keys authenticates integration API keys.
 	keys api.KeyAuthenticator
+	// adminHash is HashToken of the admin token.
+	adminHash string
 
 	// version is the build's version, shown in the panel.
 	version string
@@ -108,6 +110,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.adminHash = hash
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",

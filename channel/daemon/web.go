@@ -44,15 +44,11 @@ func (d *Daemon) wireWeb() error {
 	api.Finish(v1)
 	handler := internal.Handler()
 
-	var hash string
-	if err := d.store.View(func(tx *store.Tx) error { hash = tx.AdminTokenHash(); return nil }); err != nil {
-		return fmt.Errorf("reading the admin token hash: %w", err)
-	}
 	started := time.Now()
 	wo := web.Options{
 		Store:          d.store,
 		API:            internalCaller(handler, token),
-		AdminTokenHash: hash,
+		AdminTokenHash: d.adminHash,
 		HashToken:      api.HashToken,
 		PublicURL:      d.cfg.PublicURL,
 		Secure:         d.cfg.TLSCert != "" || strings.HasPrefix(d.cfg.PublicURL, "https://"),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/store"
 )
 
@@ -82,14 +83,16 @@ type SessionData struct {
 func (s *Service) Hooks() ingest.Hooks {
 	return ingest.Hooks{
 		Inbound: func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
-			d := messageData(m)
-			if cust != nil {
-				d.Name = cust.Name
-			}
-			return s.record(tx, ch.ID, EventInbound, d)
+			return s.record(tx, ch.ID, EventInbound, func() any {
+				d := messageData(m)
+				if cust != nil {
+					d.Name = cust.Name
+				}
+				return d
+			})
 		},
 		Status: func(tx *store.Tx, ch *store.Channel, m *store.Message) error {
-			return s.record(tx, ch.ID, EventStatus, messageData(m))
+			return s.record(tx, ch.ID, EventStatus, func() any { return messageData(m) })
 		},
 		Committed: s.Wake,
 	}
@@ -103,7 +106,7 @@ func (s *Service) Finished(tx *store.Tx, ch *store.Channel, m *store.Message) er
 		// A status webhook got there first and was reported already.
 		return nil
 	}
-	if err := s.record(tx, ch.ID, EventStatus, messageData(m)); err != nil {
+	if err := s.record(tx, ch.ID, EventStatus, func() any { return messageData(m) }); err != nil {
 		return err
 	}
 	tx.OnCommit(s.Wake)
@@ -115,16 +118,18 @@ func (s *Service) Finished(tx *store.Tx, ch *store.Channel, m *store.Message) er
 func (s *Service) SessionChanged(tx *store.Tx, sess *store.Session, event string) error {
 	var name string
 	switch event {
-	case "opened":
+	case routing.EventOpened:
 		name = EventSessionOpened
-	case "closed":
+	case routing.EventClosed:
 		name = EventSessionClosed
 	default:
 		return nil
 	}
-	d := SessionData{ID: sess.ID, ChannelID: sess.ChannelID, Customer: sess.CustomerKey, State: sess.State,
-		Agent: sess.Agent, Queue: sess.Queue, CreatedAt: sess.CreatedAt, ClosedAt: sess.ClosedAt, CloseReason: sess.CloseReason}
-	if err := s.record(tx, sess.ChannelID, name, d); err != nil {
+	data := func() any {
+		return SessionData{ID: sess.ID, ChannelID: sess.ChannelID, Customer: sess.CustomerKey, State: sess.State,
+			Agent: sess.Agent, Queue: sess.Queue, CreatedAt: sess.CreatedAt, ClosedAt: sess.ClosedAt, CloseReason: sess.CloseReason}
+	}
+	if err := s.record(tx, sess.ChannelID, name, data); err != nil {
 		return err
 	}
 	tx.OnCommit(s.Wake)
@@ -145,8 +150,9 @@ func messageData(m *store.Message) MessageData {
 }
 
 // record queues event name for every live key subscribed to it that may
-// use channel, inside tx.
-func (s *Service) record(tx *store.Tx, channel, name string, data any) error {
+// use channel, inside tx; data builds the payload, only when some key
+// wants it (this runs for every webhook).
+func (s *Service) record(tx *store.Tx, channel, name string, data func() any) error {
 	keys, err := tx.APIKeys()
 	if err != nil {
 		return err
@@ -158,7 +164,7 @@ func (s *Service) record(tx *store.Tx, channel, name string, data any) error {
 			continue
 		}
 		if raw == nil {
-			if raw, err = json.Marshal(data); err != nil {
+			if raw, err = json.Marshal(data()); err != nil {
 				return fmt.Errorf("encoding %s event: %w", name, err)
 			}
 		}

@@ -312,8 +312,8 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if r.opts.SendURL == nil {
 			return say("Sending files is not available.")
 		}
-		if !owner && !(s != nil && s.State == store.StateWaiting) && !(s != nil && pickup(tx, s) == store.PickupShared) && s != nil {
-			return needOwner()
+		if s != nil && s.State == store.StateActive && s.Agent != ext && pickup(tx, s) != store.PickupShared {
+			return needOwner() // another agent's conversation: fetch nothing
 		}
 		caption := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[len(f[0]):]), args[0]))
 		r.fetchAndSend(c.ch.ID, c.cust.Key, ext, args[0], caption)
