@@ -419,7 +419,7 @@ func TestRoutingQueueRingallTake(t *testing.T) {
 
 	// Release: it waits again and is offered anew.
 	p.phoneSays("1002", addr, "/release")
-	_, n2 = p.waitFor("1002", n2, "You released conversation")
+	p.waitFor("1002", n2, "You released conversation")
 	_, n1 = p.waitFor("1001", n1, "New WhatsApp conversation")
 	p.phoneSays("1001", addr, "/take")
 	_, n1 = p.waitFor("1001", n1, "You took conversation")
@@ -532,7 +532,7 @@ func TestRoutingRoundRobinAndLeastBusy(t *testing.T) {
 	p.customerSays("447700900002", "Bea", "second")
 	_, n3 := p.waitFor("1003", 0, "second")
 	p.phoneSays("1003", bea, "/take")
-	_, n3 = p.waitFor("1003", n3, "You took conversation")
+	p.waitFor("1003", n3, "You took conversation")
 	if p.inboxHas("1001", "second") {
 		t.Fatal("1001 was offered the second customer")
 	}
@@ -572,7 +572,7 @@ func TestRoutingSticky(t *testing.T) {
 	// Back the next day: Bob alone is offered it first.
 	p.advance(24 * time.Hour)
 	p.customerSays(customer, "Ann", "second visit")
-	_, n2 = p.waitFor("1002", n2, "second visit")
+	p.waitFor("1002", n2, "second visit")
 	if p.inboxHas("1001", "second visit") {
 		t.Fatal("sticky session offered to everyone at once")
 	}
@@ -694,7 +694,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 || s["state"] != "waiting" || s["queue"] != "sales" {
 		t.Fatalf("transfer to queue = %d %v", code, s)
 	}
-	_, n1 = p.waitFor("1001", n1, "transferred to queue sales by an administrator")
+	p.waitFor("1001", n1, "transferred to queue sales by an administrator")
 	_, n2 := p.waitFor("1002", 0, "Type /take to take it")
 	p.phoneSays("1002", "wa-1-"+customer, "Hi")
 	_, n2 = p.waitFor("1002", n2, "type /take first")

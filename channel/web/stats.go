@@ -72,8 +72,8 @@ func (w *Web) stats(c *fiber.Ctx) error {
 		p.Error = e.Message
 	}
 	p.Total = out.Counts
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	from, to := today.AddDate(0, 0, -29), today
+	var from time.Time
+	to := time.Now().UTC().Truncate(24 * time.Hour)
 	if t, err := time.Parse(store.DayLayout, out.To); err == nil {
 		to = t
 	}
