@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/wachan/wachan/channel/certs"
+	"github.com/wachan/wachan/config/hostname"
 )
 
 // Validate checks every option and the rules between options. It reports all
@@ -65,7 +65,7 @@ func (c *Config) validateACME() []error {
 	}
 	public := strings.ToLower(u.Hostname())
 	if c.ACMEHosts == "" {
-		if err := certs.CheckHost(public); err != nil {
+		if err := hostname.Check(public); err != nil {
 			errs = append(errs, fmt.Errorf("public_url: no ACME certificate possible: %w; set acme_hosts or use a public host name", err))
 		}
 		return errs
@@ -101,7 +101,7 @@ func hostList(v any) error {
 		return nil
 	}
 	for h := range strings.SplitSeq(s, ",") {
-		if err := certs.CheckHost(strings.TrimSpace(h)); err != nil {
+		if err := hostname.Check(strings.TrimSpace(h)); err != nil {
 			return err
 		}
 	}

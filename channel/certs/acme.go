@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/wachan/wachan/config/hostname"
 )
 
 // alpnProto is the ALPN protocol of the tls-alpn-01 challenge.
@@ -31,7 +33,7 @@ type acmeSource struct {
 func newACMESource(opts Options) (*acmeSource, error) {
 	var hosts []string
 	for _, h := range opts.Hosts {
-		if err := CheckHost(h); err != nil {
+		if err := hostname.Check(h); err != nil {
 			return nil, fmt.Errorf("certs: ACME host: %w", err)
 		}
 		if n := normalizeHost(h); !slices.Contains(hosts, n) {
@@ -185,4 +187,9 @@ func cachedLeaf(ctx context.Context, cache autocert.Cache, name string) *x509.Ce
 			return c
 		}
 	}
+}
+
+// normalizeHost lower-cases name and drops a trailing dot.
+func normalizeHost(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, "."))
 }

@@ -43,7 +43,7 @@ type Options struct {
 	// ACME selects ACME mode.
 	ACME bool
 	// Hosts are the host names certificates may be obtained for; at least
-	// one, each accepted by CheckHost. A handshake without a server name
+	// one, each accepted by hostname.Check. A handshake without a server name
 	// gets the first host's certificate.
 	Hosts []string
 	// Email is the contact address registered with the CA; optional.
