@@ -27,7 +27,7 @@ const alpnProto = acme.ALPNProto
 type acmeSource struct {
 	ac    *autocert.Manager
 	hosts []string // normalized, in configured order
-	cache autocert.DirCache
+	cache *closingCache
 }
 
 func newACMESource(opts Options) (*acmeSource, error) {
@@ -63,7 +63,7 @@ func newACMESource(opts Options) (*acmeSource, error) {
 	if err := makePrivateDir(dir); err != nil {
 		return nil, err
 	}
-	cache := autocert.DirCache(dir)
+	cache := &closingCache{Cache: autocert.DirCache(dir)}
 	ac := &autocert.Manager{
 		// Configuring a CA means accepting its subscriber agreement.
 		Prompt:      autocert.AcceptTOS,
@@ -119,7 +119,8 @@ func (a *acmeSource) get(m *Manager, hello *tls.ClientHelloInfo) (*tls.Certifica
 // not wait for issuance. In ACME mode the HTTPS listener (and, for http-01,
 // the HTTPHandler listener) must already be serving; in files mode Obtain
 // does nothing. If ctx ends first Obtain returns ctx.Err() and issuance in
-// progress goes on in the background.
+// progress goes on in the background (without storing anything once the
+// Manager is closed).
 func (m *Manager) Obtain(ctx context.Context) error {
 	if m.mode != ModeACME {
 		return nil

@@ -198,6 +198,16 @@ func redirectHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusMovedPermanently)
 }
 
+// Close makes the Manager stop writing to its ACME cache directory, waiting
+// for writes under way: call it once the HTTPS server has stopped, before
+// the directory may be removed or copied. Certificates obtained afterwards
+// are served but not stored. In files mode it does nothing.
+func (m *Manager) Close() {
+	if m.mode == ModeACME {
+		m.acme.cache.close()
+	}
+}
+
 // Status reports the current certificates and the last error.
 func (m *Manager) Status() Status {
 	var st Status

@@ -390,6 +390,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	stopWork()
 	wg.Wait()
+	if d.tlsCerts != nil {
+		// An issuance Obtain left running stores nothing from now on.
+		d.tlsCerts.Close()
+	}
 	return err
 }
 
