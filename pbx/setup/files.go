@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/wachan/wachan/pbx/dialplan"
 )
 
 // CheckFiles checks the Asterisk configuration in dir (usually
@@ -232,7 +234,7 @@ func matchIn(cf *confFile, ctx, exten string, seen []string) (string, int) {
 			switch l.key {
 			case "exten":
 				pat, _, _ := strings.Cut(l.value, ",")
-				if extenMatches(strings.TrimSpace(pat), exten) {
+				if dialplan.Match(strings.TrimSpace(pat), exten) {
 					return strings.TrimSpace(pat), l.line
 				}
 			case "include":
