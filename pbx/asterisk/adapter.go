@@ -3,7 +3,7 @@
 // endpoint presence events, and sends messages to agents' phones with
 // sendMessage.
 //
-// Subscriptions go through the github.com/CyCoreSystems/ari/v5 native
+// Subscribing goes through the github.com/CyCoreSystems/ari/v5 native
 // client. The event websocket and the other REST calls do not, because the
 // library does not fit this use (v5.3.1):
 //   - native.Client.Connect blocks without a context until the first dial
@@ -86,9 +86,14 @@ type Adapter struct {
 	wsURL string
 
 	connected atomic.Bool
-	mu        sync.Mutex
-	states    map[string]bool // last reported presence, Run's goroutine only
-	dedup     *recent
+	// subMu serialises subscribing and Close; held reports that this run
+	// added its references, closed that Close was called.
+	subMu  sync.Mutex
+	held   bool
+	closed bool
+	mu     sync.Mutex
+	states map[string]bool // last reported presence, Run's goroutine only
+	dedup  *recent
 }
 
 // New returns an Adapter for opts; it does not connect until Run.
