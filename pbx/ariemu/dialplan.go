@@ -70,7 +70,7 @@ func (s *Server) extensionFor(exten string) (Extension, bool) {
 //	Set(WACHAN=${CURL(url,from=…&to=…&call_id=…&cseq=…&length=…&body=…)})
 //	and, unless WACHAN is the accepted answer,
 //	Set(MESSAGE(body)=notice) and
-//	MessageSend(pjsip:<sender>,<sip:${EXTEN}@host>).
+//	MessageSend(pjsip:<sender>,sip:${MESSAGE(to):6}).
 //
 // CURL() returns the answer's body whatever its status, and "" when the
 // connection fails; each value is URIENCODE()d.
@@ -101,8 +101,7 @@ func (h Handoff) run(s *Server, m Message) {
 	// ${CUT(CUT(from,@,1),:,2)} of "<sip:1001@127.0.0.1>" is "1001".
 	user, _, _ := strings.Cut(m.From, "@")
 	_, user, _ = strings.Cut(user, ":")
-	_, host, _ := strings.Cut(m.To, "@")
-	s.messageSend(user, "<sip:"+m.Exten+"@"+host+">", h.Notice)
+	s.messageSend(user, "sip:"+strings.TrimPrefix(m.To, "pjsip:"), h.Notice)
 }
 
 // curl performs the CURL() POST and returns what the function would.
