@@ -1,7 +1,9 @@
 // Package asterisk connects wachan to Asterisk through ARI: it receives the
 // SIP MESSAGEs agents send to channel addresses (TextMessageReceived) and
 // endpoint presence events, and sends messages to agents' phones with
-// sendMessage.
+// sendMessage. It holds one subscription reference per run and removes it
+// on Close; handoff.go defines the dialplan route that carries agents'
+// messages when ARI cannot.
 //
 // Subscribing goes through the github.com/CyCoreSystems/ari/v5 native
 // client. The event websocket and the other REST calls do not, because the

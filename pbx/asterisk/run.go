@@ -38,6 +38,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 			return nil
 		}
 		if errors.Is(err, ErrReplaced) {
+			// The subscription now serves the other connection: Close
+			// must not remove it.
+			a.subMu.Lock()
+			a.held = false
+			a.subMu.Unlock()
 			a.log.Error("ARI application replaced by another connection; stopping, will not reconnect",
 				slog.String("url", a.opts.URL))
 			return err
