@@ -148,3 +148,19 @@ func TestRuleFields(t *testing.T) {
 		}
 	}
 }
+
+// The file checks of the recorded Asterisk and of the FreePBX layout (its
+// rule not added yet), line by line.
+func TestCheckFilesGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		p    Params
+	}{
+		{"check-asterisk.golden", at(recordedParams, "testdata/recorded")},
+		{"check-freepbx.golden", at(freePBXParams, "testdata/freepbx")},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			golden(t, tc.file, render(CheckFiles(tc.p)))
+		})
+	}
+}
