@@ -133,7 +133,9 @@ func (s *Server) deliver(evs []outEvent) {
 		for _, a := range s.sortedApps() {
 			n := a.matches(ev.resource)
 			if n > 0 && a.sock == nil && ev.message {
-				s.missed[a.name]++
+				// One log line per matching subscription, like the
+				// frames a connected application would get.
+				s.missed[a.name] += n
 				s.log.Debug("Inactive Stasis app missed message", slog.String("app", a.name))
 			}
 			if n == 0 || a.sock == nil {
