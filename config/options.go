@@ -104,7 +104,7 @@ func options() []option {
 				"proving the message went out before sending it again.",
 			field: func(c *Config) any { return &c.SendDoubtWait }, check: positive},
 		{key: "agent_message_max", kind: kindInt, def: 1000,
-			help:  "Longest message an agent may send from a softphone, in bytes, 100 to 40000.",
+			help:  "Size in bytes, 100 to 40000, above which a message to an agent's phone is split into numbered parts. (What agents type is limited by Asterisk: 1023 bytes.)",
 			field: func(c *Config) any { return &c.AgentMessageMax }, check: intRange(100, 40000)},
 		{key: "session_idle", kind: kindDuration, def: 24 * time.Hour,
 			help:  "Idle time after which a customer conversation ends.",

@@ -23,6 +23,7 @@ import (
 	"github.com/wachan/wachan/channel/campaign"
 	"github.com/wachan/wachan/channel/certs"
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/handoff"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/media"
@@ -218,10 +219,13 @@ func (d *Daemon) wireRouting() {
 		host = u.Hostname()
 	}
 	var rt *routing.Router
+	// Agents' messages come through ARI and through the dialplan hand-off.
+	gate := handoff.New(func(m pbx.TextMessage) { rt.OnMessage(m) }, "wa-", d.log)
+	gate.Register(d.app, asterisk.HandoffSecret(cfg.ARIPassword))
 	d.ari = asterisk.New(asterisk.Options{
 		URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
 		Subscribe: subs, Logger: d.log,
-		OnMessage:   func(m pbx.TextMessage) { rt.OnMessage(m) },
+		OnMessage:   gate.Deliver,
 		OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
 		OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
 	})
@@ -376,6 +380,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	daemon.SdNotify(false, daemon.SdNotifyStopping)
 	d.log.Info("shutting down")
+	if d.ari != nil {
+		// Without its subscription Asterisk stops accepting agents'
+		// messages for wachan; the dialplan hand-off takes them while
+		// the HTTP server still runs, then tells agents wachan is away.
+		if cerr := d.ari.Close(context.Background()); cerr != nil {
+			d.log.Warn("removing ARI subscriptions", slog.Any("error", cerr))
+		}
+	}
 	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
 		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
 	}
