@@ -258,6 +258,11 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	if err := tx.IndexMessage(m); err != nil {
 		return false, err
 	}
+	if s.State == store.StateActive && pickup(tx, s) == store.PickupShared {
+		if err := r.echoShared(tx, c, ext, m); err != nil {
+			return false, err
+		}
+	}
 	s.LastMessageAt, s.UpdatedAt = r.now(), r.now()
 	if err := tx.PutSession(s); err != nil {
 		return false, err
@@ -284,7 +289,9 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		return nil
 	}
-	owner := s != nil && s.State == store.StateActive && s.Agent == ext
+	// In a shared queue everyone sharing the session may steer it.
+	owner := s != nil && s.State == store.StateActive &&
+		(s.Agent == ext || slices.Contains(participants(s), ext) && pickup(tx, s) == store.PickupShared)
 	switch name {
 	case "/help":
 		return r.notify(tx, c, ext, HelpText)

@@ -141,8 +141,12 @@ func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
 }
 
 // take makes ext the owner of c's session, telling the others offered it.
+// In a shared queue the others keep it: see share.
 func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 	s := c.sess
+	if q := sessionQueue(tx, s); q != nil && q.Pickup == store.PickupShared {
+		return r.share(tx, c, q, ext)
+	}
 	others := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
 	s.State, s.Agent = store.StateActive, ext
 	s.Alerted, s.Tried, s.RingUntil = nil, nil, zeroTime
@@ -164,10 +168,7 @@ func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 // closeSession closes c's session and tells its owner and those offered it.
 func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	s := c.sess
-	tell := slices.Clone(s.Alerted)
-	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
-		tell = append(tell, s.Agent)
-	}
+	tell := participants(s)
 	s.State, s.ClosedAt, s.CloseReason, s.UpdatedAt = store.StateClosed, r.now(), reason, r.now()
 	s.Alerted, s.RingUntil = nil, zeroTime
 	if err := r.putSession(tx, s, EventClosed); err != nil {
@@ -288,12 +289,32 @@ func (r *Router) openSession(tx *store.Tx, c *conv) error {
 
 // pickup returns the pickup mode of c's session.
 func pickup(tx *store.Tx, s *store.Session) string {
-	if s == nil || s.Queue == "" {
-		return store.PickupFirstReply
-	}
-	q, err := tx.Queue(s.Queue)
-	if err != nil || q.Pickup == "" {
+	q := sessionQueue(tx, s)
+	if q == nil || q.Pickup == "" {
 		return store.PickupFirstReply
 	}
 	return q.Pickup
+}
+
+// sessionQueue returns the queue s is routed through, nil when it has none
+// (or it was deleted).
+func sessionQueue(tx *store.Tx, s *store.Session) *store.Queue {
+	if s == nil || s.Queue == "" {
+		return nil
+	}
+	q, err := tx.Queue(s.Queue)
+	if err != nil {
+		return nil
+	}
+	return q
+}
+
+// participants are the owner of s and those offered it (in a shared
+// session, those who share it).
+func participants(s *store.Session) []string {
+	out := slices.Clone(s.Alerted)
+	if s.Agent != "" && !slices.Contains(out, s.Agent) {
+		out = append(out, s.Agent)
+	}
+	return out
 }
