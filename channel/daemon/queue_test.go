@@ -46,3 +46,40 @@ func TestRoutingSharedPickup(t *testing.T) {
 		t.Fatalf("sessions = %v", ss)
 	}
 }
+
+// Only a queue's members may take or answer its conversations: a reply or
+// /take from another extension is refused and the members are not told
+// it was taken.
+func TestRoutingQueueMembersOnly(t *testing.T) {
+	for _, pickup := range []string{"first_reply", "shared"} {
+		t.Run(pickup, func(t *testing.T) {
+			q := queue("team", "ringall", "1001", "1002")
+			q["pickup"] = pickup
+			p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+			p.register("1001", "1002", "1003")
+			addr := "wa-1-" + customer
+
+			p.customerSays(customer, "Ann", "hello team")
+			p.waitFor("1001", 0, "hello team")
+			p.phoneSays("1003", addr, "I am not in this queue")
+			_, n3 := p.waitFor("1003", 0, "only its members may answer it")
+			p.phoneSays("1003", addr, "/take")
+			_, n3 = p.waitFor("1003", n3, "only its members may take it")
+			if ss := p.sessions("?state=waiting"); len(ss) != 1 {
+				t.Fatalf("sessions = %v", ss)
+			}
+
+			// A member answers; the outsider still cannot.
+			p.phoneSays("1002", addr, "Hello Ann")
+			if got := p.waitSent(1); got != "Hello Ann" {
+				t.Fatalf("sent = %q", got)
+			}
+			p.phoneSays("1003", addr, "Me again")
+			p.waitFor("1003", n3, "handled by 1002")
+			p.waitDelivered()
+			if p.inboxHas("1001", "1003") || p.graph.SentCount(pnid) != 1 {
+				t.Fatalf("the outsider's messages went through: 1001 %v, sent %d", p.ari.Inbox("1001"), p.graph.SentCount(pnid))
+			}
+		})
+	}
+}

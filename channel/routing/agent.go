@@ -226,6 +226,11 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 			return false, err
 		}
 		c.sess = s
+	case !mayAnswer(tx, s, ext):
+		if s.State == store.StateActive {
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
+		}
+		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d waits in queue %s, and only its members may answer it.", s.ID, s.Queue))
 	case s.State == store.StateWaiting:
 		if pickup(tx, s) == store.PickupTakeOnly {
 			return false, r.notify(tx, c, ext, "[wachan] Not sent: type /take first to take this conversation.")
@@ -233,8 +238,6 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 		if err := r.take(tx, c, ext); err != nil {
 			return false, err
 		}
-	case s.Agent != ext && pickup(tx, s) != store.PickupShared:
-		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
 	}
 	if windowShut {
 		return refuseWindow()
@@ -333,6 +336,8 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			return say("Conversation #%d is already yours.", s.ID)
 		case s.State == store.StateActive:
 			return say("Conversation #%d is handled by %s.", s.ID, s.Agent)
+		case !mayAnswer(tx, s, ext):
+			return say("You cannot take conversation #%d: it waits in queue %s, and only its members may take it.", s.ID, s.Queue)
 		}
 		if err := r.take(tx, c, ext); err != nil {
 			return err

@@ -318,3 +318,17 @@ func participants(s *store.Session) []string {
 	}
 	return out
 }
+
+// mayAnswer reports whether ext may take or answer s: in a queue only its
+// members and those s was given to (by a transfer or an overflow) may;
+// without a queue, anyone.
+func mayAnswer(tx *store.Tx, s *store.Session, ext string) bool {
+	if slices.Contains(participants(s), ext) {
+		return s.State == store.StateWaiting || s.Agent == ext || pickup(tx, s) == store.PickupShared
+	}
+	if s.State == store.StateActive && pickup(tx, s) != store.PickupShared {
+		return false
+	}
+	q := sessionQueue(tx, s)
+	return q == nil || slices.Contains(q.Members, ext)
+}
