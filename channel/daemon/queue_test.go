@@ -2,6 +2,9 @@ package daemon
 
 import (
 	"testing"
+	"time"
+
+	"github.com/wachan/wachan/config"
 )
 
 // In a shared queue the first reply does not take the conversation from
@@ -81,5 +84,29 @@ func TestRoutingQueueMembersOnly(t *testing.T) {
 				t.Fatalf("the outsider's messages went through: 1001 %v, sent %d", p.ari.Inbox("1001"), p.graph.SentCount(pnid))
 			}
 		})
+	}
+}
+
+// A session's idle deadline is armed as soon as the session opens, whether
+// it goes straight to an extension or an agent opens it with a template:
+// moving the routing clock past it closes the session without anything
+// else waking the router.
+func TestRoutingIdleDeadlineArmed(t *testing.T) {
+	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001")
+	p.syncTemplate()
+
+	p.customerSays(customer, "Ann", "hello")
+	_, n := p.waitFor("1001", 0, "hello")
+	p.clock.Add(61 * time.Second)
+	_, n = p.waitFor("1001", n, "closed after 1m without a message")
+
+	const fresh = "447400123456"
+	p.phoneSays("1001", "wa-1-"+fresh, "/template follow_up Zoe")
+	p.waitSent(1)
+	p.clock.Add(61 * time.Second)
+	p.waitFor("1001", n, "closed after 1m without a message")
+	if ss := p.sessions("?state=open"); len(ss) != 0 {
+		t.Fatalf("open sessions = %v", ss)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +18,17 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// fakeClock is the routing clock of a test daemon.
+// fakeClock is the routing clock of a test daemon; its alarms ring when
+// Add moves it to or past their time.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	alarms []fakeAlarm
+}
+
+type fakeAlarm struct {
+	at time.Time
+	c  chan time.Time
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -31,8 +39,28 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	c.alarms = slices.DeleteFunc(c.alarms, func(a fakeAlarm) bool {
+		if c.t.Before(a.at) {
+			return false
+		}
+		a.c <- c.t
+		return true
+	})
+}
+
+// WakeAt returns a channel that receives once the clock reaches at.
+func (c *fakeClock) WakeAt(at time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !c.t.Before(at) {
+		ch <- c.t
+		return ch
+	}
+	c.alarms = append(c.alarms, fakeAlarm{at: at, c: ch})
+	return ch
 }
 
 // pbxHarness is a daemon wired to a Graph API emulator and an ARI
@@ -107,7 +135,7 @@ func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.clock = clock.Now
+	d.clock, d.wakeAt = clock.Now, clock.WakeAt
 	return serve(t, d, cfg), d
 }
 

@@ -270,6 +270,7 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	if err := tx.PutSession(s); err != nil {
 		return false, err
 	}
+	r.idleDue(tx, s)
 	return true, tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now())
 }
 
