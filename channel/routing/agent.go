@@ -209,6 +209,9 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	s := c.sess
 	windowShut := needWindow && (c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window)
 	refuseWindow := func() (bool, error) {
+		if c.cust.LastInAt.IsZero() {
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: %s has never written to %s, and WhatsApp lets a business start a new conversation only with an approved template: /template <name> [language] <value> | <value>.", who(c.cust), c.ch.Name))
+		}
 		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now (/template <name> [language] <values separated by |>).")
 	}
 	switch {
