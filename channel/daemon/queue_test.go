@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -108,5 +109,41 @@ func TestRoutingIdleDeadlineArmed(t *testing.T) {
 	p.waitFor("1001", n, "closed after 1m without a message")
 	if ss := p.sessions("?state=open"); len(ss) != 0 {
 		t.Fatalf("open sessions = %v", ss)
+	}
+}
+
+// An agent coming online to a long backlog sees the last ten messages and
+// how to see the earlier ones.
+func TestRoutingBacklogHint(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, queue("team", "ringall", "1001"))
+	for i := range 15 {
+		p.customerSays(customer, "Ann", fmt.Sprintf("message %d", i+1))
+	}
+	p.waitMessages(15)
+	p.register("1001")
+	_, n := p.waitFor("1001", 0, "5 earlier messages: /history 15")
+	_, n = p.waitFor("1001", n, "message 6")
+	p.waitFor("1001", n, "message 15")
+	if p.inboxHas("1001", "message 5") {
+		t.Fatalf("inbox = %v", p.ari.Inbox("1001"))
+	}
+}
+
+// waitMessages waits until the customer's open session holds n messages.
+func (p *pbxHarness) waitMessages(n int) {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ss := p.sessions("?state=open"); len(ss) == 1 {
+			var msgs struct{ Messages []map[string]any }
+			p.do("GET", "/api/v1/sessions/"+jsonNum(ss[0]["id"])+"/messages", nil, &msgs)
+			if len(msgs.Messages) == n {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the session never held %d messages", n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

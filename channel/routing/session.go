@@ -130,7 +130,11 @@ func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
 		}
 	}
 	if len(ms) > historyDefault {
-		ms = ms[len(ms)-historyDefault:]
+		earlier := len(ms) - historyDefault
+		ms = ms[earlier:]
+		if err := r.notify(tx, c, ext, fmt.Sprintf("[wachan] %d earlier messages: /history %d", earlier, min(earlier+historyDefault, historyMax))); err != nil {
+			return err
+		}
 	}
 	for _, m := range ms {
 		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
