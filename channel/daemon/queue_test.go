@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,37 @@ func (p *pbxHarness) waitMessages(n int) {
 			p.t.Fatalf("the session never held %d messages", n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Least busy counts the offers ringing at an agent as load: six customers
+// arriving while three agents are idle are offered two to each.
+func TestRoutingLeastBusyCountsRinging(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "lb"}, queue("lb", "leastbusy", "1001", "1002", "1003"))
+	agents := []string{"1001", "1002", "1003"}
+	p.register(agents...)
+	for i := range 6 {
+		p.customerSays(fmt.Sprintf("44770090010%d", i), "Customer", "hello")
+	}
+	offers := func() map[string]int {
+		n := map[string]int{}
+		for _, e := range agents {
+			for _, r := range p.ari.Inbox(e) {
+				if strings.Contains(r.Body, "New WhatsApp conversation") {
+					n[e]++
+				}
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n := offers(); n["1001"]+n["1002"]+n["1003"] < 6; n = offers() {
+		if time.Now().After(deadline) {
+			t.Fatalf("offers = %v", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := offers(); n["1001"] != 2 || n["1002"] != 2 || n["1003"] != 2 {
+		t.Fatalf("offers = %v, want two each", n)
 	}
 }

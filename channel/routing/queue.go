@@ -48,12 +48,7 @@ func (r *Router) sweep() time.Time {
 		if err != nil {
 			return err
 		}
-		busy := map[string]int{}
-		for _, s := range open {
-			if s.State == store.StateActive {
-				busy[s.Agent]++
-			}
-		}
+		busy := newLoad(open)
 		for _, s := range open {
 			c, err := r.load(tx, s)
 			if errors.Is(err, store.ErrNotFound) {
@@ -94,10 +89,54 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// load counts, per extension, the conversations it owns and the offers
+// ringing at it.
+type load struct {
+	owned, ringing map[string]int
+}
+
+func newLoad(open []*store.Session) *load {
+	l := &load{owned: map[string]int{}, ringing: map[string]int{}}
+	for _, s := range open {
+		switch s.State {
+		case store.StateActive:
+			l.owned[s.Agent]++
+		case store.StateWaiting:
+			for _, e := range s.Alerted {
+				l.ringing[e]++
+			}
+		}
+	}
+	return l
+}
+
+// of is how busy ext is: what it owns and what rings at it.
+func (l *load) of(ext string) int { return l.owned[ext] + l.ringing[ext] }
+
+// moved records that s, offered to before, is now offered to its Alerted
+// (when waiting) or owned by its agent.
+func (l *load) moved(before []string, s *store.Session) {
+	for _, e := range before {
+		l.ringing[e]--
+	}
+	switch s.State {
+	case store.StateWaiting:
+		for _, e := range s.Alerted {
+			l.ringing[e]++
+		}
+	case store.StateActive:
+		l.owned[s.Agent]++
+	}
+}
+
 // route offers a waiting session following its queue; it returns when the
 // session needs another look and whether an away message was queued.
-func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (time.Time, bool, error) {
+func (r *Router) route(tx *store.Tx, c *conv, busy *load, depth int) (time.Time, bool, error) {
 	s, now := c.sess, r.now()
+	if depth == 0 {
+		before := slices.Clone(s.Alerted)
+		defer func() { busy.moved(before, s) }()
+	}
 	var q *store.Queue
 	if s.Queue != "" {
 		var err error
@@ -192,7 +231,7 @@ func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (t
 			}
 		} else {
 			for _, e := range cand {
-				if busy[e] < busy[pick] {
+				if busy.of(e) < busy.of(pick) {
 					pick = e
 				}
 			}
