@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -178,5 +179,148 @@ func TestRoutingLeastBusyCountsRinging(t *testing.T) {
 	}
 	if n := offers(); n["1001"] != 2 || n["1002"] != 2 || n["1003"] != 2 {
 		t.Fatalf("offers = %v, want two each", n)
+	}
+}
+
+// unregister takes phones offline and waits until the adapter has seen it.
+func (p *pbxHarness) unregister(exts ...string) {
+	p.t.Helper()
+	for _, e := range exts {
+		if err := p.ari.Unregister(e); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, e := range exts {
+		for {
+			st, err := p.d.ari.Endpoint(context.Background(), e)
+			if err == nil && !st.Online {
+				break
+			}
+			if time.Now().After(deadline) {
+				p.t.Fatalf("phone %s never went offline", e)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// outbound returns the texts sent to the customer in the session with id.
+func (p *pbxHarness) outbound(id any) []string {
+	var msgs struct{ Messages []map[string]any }
+	p.do("GET", "/api/v1/sessions/"+jsonNum(id)+"/messages", nil, &msgs)
+	var out []string
+	for _, m := range msgs.Messages {
+		if m["direction"] == "out" {
+			out = append(out, fmt.Sprint(m["text"]))
+		}
+	}
+	return out
+}
+
+// A member at the queue's limit of conversations is skipped; when all are
+// busy the customer gets the away message, and overflow goes to its
+// destination as soon as that can answer (an offline extension cannot).
+func TestRoutingCapacityAndOverflow(t *testing.T) {
+	q := queue("team", "ringall", "1001", "1002")
+	q["max_conversations"] = 1
+	q["away_message"] = "All our agents are busy."
+	q["overflow"] = map[string]string{"type": "extension", "id": "1003"}
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+	p.register("1001", "1002")
+	const a, b, c = "447700900201", "447700900202", "447700900203"
+
+	p.customerSays(a, "Ann", "from Ann")
+	p.waitFor("1002", 0, "from Ann")
+	p.phoneSays("1001", "wa-1-"+a, "Hi Ann")
+	p.waitSent(1)
+
+	p.customerSays(b, "Bea", "from Bea")
+	p.waitFor("1002", 0, "from Bea")
+	p.phoneSays("1002", "wa-1-"+b, "Hi Bea")
+	p.waitSent(2)
+	if p.inboxHas("1001", "from Bea") {
+		t.Fatal("a member at the limit was offered another conversation")
+	}
+
+	// Everyone busy, overflow offline: the away message, no silent hold.
+	p.customerSays(c, "Cal", "from Cal")
+	if got := p.waitSent(3); got != "All our agents are busy." {
+		t.Fatalf("sent = %q", got)
+	}
+	if ss := p.sessions("?state=waiting"); len(ss) != 1 || ss[0]["queue"] != "team" {
+		t.Fatalf("waiting = %v", ss)
+	}
+	// The overflow extension comes online: it gets Cal at once.
+	p.register("1003")
+	p.waitFor("1003", 0, "transferred to you by overflow of queue team")
+	p.waitFor("1003", 0, "from Cal")
+	p.customerSays(c, "Cal", "thanks")
+	p.waitFor("1003", 0, "thanks")
+	if n := p.graph.SentCount(pnid); n != 3 {
+		t.Fatalf("sent %d messages, want 3", n)
+	}
+	p.waitDelivered()
+	if p.inboxHas("1001", "from Cal") || p.inboxHas("1002", "from Cal") {
+		t.Fatal("busy members were offered Cal")
+	}
+}
+
+// With no member online a session overflows at once, without waiting for
+// the unanswered timeout, to a queue that can answer; until then the
+// customer gets the away message, once per session.
+func TestRoutingNobodyOnline(t *testing.T) {
+	day := queue("day", "ringall", "1001", "1002")
+	day["unanswered_timeout"] = 300
+	day["overflow"] = map[string]string{"type": "queue", "id": "night"}
+	day["away_message"] = "Back at nine."
+	night := queue("night", "roundrobin", "1003")
+	night["away_message"] = "The night shift is away too."
+	p := startPBX(t, map[string]string{"type": "queue", "id": "day"}, night, day)
+
+	p.customerSays(customer, "Ann", "anyone?")
+	if got := p.waitSent(1); got != "Back at nine." {
+		t.Fatalf("sent = %q", got)
+	}
+	p.register("1003")
+	p.waitFor("1003", 0, "(queue night)")
+	p.waitFor("1003", 0, "anyone?")
+	ss := p.sessions("?state=waiting")
+	if len(ss) != 1 || ss[0]["queue"] != "night" {
+		t.Fatalf("waiting = %v", ss)
+	}
+	// The night shift leaves too: the customer was told already.
+	p.unregister("1003")
+	p.customerSays(customer, "Ann", "hello?")
+	p.waitMessages(3)
+	p.customerSays(customer, "Ann", "still there?")
+	p.waitMessages(4)
+	if got := p.outbound(ss[0]["id"]); len(got) != 1 {
+		t.Fatalf("sent to the customer: %q", got)
+	}
+}
+
+// When the last member goes offline, only the customers not told yet get
+// the away message.
+func TestRoutingAwayOnlyOnce(t *testing.T) {
+	q := queue("team", "ringall", "1001")
+	q["away_message"] = "We are away."
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+	const a, b = "447700900201", "447700900202"
+	p.customerSays(a, "Ann", "from Ann")
+	p.waitSent(1)
+	p.register("1001")
+	p.waitFor("1001", 0, "from Ann")
+	p.customerSays(b, "Bea", "from Bea")
+	p.waitFor("1001", 0, "from Bea")
+	p.unregister("1001")
+	p.waitSent(2)
+	for _, s := range p.sessions("?state=waiting") {
+		if got := p.outbound(s["id"]); len(got) != 1 || got[0] != "We are away." {
+			t.Fatalf("session %v sent %q", s["id"], got)
+		}
+	}
+	if sent := p.graph.Sent(pnid); sent[1].Body["to"] != "+"+b {
+		t.Fatalf("second away message went to %v", sent[1].Body["to"])
 	}
 }

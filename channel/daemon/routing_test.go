@@ -690,6 +690,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 		{map[string]any{"name": "q", "members": []string{"1001"}, "strategy": "random"}, "strategy"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "pickup": "anyone"}, "pickup"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "ring_timeout": 1}, "ring_timeout"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "max_conversations": -1}, "max_conversations"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60}, "overflow"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60, "overflow": map[string]string{"type": "queue", "id": "q"}}, "overflow.id"},
 	} {
@@ -752,22 +753,17 @@ func TestRoutingUnansweredOverflow(t *testing.T) {
 	q["unanswered_timeout"] = 60
 	q["overflow"] = map[string]string{"type": "extension", "id": "1001"}
 	p := startPBX(t, map[string]string{"type": "queue", "id": "night"}, q)
-	p.register("1001")
+	p.register("1001", "1002")
 	p.customerSays(customer, "Ann", "anyone?")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(p.sessions("?state=waiting")) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("session never waiting")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	p.waitFor("1002", 0, "anyone?")
 	if len(p.ari.Inbox("1001")) != 0 {
 		t.Fatal("overflow extension alerted before the timeout")
 	}
 	p.advance(61 * time.Second)
 	p.waitFor("1001", 0, "transferred to you by overflow of queue night")
 	p.waitFor("1001", 0, "anyone?")
-	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 {
+	p.waitFor("1002", 0, "transferred to 1001 by overflow of queue night")
+	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 || ss[0]["queue"] != nil {
 		t.Fatalf("sessions = %v", ss)
 	}
 }

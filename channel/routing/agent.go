@@ -357,6 +357,10 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+		if q, err := tx.Queue(queue); err == nil {
+			// Offered to the others first; back to ext only after a ring.
+			s.RingUntil = r.now().Add(ringTimeout(q))
+		}
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
 		}

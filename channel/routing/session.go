@@ -186,12 +186,13 @@ func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	return nil
 }
 
-// transferExt gives c's session to ext with its recent history.
+// transferExt gives c's session to ext with its recent history; it leaves
+// its queue.
 func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 	s := c.sess
 	prev := s.Agent
 	tell := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
-	s.State, s.Agent, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, nil, nil, zeroTime
+	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, "", nil, nil, zeroTime
 	s.UpdatedAt = r.now()
 	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
@@ -211,15 +212,18 @@ func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 		s.ID, who(c.cust), c.ch.Name, by))
 }
 
-// transferQueue puts c's session back to waiting on queue.
+// transferQueue puts c's session back to waiting on queue. The agent who
+// had it is offered it again only after the queue's ring timeout, unless
+// no other member is online.
 func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 	s := c.sess
-	tell := slices.Clone(s.Alerted)
-	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
-		tell = append(tell, s.Agent)
-	}
+	tell := participants(s)
+	prev := s.Agent
 	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, nil, zeroTime
-	s.WaitingSince, s.UpdatedAt, s.AwaySent = r.now(), r.now(), false
+	s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+	if q, err := tx.Queue(queue); err == nil && prev != "" && slices.ContainsFunc(q.Members, func(m string) bool { return m != prev && r.online[m] }) {
+		s.Tried, s.RingUntil = []string{prev}, r.now().Add(ringTimeout(q))
+	}
 	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
 	}
