@@ -324,3 +324,99 @@ func TestRoutingAwayOnlyOnce(t *testing.T) {
 		t.Fatalf("second away message went to %v", sent[1].Body["to"])
 	}
 }
+
+// countHas counts the messages at ext that contain want.
+func (p *pbxHarness) countHas(ext, want string) int {
+	n := 0
+	for _, r := range p.ari.Inbox(ext) {
+		if strings.Contains(r.Body, want) {
+			n++
+		}
+	}
+	return n
+}
+
+// Transfers: a queue is named as such, an offline extension takes a
+// conversation only when asked to hold it, a transfer to an extension
+// leaves the queue, and a transfer back to a queue is offered to the
+// others before the agent who had it.
+func TestRoutingTransfers(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002", "1003"))
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1002", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	id := jsonNum(p.sessions("?state=active")[0]["id"])
+
+	// An admin puts it back on the queue: 1002 is offered it, 1001 (who
+	// had it) only after the ring timeout.
+	var s map[string]any
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 {
+		t.Fatalf("transfer = %d %v", code, s)
+	}
+	_, n1 := p.waitFor("1001", 0, "transferred to queue sales by an administrator")
+	_, n2 := p.waitFor("1002", 0, "(queue sales)")
+	p.waitDelivered()
+	if p.countHas("1001", "(queue sales)") != 1 {
+		t.Fatalf("1001 was offered it again at once: %v", p.ari.Inbox("1001"))
+	}
+	p.advance(31 * time.Second)
+	_, n1 = p.waitFor("1001", n1, "(queue sales)")
+	p.phoneSays("1002", addr, "Bob here")
+	p.waitSent(2)
+
+	p.phoneSays("1002", addr, "/transfer sales")
+	_, n2 = p.waitFor("1002", n2, "extension sales does not exist. To hand it to queue sales, type /transfer queue sales")
+	p.phoneSays("1002", addr, "/transfer 1003")
+	_, n2 = p.waitFor("1002", n2, "Not transferred: 1003 is offline")
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "extension", "id": "1003"}}, &e); code != 409 || e.Error.Code != "extension_offline" {
+		t.Fatalf("transfer to an offline extension = %d %+v", code, e)
+	}
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1002" {
+		t.Fatalf("sessions = %v", ss)
+	}
+	p.phoneSays("1002", addr, "/transfer 1003 hold")
+	p.waitFor("1002", n2, "transferred to 1003 by 1002")
+	ss := p.sessions("?state=active")
+	if len(ss) != 1 || ss[0]["agent"] != "1003" || ss[0]["queue"] != nil {
+		t.Fatalf("sessions = %v", ss)
+	}
+	p.register("1003")
+	p.waitFor("1003", 0, "transferred to you by 1002")
+}
+
+// An agent who gives a conversation back to the queue is not offered it
+// again at once, even when alone; after the ring timeout it is.
+func TestRoutingReleaseNotReofferedAtOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		online []string
+	}{{"others online", []string{"1001", "1002"}}, {"alone", []string{"1001"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+			p.register(tt.online...)
+			addr := "wa-1-" + customer
+			p.customerSays(customer, "Ann", "hello")
+			p.waitFor("1001", 0, "hello")
+			p.phoneSays("1001", addr, "Hi Ann")
+			p.waitSent(1)
+			p.phoneSays("1001", addr, "/release")
+			_, n1 := p.waitFor("1001", 0, "You released conversation")
+			if len(tt.online) > 1 {
+				p.waitFor("1002", 0, "was taken by 1001")
+				p.waitFor("1002", 0, "Hi Ann")
+			}
+			p.waitDelivered()
+			if c := p.countHas("1001", "New WhatsApp conversation"); c != 1 {
+				t.Fatalf("1001 was offered it again at once: %v", p.ari.Inbox("1001"))
+			}
+			p.advance(31 * time.Second)
+			p.waitFor("1001", n1, "New WhatsApp conversation")
+		})
+	}
+}

@@ -27,7 +27,7 @@ const (
 const HelpText = `[wachan] Commands:
 /take - take this conversation
 /release - give it back to the queue
-/transfer <ext> - hand it to another extension
+/transfer <ext> - hand it to another extension (add "hold" if it is offline)
 /transfer queue <name> - hand it to a queue
 /close - end the conversation
 /history [n] - show the last n messages (default 10, at most 50)
@@ -369,16 +369,20 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if !owner {
 			return needOwner()
 		}
+		hold := len(args) == 2 && strings.EqualFold(args[1], "hold")
 		switch {
-		case len(args) == 1 && args[0] != ext:
+		case (len(args) == 1 || hold) && args[0] != ext && !strings.EqualFold(args[0], "queue"):
 			if !r.extensionExists(args[0]) {
+				if _, err := tx.Queue(args[0]); err == nil {
+					return say("Cannot transfer: extension %s does not exist. To hand it to queue %s, type /transfer queue %s", args[0], args[0], args[0])
+				}
 				return say("Cannot transfer: extension %s does not exist.", args[0])
 			}
-			if err := r.transferExt(tx, c, ext, args[0]); err != nil {
-				return err
+			if !hold && !r.online[args[0]] {
+				return say("Not transferred: %s is offline, so it would see the conversation only when its phone registers. Type /transfer %s hold to hand it over anyway, or choose another extension or /transfer queue <name>.", args[0], args[0])
 			}
-			return nil
-		case len(args) == 1:
+			return r.transferExt(tx, c, ext, args[0])
+		case (len(args) == 1 || hold) && args[0] == ext:
 			return say("Conversation #%d is already yours.", s.ID)
 		case len(args) == 2 && strings.EqualFold(args[0], "queue"):
 			if _, err := tx.Queue(args[1]); errors.Is(err, store.ErrNotFound) {
@@ -391,7 +395,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			}
 			return nil
 		}
-		return say("Usage: /transfer <extension> or /transfer queue <name>")
+		return say("Usage: /transfer <extension> [hold] or /transfer queue <name>")
 	case "/close":
 		if !owner {
 			return needOwner()

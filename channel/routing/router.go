@@ -68,6 +68,9 @@ var (
 	ErrNotOpen  = errors.New("session is not open")
 	ErrNoTarget = errors.New("no such extension or queue")
 	ErrStopped  = errors.New("router is not running")
+	// ErrOffline refuses a transfer to an extension whose phone is not
+	// registered unless the caller asks to hold its messages.
+	ErrOffline = errors.New("extension is offline")
 )
 
 // Router routes sessions between customers and agents. Run it once; the
@@ -384,11 +387,16 @@ func (r *Router) Close(ctx context.Context, id uint64) error {
 	})
 }
 
-// Transfer moves session id to an extension or queue on an admin's request.
-func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination) error {
+// Transfer moves session id to an extension or queue on an admin's request;
+// an extension that is offline takes it only with hold set (its messages
+// wait until its phone registers).
+func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination, hold bool) error {
 	return r.do(ctx, func() error {
 		if to.Type == "extension" && !r.extensionExists(to.ID) {
 			return fmt.Errorf("%w: extension %s", ErrNoTarget, to.ID)
+		}
+		if to.Type == "extension" && !hold && !r.online[to.ID] {
+			return fmt.Errorf("%w: %s", ErrOffline, to.ID)
 		}
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)
