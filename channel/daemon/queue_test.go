@@ -420,3 +420,47 @@ func TestRoutingReleaseNotReofferedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// After /close an agent's stray message is not sent: the agent is told
+// the conversation is closed and how to reopen it. /reopen routes it like
+// a new conversation: a member of the queue takes it, anyone else leaves
+// it waiting for the members.
+func TestRoutingReopen(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	p.register("1001", "1002", "1003")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1002", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	p.phoneSays("1001", addr, "/close")
+	_, n1 := p.waitFor("1001", 0, "was closed by 1001")
+
+	p.phoneSays("1001", addr, "one more thing")
+	_, n1 = p.waitFor("1001", n1, "Not sent: the conversation with Ann (+447700900001) is closed. Type /reopen")
+	if ss := p.sessions("?state=open"); len(ss) != 0 {
+		t.Fatalf("a stray message opened %v", ss)
+	}
+	p.phoneSays("1001", addr, "/reopen")
+	_, n1 = p.waitFor("1001", n1, "You reopened conversation #2 with Ann (+447700900001) (queue sales); it is yours.")
+	p.phoneSays("1001", addr, "one more thing")
+	if got := p.waitSent(2); got != "one more thing" {
+		t.Fatalf("sent = %q", got)
+	}
+	p.customerSays(customer, "Ann", "yes?")
+	_, n1 = p.waitFor("1001", n1, "yes?")
+	p.phoneSays("1001", addr, "/close")
+	_, n1 = p.waitFor("1001", n1, "was closed by 1001")
+	p.waitDelivered()
+	if p.inboxHas("1002", "yes?") {
+		t.Fatal("1002 saw a message of 1001's conversation")
+	}
+
+	// Someone outside the queue reopens it: the members are offered it.
+	p.phoneSays("1003", addr, "/reopen")
+	p.waitFor("1003", 0, "it waits in queue sales for one of its members")
+	p.waitFor("1001", n1, "New WhatsApp conversation #3")
+	p.waitFor("1002", 0, "New WhatsApp conversation #3")
+	p.phoneSays("1003", addr, "/reopen")
+	p.waitFor("1003", 0, "Conversation #3 with Ann (+447700900001) is still open.")
+}

@@ -30,6 +30,7 @@ const HelpText = `[wachan] Commands:
 /transfer <ext> - hand it to another extension (add "hold" if it is offline)
 /transfer queue <name> - hand it to a queue
 /close - end the conversation
+/reopen - open a closed conversation again (routed like a new one)
 /history [n] - show the last n messages (default 10, at most 50)
 /send <link> [caption] - send the file at link (image, audio, video, document)
 /template <name> [language] <value> | <value> - send an approved template
@@ -217,8 +218,10 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	switch {
 	case s == nil && windowShut:
 		return refuseWindow()
+	case s == nil && needWindow:
+		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: the conversation with %s is closed. Type /reopen to open it again (it goes where the channel sends new conversations), then send your message; or send a template (/template <name> [language] <value> | <value>).", who(c.cust)))
 	case s == nil:
-		// The agent starts a conversation: it is theirs.
+		// The agent starts a conversation with a template: it is theirs.
 		now := r.now()
 		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
@@ -302,6 +305,8 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 	switch name {
 	case "/help":
 		return r.notify(tx, c, ext, HelpText)
+	case "/reopen":
+		return r.reopen(tx, c, ext)
 	case "/template":
 		rest := strings.TrimSpace(text[len(f[0]):])
 		msg, err := templates.BuildCommand(tx, c.ch.ID, rest)

@@ -239,8 +239,6 @@ func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 // owned at once by a destination extension, waiting for a queue.
 func (r *Router) newSession(tx *store.Tx, c *conv) error {
 	now := r.now()
-	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
-		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
 	dest := c.ch.Destination
 	// A business-initiated message may have named where the reply goes.
 	rt, err := tx.TakeReplyTo(c.ch.ID, c.cust.Key, now)
@@ -254,6 +252,14 @@ func (r *Router) newSession(tx *store.Tx, c *conv) error {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
+	return r.openTo(tx, c, dest)
+}
+
+// openTo opens a session for c routed to dest.
+func (r *Router) openTo(tx *store.Tx, c *conv, dest store.Destination) error {
+	now := r.now()
+	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
+		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
 	switch dest.Type {
 	case "queue":
 		s.Queue = dest.ID
