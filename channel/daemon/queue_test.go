@@ -18,11 +18,11 @@ func TestRoutingSharedPickup(t *testing.T) {
 	q["pickup"] = "shared"
 	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
 	members := []string{"1001", "1002", "1003"}
-	p.register(members...)
+	p.register("1001", "1002")
 	addr := "wa-1-" + customer
 
 	p.customerSays(customer, "Ann", "hello team")
-	for _, e := range members {
+	for _, e := range members[:2] {
 		p.waitFor(e, 0, "hello team")
 	}
 	p.phoneSays("1001", addr, "Hi, 1001 here")
@@ -30,6 +30,10 @@ func TestRoutingSharedPickup(t *testing.T) {
 		t.Fatalf("sent = %q", got)
 	}
 	p.waitFor("1002", 0, "[1001] Hi, 1001 here")
+
+	// A member who comes online later joins in with the history.
+	p.register("1003")
+	p.waitFor("1003", 0, "is shared; 1001 answered it")
 	p.waitFor("1003", 0, "[1001] Hi, 1001 here")
 
 	p.customerSays(customer, "Ann", "a follow-up")
@@ -463,4 +467,76 @@ func TestRoutingReopen(t *testing.T) {
 	p.waitFor("1002", 0, "New WhatsApp conversation #3")
 	p.phoneSays("1003", addr, "/reopen")
 	p.waitFor("1003", 0, "Conversation #3 with Ann (+447700900001) is still open.")
+}
+
+// Every strategy with every pick-up mode, three members online: who is
+// offered a new conversation, how it is picked up, who may answer and who
+// sees the customer's next message.
+func TestRoutingStrategyPickupMatrix(t *testing.T) {
+	agents := []string{"1001", "1002", "1003"}
+	for _, strategy := range []string{"ringall", "roundrobin", "leastbusy"} {
+		for _, pickup := range []string{"first_reply", "take_only", "shared"} {
+			t.Run(strategy+"/"+pickup, func(t *testing.T) {
+				q := queue("team", strategy, agents...)
+				q["pickup"] = pickup
+				p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+				p.register(agents...)
+				addr := "wa-1-" + customer
+
+				p.customerSays(customer, "Ann", "hello")
+				offered := agents
+				if strategy != "ringall" {
+					offered = agents[:1] // one at a time, in member order
+				}
+				for _, e := range offered {
+					p.waitFor(e, 0, "hello")
+				}
+				p.waitDelivered()
+				for _, e := range agents[len(offered):] {
+					if len(p.ari.Inbox(e)) != 0 {
+						t.Fatalf("%s offered with %v", e, p.ari.Inbox(e))
+					}
+				}
+
+				// 1001 picks it up.
+				if pickup == "take_only" {
+					p.phoneSays("1001", addr, "Hi Ann")
+					p.waitFor("1001", 0, "type /take first")
+					p.phoneSays("1001", addr, "/take")
+					p.waitFor("1001", 0, "You took conversation #1")
+				}
+				p.phoneSays("1001", addr, "Hi, 1001 here")
+				if got := p.waitSent(1); got != "Hi, 1001 here" {
+					t.Fatalf("sent = %q", got)
+				}
+
+				// 1002 answers too: only a shared conversation lets it.
+				p.phoneSays("1002", addr, "1002 here")
+				if pickup == "shared" {
+					if got := p.waitSent(2); got != "1002 here" {
+						t.Fatalf("sent = %q", got)
+					}
+					p.waitFor("1001", 0, "[1002] 1002 here")
+					p.waitFor("1003", 0, "[1002] 1002 here")
+				} else {
+					p.waitFor("1002", 0, "handled by 1001")
+				}
+
+				// The customer's next message.
+				p.customerSays(customer, "Ann", "follow-up")
+				p.waitFor("1001", 0, "follow-up")
+				if pickup == "shared" {
+					p.waitFor("1002", 0, "follow-up")
+					p.waitFor("1003", 0, "follow-up")
+				}
+				p.waitDelivered()
+				if pickup != "shared" && (p.inboxHas("1002", "follow-up") || p.inboxHas("1003", "follow-up")) {
+					t.Fatal("a member who does not own the conversation saw the follow-up")
+				}
+				if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+					t.Fatalf("sessions = %v", ss)
+				}
+			})
+		}
+	}
 }

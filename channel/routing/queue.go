@@ -26,7 +26,7 @@ func (r *Router) sweep() time.Time {
 		open, err := tx.OpenSessions()
 		for _, s := range open {
 			idleAt := s.LastMessageAt.Add(r.opts.SessionIdle)
-			if s.State == store.StateWaiting || !now.Before(idleAt) {
+			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(tx, s) != nil {
 				due = true
 			}
 			nextIdle = earliest(nextIdle, idleAt)
@@ -65,6 +65,11 @@ func (r *Router) sweep() time.Time {
 				continue
 			}
 			next = earliest(next, idleAt)
+			if q := r.sharedJoiner(tx, s); q != nil {
+				if err := r.joinShared(tx, c, q); err != nil {
+					return err
+				}
+			}
 			if s.State != store.StateWaiting {
 				continue
 			}

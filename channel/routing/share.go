@@ -51,6 +51,24 @@ func (r *Router) joinShared(tx *store.Tx, c *conv, q *store.Queue) error {
 	return tx.PutSession(s)
 }
 
+// sharedJoiner returns the queue of s when s is shared and a member online
+// does not have it yet.
+func (r *Router) sharedJoiner(tx *store.Tx, s *store.Session) *store.Queue {
+	if s.State != store.StateActive || s.Queue == "" {
+		return nil
+	}
+	q := sessionQueue(tx, s)
+	if q == nil || q.Pickup != store.PickupShared {
+		return nil
+	}
+	for _, m := range q.Members {
+		if r.online[m] && !slices.Contains(participants(s), m) {
+			return q
+		}
+	}
+	return nil
+}
+
 // echoShared shows reply m of ext to the others sharing c's session, adding
 // ext to them if it joins now.
 func (r *Router) echoShared(tx *store.Tx, c *conv, ext string, m *store.Message) error {
