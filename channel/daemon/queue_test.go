@@ -540,3 +540,40 @@ func TestRoutingStrategyPickupMatrix(t *testing.T) {
 		}
 	}
 }
+
+// A conversation an admin puts back on the queue goes straight back to
+// the agent who had it when no other member is online.
+func TestRoutingTransferBackWhenAlone(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	p.register("1001")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1001", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	id := jsonNum(p.sessions("?state=active")[0]["id"])
+	var s map[string]any
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 {
+		t.Fatalf("transfer = %d %v", code, s)
+	}
+	_, n := p.waitFor("1001", 0, "transferred to queue sales by an administrator")
+	p.waitFor("1001", n, "New WhatsApp conversation #1")
+}
+
+// /reopen on a channel whose destination is an extension gives the
+// conversation to that extension, whoever asks.
+func TestRoutingReopenToExtension(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1001", 0, "hello")
+	p.phoneSays("1001", addr, "/close")
+	_, n1 := p.waitFor("1001", 0, "was closed by 1001")
+	p.phoneSays("1002", addr, "/reopen")
+	p.waitFor("1002", 0, "You reopened conversation #2 with Ann (+447700900001); it went to 1001.")
+	p.waitFor("1001", n1, "Conversation #2 with Ann (+447700900001) on Sales was reopened by 1002.")
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+		t.Fatalf("sessions = %v", ss)
+	}
+}
