@@ -367,7 +367,7 @@ func TestRoutingTransfers(t *testing.T) {
 		t.Fatalf("1001 was offered it again at once: %v", p.ari.Inbox("1001"))
 	}
 	p.advance(31 * time.Second)
-	_, n1 = p.waitFor("1001", n1, "(queue sales)")
+	p.waitFor("1001", n1, "(queue sales)")
 	p.phoneSays("1002", addr, "Bob here")
 	p.waitSent(2)
 
