@@ -58,8 +58,10 @@ type Daemon struct {
 	// ari and router are set when ARI is configured.
 	ari    *asterisk.Adapter
 	router *routing.Router
-	// clock is the routing clock; tests replace it before Run.
+	// clock is the routing clock and wakeAt its timers (nil: real ones);
+	// tests replace them before Run.
 	clock   func() time.Time
+	wakeAt  func(at time.Time) <-chan time.Time
 	metrics *metrics.Metrics
 
 	// Set while wiring, read-only afterwards: each part adds its hooks and
@@ -234,6 +236,7 @@ func (d *Daemon) wireRouting() {
 		AgentMessageMax: cfg.AgentMessageMax,
 		SessionIdle:     cfg.SessionIdle,
 		Now:             func() time.Time { return d.clock() },
+		WakeAt:          d.routingWakeAt,
 		WakeOutbox:      func() { d.outbox.Wake() },
 		MediaLink:       d.mediaLink,
 		SendURL:         d.media.SendURL,
@@ -241,6 +244,14 @@ func (d *Daemon) wireRouting() {
 		Changed:         d.onChanged,
 	})
 	d.router = rt
+}
+
+// routingWakeAt is the router's timer on the routing clock.
+func (d *Daemon) routingWakeAt(at time.Time) <-chan time.Time {
+	if d.wakeAt != nil {
+		return d.wakeAt(at)
+	}
+	return time.After(time.Until(at))
 }
 
 // adminTokenHash returns the hash of the configured admin token, or of the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +18,17 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// fakeClock is the routing clock of a test daemon.
+// fakeClock is the routing clock of a test daemon; its alarms ring when
+// Add moves it to or past their time.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	alarms []fakeAlarm
+}
+
+type fakeAlarm struct {
+	at time.Time
+	c  chan time.Time
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -31,8 +39,28 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	c.alarms = slices.DeleteFunc(c.alarms, func(a fakeAlarm) bool {
+		if c.t.Before(a.at) {
+			return false
+		}
+		a.c <- c.t
+		return true
+	})
+}
+
+// WakeAt returns a channel that receives once the clock reaches at.
+func (c *fakeClock) WakeAt(at time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !c.t.Before(at) {
+		ch <- c.t
+		return ch
+	}
+	c.alarms = append(c.alarms, fakeAlarm{at: at, c: ch})
+	return ch
 }
 
 // pbxHarness is a daemon wired to a Graph API emulator and an ARI
@@ -107,7 +135,7 @@ func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.clock = clock.Now
+	d.clock, d.wakeAt = clock.Now, clock.WakeAt
 	return serve(t, d, cfg), d
 }
 
@@ -662,6 +690,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 		{map[string]any{"name": "q", "members": []string{"1001"}, "strategy": "random"}, "strategy"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "pickup": "anyone"}, "pickup"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "ring_timeout": 1}, "ring_timeout"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "max_conversations": -1}, "max_conversations"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60}, "overflow"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60, "overflow": map[string]string{"type": "queue", "id": "q"}}, "overflow.id"},
 	} {
@@ -724,22 +753,17 @@ func TestRoutingUnansweredOverflow(t *testing.T) {
 	q["unanswered_timeout"] = 60
 	q["overflow"] = map[string]string{"type": "extension", "id": "1001"}
 	p := startPBX(t, map[string]string{"type": "queue", "id": "night"}, q)
-	p.register("1001")
+	p.register("1001", "1002")
 	p.customerSays(customer, "Ann", "anyone?")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(p.sessions("?state=waiting")) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("session never waiting")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	p.waitFor("1002", 0, "anyone?")
 	if len(p.ari.Inbox("1001")) != 0 {
 		t.Fatal("overflow extension alerted before the timeout")
 	}
 	p.advance(61 * time.Second)
 	p.waitFor("1001", 0, "transferred to you by overflow of queue night")
 	p.waitFor("1001", 0, "anyone?")
-	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 {
+	p.waitFor("1002", 0, "transferred to 1001 by overflow of queue night")
+	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 || ss[0]["queue"] != nil {
 		t.Fatalf("sessions = %v", ss)
 	}
 }
