@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -161,6 +162,23 @@ func required(ch *store.Channel) error {
 	return nil
 }
 
+// unique refuses ch when another channel already has its phone number
+// id: Meta's webhooks name the number by that id, so two channels with it
+// could not be told apart.
+func unique(tx *store.Tx, ch *store.Channel) error {
+	list, err := tx.Channels()
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if o.ID != ch.ID && o.PhoneNumberID == ch.PhoneNumberID {
+			return &Error{Status: ErrDuplicate.Status, Code: ErrDuplicate.Code, Field: "phone_number_id",
+				Message: fmt.Sprintf("phone_number_id: %s is already the number of channel %q (id %s); edit that channel instead", ch.PhoneNumberID, o.Name, o.ID)}
+		}
+	}
+	return nil
+}
+
 func parseE164(s string) (string, error) { return cloudapi.ParseNumber(s) }
 
 func decode(c *fiber.Ctx, v any) error {
@@ -191,7 +209,13 @@ func (a *API) createChannel(c *fiber.Ctx) error {
 	if err := required(ch); err != nil {
 		return err
 	}
-	if err := a.store.Update(func(tx *store.Tx) error { return tx.PutChannel(ch) }); err != nil {
+	err := a.store.Update(func(tx *store.Tx) error {
+		if err := unique(tx, ch); err != nil {
+			return err
+		}
+		return tx.PutChannel(ch)
+	})
+	if err != nil {
 		return err
 	}
 	a.log.Info("channel created", "channel", ch.ID, "number", ch.Number)
@@ -246,6 +270,9 @@ func (a *API) patchChannel(c *fiber.Ctx) error {
 			return err
 		}
 		if err := required(ch); err != nil {
+			return err
+		}
+		if err := unique(tx, ch); err != nil {
 			return err
 		}
 		ch.UpdatedAt = a.opts.Now().UTC()

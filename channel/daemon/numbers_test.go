@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -40,5 +41,46 @@ func TestMetaTestNumberEndToEnd(t *testing.T) {
 	p.waitFor("1001", n, "write to wa-1-447700900123")
 	if c := p.graph.SentCount(pnid); c != 1 {
 		t.Fatalf("sent %d messages, want only the answer", c)
+	}
+}
+
+// A phone number id belongs to one channel: creating or editing another
+// channel onto it answers 409 naming the channel that has it.
+func TestDuplicatePhoneNumberID(t *testing.T) {
+	h := start(t, testConfig(t, "http://127.0.0.1:1"))
+	var a map[string]any
+	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &a); code != 201 {
+		t.Fatalf("create = %d %v", code, a)
+	}
+	type apiErr struct {
+		Error struct{ Code, Message, Field string }
+	}
+	check := func(what string, code int, e apiErr) {
+		t.Helper()
+		if code != 409 || e.Error.Code != "duplicate" || e.Error.Field != "phone_number_id" ||
+			!strings.Contains(e.Error.Message, `channel "Sales" (id `+a["id"].(string)+`)`) {
+			t.Fatalf("%s = %d %+v", what, code, e.Error)
+		}
+	}
+	second := newChannelBody()
+	second["name"] = "Support"
+	var e apiErr
+	check("second channel on the same number", h.do("POST", "/api/v1/channels", second, &e), e)
+
+	second["phone_number_id"] = "106540352242923"
+	var b map[string]any
+	if code := h.do("POST", "/api/v1/channels", second, &b); code != 201 {
+		t.Fatalf("create another number = %d %v", code, b)
+	}
+	e = apiErr{}
+	check("moving it onto the first number", h.do("PATCH", "/api/v1/channels/"+b["id"].(string), map[string]any{"phone_number_id": pnid}, &e), e)
+	// Saving a channel unchanged is not a conflict with itself.
+	if code := h.do("PATCH", "/api/v1/channels/"+a["id"].(string), map[string]any{"phone_number_id": pnid}, nil); code != 200 {
+		t.Fatalf("PATCH unchanged = %d", code)
+	}
+	var list struct{ Channels []map[string]any }
+	h.do("GET", "/api/v1/channels", nil, &list)
+	if len(list.Channels) != 2 || list.Channels[0]["phone_number_id"] == list.Channels[1]["phone_number_id"] {
+		t.Fatalf("channels = %v", list.Channels)
 	}
 }
