@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/store"
 )
@@ -25,6 +26,9 @@ type Options struct {
 	Sessions Sessions
 	// Keys authenticates API keys; nil accepts only the admin token.
 	Keys KeyAuthenticator
+	// Health is the webhook handler's record of refused and accepted
+	// deliveries; nil shows none.
+	Health *ingest.Health
 }
 
 // API holds the handlers' dependencies.
@@ -57,6 +61,11 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
 	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
 	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
+	v1.Get("/apps", AdminOnly, a.listApps)
+	v1.Get("/apps/:id", AdminOnly, a.getApp)
+	v1.Patch("/apps/:id", AdminOnly, a.patchApp)
+	v1.Get("/unrouted", AdminOnly, a.listUnrouted)
+	v1.Delete("/unrouted/:seq", AdminOnly, a.deleteUnrouted)
 	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)

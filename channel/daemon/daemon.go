@@ -77,6 +77,8 @@ type Daemon struct {
 	keys api.KeyAuthenticator
 	// adminHash is HashToken of the admin token.
 	adminHash string
+	// webhookHealth counts refused and accepted webhook deliveries.
+	webhookHealth *ingest.Health
 
 	// version is the build's version, shown in the panel.
 	version string
@@ -156,7 +158,8 @@ func (d *Daemon) wire(out io.Writer) error {
 	webhooks.Observe = d.metrics.ObserveAck
 	webhooks.Register(d.app)
 	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys}
+	d.webhookHealth = webhooks.Health()
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
 	if d.router != nil {
 		apiOpts.Sessions = d.router
 	}

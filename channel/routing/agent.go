@@ -133,6 +133,11 @@ func (r *Router) handleAgent(tx *store.Tx, m pbx.TextMessage) (sent bool, err er
 		if errors.Is(err, store.ErrNotFound) {
 			channel, customer, err = r.newCustomer(tx, m.To)
 		}
+		if bad, ok := errors.AsType[*badNumberError](err); ok {
+			r.log.Warn("message to an impossible phone number", slog.String("ext", ext), slog.String("to", m.To))
+			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
+				"[wachan] Not sent: "+bad.Error()+".")
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			r.log.Warn("message to an unknown customer address", slog.String("ext", ext), slog.String("to", m.To))
 			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
@@ -166,11 +171,16 @@ func (r *Router) handleAgent(tx *store.Tx, m pbx.TextMessage) (sent bool, err er
 
 // newCustomer creates the customer an agent addressed as
 // wa-<channel index>-<E.164 digits> without having heard from them, so the
-// agent can reach them with a template.
+// agent can reach them with a template. The digits follow the channels'
+// rule (cloudapi.ParseNumber): any number possible for its country code,
+// written in E.164 without the "+"; anything else is a *badNumberError.
 func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer string, err error) {
 	idx, digits, ok := store.ParseNumberAddress(addr)
-	if !ok || !validNumber(digits) {
+	if !ok {
 		return "", "", store.ErrNotFound
+	}
+	if err := checkNumber(idx, digits); err != nil {
+		return "", "", &badNumberError{addr: addr, digits: digits, reason: err}
 	}
 	channel, err = tx.ChannelByIndex(idx)
 	if err != nil {
@@ -190,10 +200,30 @@ func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer strin
 	return channel, digits, nil
 }
 
-// validNumber reports whether digits form a valid international number.
-func validNumber(digits string) bool {
-	_, err := cloudapi.ParseNumber("+" + digits)
-	return err == nil
+// badNumberError is an agent's wa-<n>-<digits> address whose digits
+// cannot be a phone number.
+type badNumberError struct {
+	addr, digits string
+	reason       error
+}
+
+func (e *badNumberError) Error() string {
+	return fmt.Sprintf("%s: +%s %v", e.addr, e.digits, e.reason)
+}
+
+func (e *badNumberError) Unwrap() error { return e.reason }
+
+// checkNumber returns why digits, addressed on channel index idx, are not
+// a phone number in E.164 (without its "+"), or nil.
+func checkNumber(idx uint64, digits string) error {
+	e164, err := cloudapi.ParseNumber("+" + digits)
+	if err != nil {
+		return err
+	}
+	if e164[1:] != digits {
+		return fmt.Errorf("is written %s in E.164: write to %s%d-%s", e164, store.AddressPrefix, idx, e164[1:])
+	}
+	return nil
 }
 
 // reply sends an agent's text to the customer if the agent may answer and

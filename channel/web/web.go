@@ -168,6 +168,7 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Post("/channels/:id", w.channelSave)
 	adm.Post("/channels/:id/test", w.channelTest)
 	adm.Post("/channels/:id/delete", w.channelDelete)
+	adm.Get("/unrouted", w.unrouted)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)
