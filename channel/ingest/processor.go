@@ -328,9 +328,11 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 				m.Error.Title = e.Message
 			}
 		}
-		// Accepted earlier, failed now: move it from ok to failed on the
-		// day it was sent so sent = sent_ok + sent_failed holds.
-		if cur > 0 {
+		// Meta accepted the send (the outbox counts it sent_ok, now or when
+		// its answer is recorded) and then failed it, often straight from
+		// accepted: move it from ok to failed on the day it was sent so
+		// sent = sent_ok + sent_failed holds.
+		if countedSend(m) {
 			if err := tx.AddCounts(ch.ID, m.Timestamp, store.Counts{SentOK: -1, SentFailed: 1}); err != nil {
 				return err
 			}
@@ -357,6 +359,12 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return p.hooks.Status(tx, ch, m)
 	}
 	return nil
+}
+
+// countedSend reports whether m is a send the outbox counts: one that
+// was queued through wachan and not withdrawn before it went out.
+func countedSend(m *store.Message) bool {
+	return m.Direction == store.Outbound && m.Status != "cancelled"
 }
 
 // statusMessage finds the message a status is about: by wamid, or, when

@@ -1,0 +1,165 @@
+package daemon
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/integration"
+	"github.com/wachan/wachan/pbx/ariemu"
+	"github.com/wachan/wachan/store"
+)
+
+// hookPBX is a pbxHarness whose Graph emulator fires the given statuses
+// for each accepted send, with an integration key listening to every
+// event of the channel.
+type hookPBX struct {
+	*pbxHarness
+	tt   *testing.T
+	sink *hookSink
+}
+
+func startHookPBX(t *testing.T, statuses []string) *hookPBX {
+	t.Helper()
+	graph := graphemu.New(graphemu.Options{Statuses: statuses})
+	graphURL, err := graph.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { graph.Close() })
+	ari, err := ariemu.New(ariemu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ari.Close)
+	cfg := testConfig(t, graphURL)
+	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
+	clock := &fakeClock{t: time.Now()}
+	h, d := startDaemon(t, cfg, clock)
+	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: clock}
+	var raw map[string]any
+	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &raw); code != 201 {
+		t.Fatalf("create channel: %d %v", code, raw)
+	}
+	p.ch = raw["id"].(string)
+	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
+		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitConnected()
+	sink := newHookSink(t, 0)
+	var key struct {
+		Secret string `json:"webhook_secret"`
+	}
+	if code := h.do("POST", "/api/v1/keys", map[string]any{"name": "CRM", "channels": []string{p.ch}, "webhook_url": sink.url, "events": integration.Events}, &key); code != 201 {
+		t.Fatalf("create key = %d", code)
+	}
+	sink.mu.Lock()
+	sink.secret = key.Secret
+	sink.mu.Unlock()
+	p.register("1001")
+	return &hookPBX{pbxHarness: p, tt: t, sink: sink}
+}
+
+// deliver signs and posts a messages-field webhook whose value holds the
+// given keys (contacts, messages, statuses, errors…) besides the metadata.
+func (p *hookPBX) deliver(field string, value map[string]any) []byte {
+	p.t.Helper()
+	v := map[string]any{"messaging_product": "whatsapp",
+		"metadata": map[string]any{"display_phone_number": "447911123456", "phone_number_id": pnid}}
+	for k, x := range value {
+		v[k] = x
+	}
+	body, err := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{
+		"id": "102290129340398", "changes": []any{map[string]any{"field": field, "value": v}}}}})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.post(body)
+	return body
+}
+
+// post signs and posts body as Meta would.
+func (p *hookPBX) post(body []byte) {
+	p.t.Helper()
+	if code, err := p.graph.DeliverInbound(pnid, body); err != nil || code != 200 {
+		p.t.Fatalf("webhook = %d, %v", code, err)
+	}
+}
+
+// waitJournal waits until every posted webhook has been applied.
+func (p *hookPBX) waitJournal() {
+	p.t.Helper()
+	poll(p.t, "journal drained", func() bool {
+		n := 1
+		p.d.store.View(func(tx *store.Tx) error { n = tx.JournalLen(); return nil })
+		return n == 0
+	})
+}
+
+// messages returns the channel's stored messages in order.
+func (p *hookPBX) messages() []*store.Message {
+	var out []*store.Message
+	p.d.store.View(func(tx *store.Tx) error {
+		return tx.Messages(0, func(m *store.Message) bool { out = append(out, m); return true })
+	})
+	return out
+}
+
+// event waits for an integration event of name whose data contains want.
+func (p *hookPBX) event(name, want string) json.RawMessage {
+	p.t.Helper()
+	var got json.RawMessage
+	p.sink.wait(p.tt, name+" with "+want, func(evs []integration.Envelope) bool {
+		for _, e := range evs {
+			if e.Event == name && strings.Contains(string(e.Data), want) {
+				got = e.Data
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// textMessage is a messages[] entry of type text.
+func textMessage(id, from, body string) map[string]any {
+	return map[string]any{"from": from, "id": id, "timestamp": unixNow(), "type": "text", "text": map[string]any{"body": body}}
+}
+
+func contact(waID, name string) []any {
+	return []any{map[string]any{"profile": map[string]any{"name": name}, "wa_id": waID}}
+}
+
+func unixNow() string { return jsonNum(float64(time.Now().Unix())) }
+
+// A send Meta fails straight from accepted (131026, with no sent status
+// first) moves from sent_ok to sent_failed, the agent who wrote it is told
+// Meta's reason, and integrations get the failed status.
+func TestWebhookFailedStraightFromAccepted(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{textMessage("wamid.in1", customer, "hello")}})
+	_, n := p.waitFor("1001", 0, "hello")
+	p.phoneSays("1001", "wa-1-"+customer, "Your parcel")
+	p.waitSent(1)
+	sent := p.graph.Sent(pnid)[0]
+	p.waitStats(p.ch, func(s stats) bool { return s.SentOK == 1 })
+	failed := map[string]any{"id": sent.WAMID, "status": "failed", "timestamp": unixNow(), "recipient_id": customer,
+		"errors": []any{map[string]any{"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable",
+			"error_data": map[string]any{"details": "Message Undeliverable."}}}}
+	p.deliver("messages", map[string]any{"statuses": []any{failed}})
+	p.waitFor("1001", n, `Not delivered to Ann (+447700900001): "Your parcel". WhatsApp error 131026`)
+	s := p.waitStats(p.ch, func(s stats) bool { return s.SentFailed == 1 })
+	if s.Sent != 1 || s.SentOK != 0 || s.SentFailed != 1 || s.Received != 1 {
+		t.Fatalf("stats = %+v, want sent 1 = ok 0 + failed 1", s)
+	}
+	p.event(integration.EventStatus, `"status":"failed"`)
+	// Redelivered, the status changes nothing.
+	p.deliver("messages", map[string]any{"statuses": []any{failed}})
+	p.waitJournal()
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s.SentOK != 0 || s.SentFailed != 1 {
+		t.Fatalf("stats after redelivery = %+v", s)
+	}
+}
