@@ -163,3 +163,43 @@ func TestWebhookFailedStraightFromAccepted(t *testing.T) {
 		t.Fatalf("stats after redelivery = %+v", s)
 	}
 }
+
+// A message Meta sent without an id is stored, counted, shown and passed
+// on once however often the webhook is redelivered.
+func TestWebhookMessageWithoutIDOnce(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	msg := textMessage("", customer, "no id here")
+	delete(msg, "id")
+	for range 3 {
+		p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{msg}})
+	}
+	p.waitJournal()
+	p.waitFor("1001", 0, "no id here")
+	p.event(integration.EventInbound, "no id here")
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s.Received != 1 {
+		t.Fatalf("received = %d, want 1", s.Received)
+	}
+	if ms := p.messages(); len(ms) != 1 {
+		t.Fatalf("stored %d messages, want 1", len(ms))
+	}
+	if got := countIn(p.ari.Inbox("1001"), "no id here"); got != 1 {
+		t.Fatalf("agent saw the message %d times", got)
+	}
+	p.sink.mu.Lock()
+	n := countEvents(p.sink.events, integration.EventInbound, nil)
+	p.sink.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d message.inbound events, want 1", n)
+	}
+}
+
+// countIn counts the messages of inbox containing want.
+func countIn(inbox []ariemu.Received, want string) int {
+	n := 0
+	for _, r := range inbox {
+		if strings.Contains(r.Body, want) {
+			n++
+		}
+	}
+	return n
+}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -224,7 +226,8 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if !p.forUs(ch, ev) {
 		return nil
 	}
-	if _, err := tx.MessageIDByWAMID(ch.ID, m.ID); err == nil {
+	key := dedupeKey(m)
+	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
 		return nil // redelivery
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -254,6 +257,11 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if _, err := tx.AddMessage(sm); err != nil {
 		return err
 	}
+	if key != m.ID {
+		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
+			return err
+		}
+	}
 	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
 		return err
 	}
@@ -261,6 +269,17 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 		return p.hooks.Inbound(tx, ch, cust, sm)
 	}
 	return nil
+}
+
+// dedupeKey is what recognises a redelivered message: its wamid, or for
+// a message Meta sent without one, a hash of the message object, which a
+// redelivery repeats byte for byte.
+func dedupeKey(m *wa.Message) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	sum := sha256.Sum256(m.Raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // customer finds or creates the message's sender, refreshing what Meta
