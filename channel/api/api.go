@@ -57,6 +57,7 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
 	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
 	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
+	v1.Get("/channels/:id/events", AdminOnly, a.channelEvents)
 	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)

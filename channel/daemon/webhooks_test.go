@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +204,54 @@ func countIn(inbox []ariemu.Received, want string) int {
 		}
 	}
 	return n
+}
+
+// Errors Meta reports about the account reach the admin (event list,
+// metric, integration event); errors about one message reach the agent in
+// Meta's own words, also for codes wachan does not know.
+func TestWebhookErrorsReachAdminAndAgent(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	// Value-level: system, app or account problem.
+	p.deliver("messages", map[string]any{"errors": []any{map[string]any{"code": 130429, "title": "Rate limit hit",
+		"message": "(#130429) Rate limit hit", "error_data": map[string]any{"details": "Cloud API message throughput has been reached."},
+		"href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}}})
+	p.event(integration.EventError, "Cloud API message throughput has been reached.")
+	var evs struct{ Events []struct{ Kind, Text string } }
+	if code := p.do("GET", "/api/v1/channels/"+p.ch+"/events?kind=error", nil, &evs); code != 200 || len(evs.Events) != 1 ||
+		evs.Events[0].Text != "Meta reported error 130429 (Rate limit hit): Cloud API message throughput has been reached." {
+		t.Fatalf("events = %d %+v", code, evs)
+	}
+	poll(t, "webhook error metric", func() bool {
+		return strings.Contains(p.scrape(), `wachan_webhook_errors_total{code="130429"} 1`)
+	})
+
+	// Message-level: an unsupported message.
+	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
+		"from": customer, "id": "wamid.unsup", "timestamp": unixNow(), "type": "unsupported",
+		"unsupported": map[string]any{"type": "edit"},
+		"errors": []any{map[string]any{"code": 131051, "title": "Message type unknown", "message": "Message type unknown",
+			"error_data": map[string]any{"details": "Message type is currently not supported."}}}}}})
+	want := "[unsupported: edit] [WhatsApp error 131051 (Message type unknown): Message type is currently not supported.]"
+	_, n := p.waitFor("1001", 0, want)
+	p.event(integration.EventInbound, "Message type is currently not supported.")
+
+	// A failed status with a code wachan does not know: Meta's words.
+	p.phoneSays("1001", "wa-1-"+customer, "Hello Ann")
+	p.waitSent(1)
+	p.deliver("messages", map[string]any{"statuses": []any{map[string]any{"id": p.graph.Sent(pnid)[0].WAMID, "status": "failed",
+		"timestamp": unixNow(), "recipient_id": customer, "errors": []any{map[string]any{"code": 139999, "title": "Brand new failure",
+			"error_data": map[string]any{"details": "Something only Meta can explain."}}}}}})
+	p.waitFor("1001", n, "WhatsApp error 139999: Brand new failure: Something only Meta can explain.")
+	p.event(integration.EventStatus, `"explanation":"Brand new failure: Something only Meta can explain."`)
+}
+
+// scrape returns the daemon's /metrics text.
+func (p *hookPBX) scrape() string {
+	resp, err := http.Get(p.base + "/metrics")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -425,8 +425,13 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 	if at.IsZero() {
 		at = received
 	}
-	p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
-	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw}); err != nil {
+	text := ev.Notice()
+	if ev.Kind == wa.KindError {
+		p.log.Warn("Meta reported an error in a webhook", slog.String("channel", ch.ID), slog.String("field", ev.Field), slog.String("error", text))
+	} else {
+		p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
+	}
+	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}); err != nil {
 		return err
 	}
 	if p.hooks.Other != nil {

@@ -88,6 +88,13 @@ func appendChange(events []Event, base Event, raw json.RawMessage) []Event {
 		}
 	}
 	if len(events) > n {
+		if len(base.Errors) > 0 {
+			// Value-level errors beside messages or statuses concern the
+			// account, not those messages: report them on their own too.
+			e := base
+			e.Kind, e.Raw = KindError, raw
+			events = append(events, e)
+		}
 		return events
 	}
 	e := base

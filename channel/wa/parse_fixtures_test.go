@@ -73,6 +73,11 @@ func expectations(t *testing.T, body []byte) []expectation {
 					out = append(out, e)
 				}
 			}
+			if len(out) > n && len(list(v["errors"])) > 0 {
+				e := base
+				e.kind, e.raw = KindError, v
+				out = append(out, e)
+			}
 			if len(out) == n {
 				e := base
 				e.kind, e.raw = KindOther, v

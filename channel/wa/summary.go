@@ -28,6 +28,9 @@ func (m *Message) Summary() string {
 	if r := m.Referral; r != nil {
 		b.WriteString(" [via " + firstNonEmpty(r.SourceType, "ad") + ": " + firstNonEmpty(r.Headline, r.SourceURL, r.SourceID) + "]")
 	}
+	for _, e := range m.Errors {
+		b.WriteString(" [WhatsApp " + e.Text() + "]")
+	}
 	return oneLine(b.String())
 }
 
@@ -141,6 +144,21 @@ func orderSummary(o *Order) string {
 	}
 	if o.Text != "" {
 		s += ": " + o.Text
+	}
+	return s
+}
+
+// Text renders e in Meta's own words for a person, such as
+// "error 131051 (Message type unknown): Message type is not currently
+// supported".
+func (e Error) Text() string {
+	title := firstNonEmpty(e.Title, e.Message)
+	s := "error " + strconv.Itoa(e.Code)
+	if title != "" {
+		s += " (" + title + ")"
+	}
+	if e.Details != "" && e.Details != title {
+		s += ": " + e.Details
 	}
 	return s
 }
