@@ -255,3 +255,47 @@ func (p *hookPBX) scrape() string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// A customer who stops marketing messages in WhatsApp's settings is put
+// on the opt-out list as if they had sent STOP, with the source recorded;
+// resuming takes them off.
+func TestWebhookUserPreferences(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	pref := func(value string) map[string]any {
+		return map[string]any{"contacts": contact(customer, "Ann"), "user_preferences": []any{map[string]any{
+			"wa_id": customer, "detail": "User requested to " + value + " marketing messages", "category": "marketing_messages",
+			"value": value, "timestamp": time.Now().Unix()}}}
+	}
+	type optOuts struct {
+		OptOuts []struct{ Customer, Word, Source, Notice string } `json:"optouts"`
+	}
+	var list optOuts
+	p.deliver("user_preferences", pref("stop"))
+	poll(t, "opt-out listed", func() bool {
+		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
+		return len(list.OptOuts) == 1
+	})
+	if o := list.OptOuts[0]; o.Customer != customer || o.Source != "whatsapp" || !strings.Contains(o.Notice, "stopped marketing messages in WhatsApp") {
+		t.Fatalf("opt-out = %+v", o)
+	}
+	var e apiErr
+	if code := p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": customer, "template": map[string]any{"name": "offer", "language": "en"}}, &e); code != 409 || e.Error.Code != "opted_out" {
+		t.Fatalf("template to a customer who stopped marketing = %d %+v", code, e)
+	}
+	var evs struct{ Events []struct{ Kind, Text string } }
+	p.do("GET", "/api/v1/channels/"+p.ch+"/events?kind=user_preference", nil, &evs)
+	if len(evs.Events) != 1 || evs.Events[0].Text != "customer "+customer+": marketing_messages stop (User requested to stop marketing messages)" {
+		t.Fatalf("events = %+v", evs)
+	}
+	// Redelivered, nothing changes; resumed, the customer is off the list.
+	p.deliver("user_preferences", pref("stop"))
+	p.deliver("user_preferences", pref("resume"))
+	poll(t, "opt-out removed", func() bool {
+		list = optOuts{}
+		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
+		return len(list.OptOuts) == 0
+	})
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{}) {
+		t.Fatalf("preferences counted as messages: %+v", s)
+	}
+}

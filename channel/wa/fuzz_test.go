@@ -47,7 +47,7 @@ func FuzzParse(f *testing.F) {
 				KindTemplateStatus: ev.Template != nil, KindTemplateQuality: ev.Template != nil,
 				KindTemplateCategory: ev.Template != nil, KindTemplateComponents: ev.Template != nil,
 				KindPhoneQuality: ev.PhoneQuality != nil, KindAccountUpdate: ev.Account != nil,
-				KindError: len(ev.Errors) > 0, KindOther: true,
+				KindUserPreference: ev.Preference != nil, KindError: len(ev.Errors) > 0, KindOther: true,
 			}
 			if ok, known := want[ev.Kind]; !known || !ok {
 				t.Fatalf("event of kind %q lacks its payload (or the kind is unknown): %+v", ev.Kind, ev)

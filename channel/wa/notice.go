@@ -28,6 +28,13 @@ func (ev *Event) Notice() string {
 			s += ", limit " + q.CurrentLimit
 		}
 		return s
+	case ev.Preference != nil:
+		p := ev.Preference
+		s := "customer " + firstNonEmpty(p.CustomerKey(), "unknown") + ": " + firstNonEmpty(p.Category, "preference") + " " + firstNonEmpty(p.Value, "changed")
+		if p.Detail != "" {
+			s += " (" + p.Detail + ")"
+		}
+		return s
 	case ev.Account != nil:
 		return "account: " + firstNonEmpty(ev.Account.Event, "update")
 	}

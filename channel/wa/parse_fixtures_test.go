@@ -52,6 +52,14 @@ func expectations(t *testing.T, body []byte) []expectation {
 				phone, _ = md["phone_number_id"].(string)
 			}
 			base := expectation{waba: entry.ID, phone: phone, source: ch.Field}
+			if prefs := list(v["user_preferences"]); ch.Field == "user_preferences" && len(prefs) > 0 {
+				for range prefs {
+					e := base
+					e.kind, e.raw = KindUserPreference, v
+					out = append(out, e)
+				}
+				continue
+			}
 			if k, ok := fieldKinds[ch.Field]; ok {
 				e := base
 				e.kind, e.raw = k, v
@@ -155,7 +163,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 	// Every kind the fixtures can produce must have been produced.
 	for _, k := range []Kind{KindMessage, KindMessageEcho, KindStatus, KindTemplateStatus, KindTemplateQuality,
-		KindTemplateCategory, KindTemplateComponents, KindPhoneQuality, KindAccountUpdate, KindOther} {
+		KindTemplateCategory, KindTemplateComponents, KindPhoneQuality, KindAccountUpdate, KindUserPreference, KindOther} {
 		if kinds[k] == 0 {
 			t.Errorf("no fixture produced an event of kind %q", k)
 		}

@@ -37,6 +37,8 @@ type valueWire struct {
 	Statuses      []json.RawMessage `json:"statuses"`
 	Errors        []errorWire       `json:"errors"`
 
+	UserPreferences []userPreferenceWire `json:"user_preferences"`
+
 	// Account-level changes.
 	Event                string     `json:"event"`
 	Reason               string     `json:"reason"`
@@ -61,6 +63,15 @@ type contactWire struct {
 	} `json:"profile"`
 	WAID   string `json:"wa_id"`
 	UserID string `json:"user_id"`
+}
+
+type userPreferenceWire struct {
+	WAID      string   `json:"wa_id"`
+	UserID    string   `json:"user_id"`
+	Detail    string   `json:"detail"`
+	Category  string   `json:"category"`
+	Value     string   `json:"value"`
+	Timestamp unixTime `json:"timestamp"`
 }
 
 type errorWire struct {
