@@ -299,3 +299,71 @@ func TestWebhookUserPreferences(t *testing.T) {
 		t.Fatalf("preferences counted as messages: %+v", s)
 	}
 }
+
+// A Flow answer shows the agent its fields, one per line, without the
+// flow token; integrations get the answer as a JSON object.
+func TestWebhookFlowAnswer(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	answer := `{"flow_token":"AQAAAAACS5FpgQ_cAAAAAD0QI3s.","name":"Ann Smith","date":"2026-12-24","topics":["billing","returns"],"agree":true}`
+	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
+		"from": customer, "id": "wamid.flow1", "timestamp": unixNow(), "type": "interactive",
+		"context":     map[string]any{"from": "447911123456", "id": "wamid.sentflow"},
+		"interactive": map[string]any{"type": "nfm_reply", "nfm_reply": map[string]any{"name": "flow", "body": "Sent", "response_json": answer}}}}})
+	r, _ := p.waitFor("1001", 0, "[form flow] Sent")
+	want := "[form flow] Sent\nname: Ann Smith\ndate: 2026-12-24\ntopics: billing, returns\nagree: true"
+	if !strings.Contains(r.Body, want) || strings.Contains(r.Body, "AQAAAAACS5FpgQ") {
+		t.Fatalf("agent saw %q, want %q without the flow token", r.Body, want)
+	}
+	data := p.event(integration.EventInbound, "wamid.flow1")
+	var d struct {
+		Text         string
+		FlowResponse map[string]any `json:"flow_response"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.FlowResponse["name"] != "Ann Smith" || d.FlowResponse["agree"] != true || d.FlowResponse["flow_token"] == nil || d.Text != want {
+		t.Fatalf("integration data = %s", data)
+	}
+}
+
+// What the agent sees of media, orders and group messages: one label, the
+// caption not hiding that it was forwarded or came from an ad, every order
+// line, and a group as a group.
+func TestWebhookSummariesReachAgent(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	img := p.graph.AddMedia(mediaSample("\xff\xd8\xff\xe0", 2048), "image/jpeg")
+	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
+		"from": customer, "id": "wamid.img", "timestamp": unixNow(), "type": "image",
+		"context":  map[string]any{"forwarded": true},
+		"referral": map[string]any{"source_url": "https://fb.me/ad", "source_type": "ad", "source_id": "120", "headline": "Spring sale"},
+		"image":    map[string]any{"id": img, "mime_type": "image/jpeg", "sha256": "x"}}}})
+	r, n := p.waitFor("1001", 0, "[forwarded] [image] [via ad: Spring sale]")
+	if strings.Count(r.Body, "[image]") != 1 {
+		t.Fatalf("agent saw %q", r.Body)
+	}
+	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
+		"from": customer, "id": "wamid.order", "timestamp": unixNow(), "type": "order",
+		"order": map[string]any{"catalog_id": "354160437058781", "text": "gift wrap please", "product_items": []any{
+			map[string]any{"product_retailer_id": "SKU-1", "quantity": 2, "item_price": 9.99, "currency": "EUR"},
+			map[string]any{"product_retailer_id": "SKU-2", "quantity": 1, "item_price": 5, "currency": "EUR"}}}}}})
+	_, n = p.waitFor("1001", n, "[order from catalog 354160437058781] 2 × SKU-1 at 9.99 EUR, 1 × SKU-2 at 5 EUR; total 24.98 EUR; note: gift wrap please")
+	const group = "120363025281234567"
+	p.deliver("messages", map[string]any{"contacts": contact("447700900002", "Bob"), "messages": []any{map[string]any{
+		"from": "447700900002", "group_id": group, "id": "wamid.grp", "timestamp": unixNow(), "type": "text",
+		"text": map[string]any{"body": "hello all"}}}})
+	p.waitFor("1001", n, "[group "+group+"] Bob 447700900002: hello all")
+	var groupSession bool
+	for _, s := range p.sessions("") {
+		if s["customer_key"] == group {
+			groupSession = true
+		}
+		if s["customer_key"] == "447700900002" {
+			t.Fatalf("the group message opened a one-to-one conversation with its sender: %v", s)
+		}
+	}
+	if !groupSession {
+		t.Fatalf("no conversation for the group: %v", p.sessions(""))
+	}
+	p.event(integration.EventInbound, "[group "+group+"] Bob")
+}

@@ -295,6 +295,16 @@ func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at 
 	} else if err != nil {
 		return nil, err
 	}
+	if m.GroupID != "" {
+		// A group is the conversation; its members come and go.
+		if c.Name == "" {
+			c.Name = "WhatsApp group " + m.GroupID
+		}
+		if at.After(c.LastInAt) {
+			c.LastInAt = at
+		}
+		return c, tx.PutCustomer(c)
+	}
 	if m.From != "" {
 		c.WaID = m.From
 	}

@@ -59,6 +59,9 @@ type MessageData struct {
 	CampaignID  uint64              `json:"campaign_id,omitempty"`
 	Agent       string              `json:"agent,omitempty"`
 	Explanation string              `json:"explanation,omitempty"`
+	// FlowResponse is the customer's answer to a Flow (interactive
+	// nfm_reply), parsed from Meta's response_json.
+	FlowResponse json.RawMessage `json:"flow_response,omitempty"`
 }
 
 // MediaData describes an inbound message's file.
@@ -182,6 +185,9 @@ func messageData(m *store.Message) MessageData {
 	}
 	if m.Error != nil {
 		d.Explanation = explain(m.Error)
+	}
+	if m.Type == "interactive" && m.Direction == store.Inbound {
+		d.FlowResponse = wa.FlowResponse(m.Raw)
 	}
 	return d
 }

@@ -104,7 +104,7 @@ func TestMessageFixtures(t *testing.T) {
 				t.Errorf("ProfileName = %q: shared cards must not be confused with the sender", m.ProfileName)
 			}
 		}},
-		{"pywa/message.json/order", "[order] 7 items", func(t *testing.T, m *Message) {
+		{"pywa/message.json/order", "[order from catalog 354160437058781] 3 × HAMBURGER at 30 ILS, 2 × FRENCH_FRIES at 35 ILS, 2 × SODA at 10 ILS; total 180.00 ILS", func(t *testing.T, m *Message) {
 			o := m.Order
 			if o == nil || o.CatalogID != "354160437058781" || len(o.Items) != 3 || o.Items[1] != (OrderItem{"FRENCH_FRIES", 2, 35, "ILS"}) {
 				t.Errorf("Order = %+v", o)
@@ -168,7 +168,7 @@ func TestMessageFixtures(t *testing.T) {
 				t.Errorf("Interactive = %+v", in)
 			}
 		}},
-		{"pywa/flow_completion.json/completion", "[form flow] Sent", func(t *testing.T, m *Message) {
+		{"pywa/flow_completion.json/completion", "[form flow] Sent\ncomment_text: Comment Text\ndelivery_rating: 4\npurchase_rating: 2\nrecommend_radio: 0\ncs_rating: 0", func(t *testing.T, m *Message) {
 			if in := m.Interactive; in == nil || in.Type != "nfm_reply" || !strings.Contains(in.ResponseJSON, `"flow_token"`) {
 				t.Errorf("Interactive = %+v", in)
 			}

@@ -66,8 +66,11 @@ type Message struct {
 	// profile fields describe the customer rather than the sender.
 	Echo         bool
 	To, ToUserID string
-	Timestamp    time.Time
-	Type         string
+	// GroupID is set for a message written in a WhatsApp group: the
+	// group, not the sender, is then the conversation.
+	GroupID   string
+	Timestamp time.Time
+	Type      string
 
 	Text        string // text body
 	Media       *Media // image, audio, video, document, sticker

@@ -90,6 +90,7 @@ type messageWire struct {
 	FromUserID string   `json:"from_user_id"`
 	To         string   `json:"to"`
 	ToUserID   string   `json:"to_user_id"`
+	GroupID    string   `json:"group_id"`
 	Timestamp  unixTime `json:"timestamp"`
 	Type       string   `json:"type"`
 	Text       *struct {
