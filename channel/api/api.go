@@ -66,6 +66,7 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Patch("/apps/:id", AdminOnly, a.patchApp)
 	v1.Get("/unrouted", AdminOnly, a.listUnrouted)
 	v1.Delete("/unrouted/:seq", AdminOnly, a.deleteUnrouted)
+	v1.Get("/channels/:id/events", AdminOnly, a.channelEvents)
 	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)

@@ -152,7 +152,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	obOpts.Finished = d.onFinished
 	d.outbox = outbox.New(st, d.graph, log, obOpts)
 	// A status that proves a send in doubt went out lets it finish now.
-	d.hooks = append(d.hooks, ingest.Hooks{Proven: d.outbox.Wake})
+	d.hooks = append(d.hooks, ingest.Hooks{Proven: d.outbox.Wake}, ingest.Hooks{Other: d.countWebhookErrors})
 
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -300,8 +301,14 @@ func TestOtherPhoneNumberKeptUnrouted(t *testing.T) {
 
 func addOutbound(t *testing.T, st *store.Store, channel, wamid string, at time.Time) {
 	t.Helper()
+	addOutboundAs(t, st, channel, wamid, "sent", at)
+}
+
+// addOutboundAs stores a send the outbox finished, now in status.
+func addOutboundAs(t *testing.T, st *store.Store, channel, wamid, status string, at time.Time) {
+	t.Helper()
 	err := st.Update(func(tx *store.Tx) error {
-		if _, err := tx.AddMessage(&store.Message{ChannelID: channel, Direction: store.Outbound, WAMID: wamid, Type: "text", Status: "sent", Timestamp: at}); err != nil {
+		if _, err := tx.AddMessage(&store.Message{ChannelID: channel, Direction: store.Outbound, WAMID: wamid, Type: "text", Status: status, Timestamp: at}); err != nil {
 			return err
 		}
 		return tx.AddCounts(channel, at, store.Counts{Sent: 1, SentOK: 1})
@@ -315,22 +322,25 @@ func TestStatusesOneWay(t *testing.T) {
 	sent := time.Unix(1763830000, 0)
 	tests := []struct {
 		name       string
+		initial    string // the message's status before the webhooks; "" is sent
 		seq        []string
 		wantStatus string
 		want       store.Counts
 	}{
-		{"in order", []string{"sent", "delivered", "read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"read before delivered", []string{"read", "delivered", "sent"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"read without delivered", []string{"read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"repeated delivered", []string{"delivered", "delivered"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
-		{"failed terminal", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
-		{"played after read", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"in order", "", []string{"sent", "delivered", "read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"read before delivered", "", []string{"read", "delivered", "sent"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"read without delivered", "", []string{"read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"repeated delivered", "", []string{"delivered", "delivered"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
+		{"failed terminal", "", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"played after read", "", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"failed straight from accepted", "accepted", []string{"failed"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"failed after accepted and sent", "accepted", []string{"sent", "failed", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, t.TempDir())
 			e.addChannel("c1", "PN1")
-			addOutbound(t, e.store, "c1", "wamid.OUT", sent)
+			addOutboundAs(t, e.store, "c1", "wamid.OUT", cmp.Or(tt.initial, "sent"), sent)
 			for i, s := range tt.seq {
 				e.postSigned("c1", statusBody("PN1", "wamid.OUT", s, sent.Unix()+int64(10*(i+1))))
 			}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -258,7 +260,8 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if !p.forUs(ch, ev) {
 		return nil
 	}
-	if _, err := tx.MessageIDByWAMID(ch.ID, m.ID); err == nil {
+	key := dedupeKey(m)
+	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
 		return nil // redelivery
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -288,6 +291,11 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if _, err := tx.AddMessage(sm); err != nil {
 		return err
 	}
+	if key != m.ID {
+		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
+			return err
+		}
+	}
 	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
 		return err
 	}
@@ -295,6 +303,17 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 		return p.hooks.Inbound(tx, ch, cust, sm)
 	}
 	return nil
+}
+
+// dedupeKey is what recognises a redelivered message: its wamid, or for
+// a message Meta sent without one, a hash of the message object, which a
+// redelivery repeats byte for byte.
+func dedupeKey(m *wa.Message) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	sum := sha256.Sum256(m.Raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // customer finds or creates the message's sender, refreshing what Meta
@@ -309,6 +328,16 @@ func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at 
 		c = &store.Customer{ChannelID: ch.ID, Key: key, CreatedAt: at}
 	} else if err != nil {
 		return nil, err
+	}
+	if m.GroupID != "" {
+		// A group is the conversation; its members come and go.
+		if c.Name == "" {
+			c.Name = "WhatsApp group " + m.GroupID
+		}
+		if at.After(c.LastInAt) {
+			c.LastInAt = at
+		}
+		return c, tx.PutCustomer(c)
 	}
 	if m.From != "" {
 		c.WaID = m.From
@@ -362,9 +391,11 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 				m.Error.Title = e.Message
 			}
 		}
-		// Accepted earlier, failed now: move it from ok to failed on the
-		// day it was sent so sent = sent_ok + sent_failed holds.
-		if cur > 0 {
+		// Meta accepted the send (the outbox counts it sent_ok, now or when
+		// its answer is recorded) and then failed it, often straight from
+		// accepted: move it from ok to failed on the day it was sent so
+		// sent = sent_ok + sent_failed holds.
+		if countedSend(m) {
 			if err := tx.AddCounts(ch.ID, m.Timestamp, store.Counts{SentOK: -1, SentFailed: 1}); err != nil {
 				return err
 			}
@@ -391,6 +422,12 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return p.hooks.Status(tx, ch, m)
 	}
 	return nil
+}
+
+// countedSend reports whether m is a send the outbox counts: one that
+// was queued through wachan and not withdrawn before it went out.
+func countedSend(m *store.Message) bool {
+	return m.Direction == store.Outbound && m.Status != "cancelled"
 }
 
 // statusMessage finds the message a status is about: by wamid, or, when
@@ -432,8 +469,13 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 	if at.IsZero() {
 		at = received
 	}
-	p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
-	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw}); err != nil {
+	text := ev.Notice()
+	if ev.Kind == wa.KindError {
+		p.log.Warn("Meta reported an error in a webhook", slog.String("channel", ch.ID), slog.String("field", ev.Field), slog.String("error", text))
+	} else {
+		p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
+	}
+	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}); err != nil {
 		return err
 	}
 	if p.hooks.Other != nil {

@@ -129,7 +129,7 @@ func (r *Router) reportFailure(tx *store.Tx, ch *store.Channel, m *store.Message
 	if m.Error != nil {
 		switch {
 		case m.Error.Code != 0:
-			why = fmt.Sprintf("error %d: %s", m.Error.Code, cloudapi.Explain(m.Error.Code, 0, m.Error.Details))
+			why = fmt.Sprintf("error %d: %s", m.Error.Code, cloudapi.ExplainMeta(m.Error.Code, m.Error.Title, m.Error.Details))
 		case m.Error.Title != "":
 			why = m.Error.Title
 		}
