@@ -114,6 +114,10 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",
+		// Handlers may keep what they read from a request (a parameter
+		// as a map key, a header in a log record): fiber's strings must
+		// not alias buffers it reuses for the next request.
+		Immutable: true,
 		// Uploads of media may be as large as media files; webhooks keep
 		// their own, smaller limit.
 		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
