@@ -45,6 +45,8 @@ type Daemon struct {
 	proc   *ingest.Processor
 	outbox *outbox.Outbox
 	app    *fiber.App
+	// bodies limits request bodies.
+	bodies *bodyGate
 	// v1 is the authenticated /api/v1 group, open for routes until New
 	// returns.
 	v1 fiber.Router
@@ -118,15 +120,23 @@ func (d *Daemon) wire(out io.Writer) error {
 		// as a map key, a header in a log record): fiber's strings must
 		// not alias buffers it reuses for the next request.
 		Immutable: true,
-		// Uploads of media may be as large as media files; webhooks keep
-		// their own, smaller limit.
+		// Uploads of media may be as large as media files; the body gate
+		// limits every other route far lower.
 		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
+
+		// Bodies reach the handlers unread: the body gate applies each
+		// route's limit while reading, before anything is authenticated,
+		// and leaves uploads to be read once they are.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
+	d.bodies = newBodyGate(cfg.MediaMaxSize + 1<<20)
+	d.app.Use(d.bodies.handle)
 	// Request bodies are taken as sent: a compressed body would be
 	// inflated without limit before any check.
 	// A bug in one handler answers 500 and is logged; it does not stop

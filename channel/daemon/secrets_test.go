@@ -315,7 +315,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		if strings.Contains(r.Path, "backup") {
 			// The backup is the database itself, secrets included: only
 			// check that it needs the token.
-			if code, _ := rec.do("GET", path, "-", nil, nil); code != 401 {
+			// (429 once this address failed too often.)
+			if code, _ := rec.do("GET", path, "-", nil, nil); code != 401 && code != 429 {
 				t.Errorf("GET %s without a token: %d", path, code)
 			}
 			rec.got = rec.got[:len(rec.got)-1]
