@@ -28,6 +28,8 @@ type Config struct {
 	ACMEDirectory  string // acme_directory: the CA's ACME directory URL
 	ACMEHTTPListen string // acme_http_listen: host:port of the http-01 listener; empty for none
 
+	MetricsListen string // metrics_listen: host:port serving /metrics; empty serves none
+
 	AdminToken   string // admin_token: secret; empty lets the daemon generate one
 	LogLevel     string // log_level: debug, info, warn or error
 	LogFormat    string // log_format: text or json

@@ -32,6 +32,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("tls_cert, tls_key: set both or neither"))
 	}
 	errs = append(errs, c.validateACME()...)
+	if c.MetricsListen != "" && (c.MetricsListen == c.Listen || c.MetricsListen == c.ACMEHTTPListen) {
+		errs = append(errs, errors.New("metrics_listen: must be another address than listen and acme_http_listen"))
+	}
 	if c.ARIURL != "" {
 		if c.ARIUser == "" {
 			errs = append(errs, errors.New("ari_user: required when ari_url is set"))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/time/rate"
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
@@ -29,6 +30,10 @@ type Options struct {
 	// Health is the webhook handler's record of refused and accepted
 	// deliveries; nil shows none.
 	Health *ingest.Health
+	// AuthFailureRate and AuthFailureBurst limit failed authentications
+	// per client address; 0 means one every 6 seconds with a burst of 10.
+	AuthFailureRate  rate.Limit
+	AuthFailureBurst int
 }
 
 // API holds the handlers' dependencies.
@@ -38,6 +43,7 @@ type API struct {
 	outbox *outbox.Outbox
 	log    *slog.Logger
 	opts   Options
+	guard  *failureGuard
 }
 
 // New returns the API. Every argument must be non-nil.
@@ -45,7 +51,14 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &API{store: st, graph: graph, outbox: ob, log: log, opts: opts}
+	if opts.AuthFailureRate == 0 {
+		opts.AuthFailureRate = rate.Every(6 * time.Second)
+	}
+	if opts.AuthFailureBurst == 0 {
+		opts.AuthFailureBurst = 10
+	}
+	return &API{store: st, graph: graph, outbox: ob, log: log, opts: opts,
+		guard: newFailureGuard(log, opts.AuthFailureRate, opts.AuthFailureBurst)}
 }
 
 // Register mounts /healthz and /api/v1 on r and returns the /api/v1 group,
@@ -53,7 +66,7 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 // AdminOnly). Call Finish on the group once every route is added.
 func (a *API) Register(r fiber.Router) fiber.Router {
 	r.Get("/healthz", a.health)
-	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys))
+	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard))
 	v1.Get("/channels", AdminOnly, a.listChannels)
 	v1.Post("/channels", AdminOnly, a.createChannel)
 	v1.Get("/channels/:id", AdminOnly, a.getChannel)

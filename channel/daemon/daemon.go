@@ -46,6 +46,8 @@ type Daemon struct {
 	proc   *ingest.Processor
 	outbox *outbox.Outbox
 	app    *fiber.App
+	// bodies limits request bodies.
+	bodies *bodyGate
 	// v1 is the authenticated /api/v1 group, open for routes until New
 	// returns.
 	v1 fiber.Router
@@ -55,6 +57,9 @@ type Daemon struct {
 	tlsCerts *certs.Manager
 	httpLn   net.Listener
 	acmeHTTP *http.Server
+	// metricsApp serves /metrics on metricsLn, when configured.
+	metricsApp *fiber.App
+	metricsLn  net.Listener
 	// ari and router are set when ARI is configured.
 	ari    *asterisk.Adapter
 	router *routing.Router
@@ -119,15 +124,27 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",
-		// Uploads of media may be as large as media files; webhooks keep
-		// their own, smaller limit.
+		// Handlers may keep what they read from a request (a parameter
+		// as a map key, a header in a log record): fiber's strings must
+		// not alias buffers it reuses for the next request.
+		Immutable: true,
+		// Uploads of media may be as large as media files; the body gate
+		// limits every other route far lower.
 		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
+
+		// Bodies reach the handlers unread: the body gate applies each
+		// route's limit while reading, before anything is authenticated,
+		// and leaves uploads to be read once they are.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
+	d.bodies = newBodyGate(cfg.MediaMaxSize + 1<<20)
+	d.app.Use(d.bodies.handle)
 	// Request bodies are taken as sent: a compressed body would be
 	// inflated without limit before any check.
 	// A bug in one handler answers 500 and is logged; it does not stop
@@ -136,6 +153,13 @@ func (d *Daemon) wire(out io.Writer) error {
 		log.Error("handler panicked", slog.String("path", c.Path()), slog.Any("panic", e))
 	}}))
 	d.app.Use(refuseEncoded)
+	if cfg.TLSCert != "" || cfg.ACME {
+		// Browsers that met wachan over HTTPS never fall back to HTTP.
+		d.app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+			return c.Next()
+		})
+	}
 	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
 		return err
@@ -157,8 +181,11 @@ func (d *Daemon) wire(out io.Writer) error {
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
 	webhooks.Register(d.app)
-	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	d.webhookHealth = webhooks.Health()
+	// Metrics name channels and their counts: they are served on their
+	// own listener (loopback by default), never on the public one.
+	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
+	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
 	if d.router != nil {
 		apiOpts.Sessions = d.router
@@ -293,6 +320,14 @@ func (d *Daemon) Listen() (string, error) {
 		return "", fmt.Errorf("listening on %s: %w", d.cfg.Listen, err)
 	}
 	d.ln = ln
+	if d.cfg.MetricsListen != "" {
+		ml, err := net.Listen("tcp", d.cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return "", fmt.Errorf("listening on %s (metrics_listen): %w", d.cfg.MetricsListen, err)
+		}
+		d.metricsLn = ml
+	}
 	if d.cfg.TLSCert == "" && !d.cfg.ACME {
 		return ln.Addr().String(), nil
 	}
@@ -302,7 +337,7 @@ func (d *Daemon) Listen() (string, error) {
 		DirectoryURL: d.cfg.ACMEDirectory, CacheDir: filepath.Join(d.cfg.DataDir, "acme"),
 	}, d.log)
 	if err != nil {
-		ln.Close()
+		d.closeListeners()
 		return "", fmt.Errorf("setting up TLS certificates: %w", err)
 	}
 	d.tlsCerts = m
@@ -310,7 +345,7 @@ func (d *Daemon) Listen() (string, error) {
 		// Set up before TLS is served: the handler enables http-01.
 		hl, err := net.Listen("tcp", d.cfg.ACMEHTTPListen)
 		if err != nil {
-			ln.Close()
+			d.closeListeners()
 			return "", fmt.Errorf("listening on %s: %w", d.cfg.ACMEHTTPListen, err)
 		}
 		d.httpLn = hl
@@ -318,6 +353,14 @@ func (d *Daemon) Listen() (string, error) {
 			ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)}
 	}
 	return ln.Addr().String(), nil
+}
+
+// closeListeners closes what Listen opened.
+func (d *Daemon) closeListeners() {
+	d.ln.Close()
+	if d.metricsLn != nil {
+		d.metricsLn.Close()
+	}
 }
 
 // Reload re-reads what can change without a restart (TLS certificate
@@ -362,6 +405,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		serveErr <- err
 	}()
+	if d.metricsLn != nil {
+		go func() {
+			if err := d.metricsApp.Listener(d.metricsLn); err != nil {
+				d.log.Error("metrics listener stopped", slog.Any("error", err))
+			}
+		}()
+	}
 	if d.acmeHTTP != nil {
 		go func() {
 			if err := d.acmeHTTP.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -404,6 +454,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
 		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
+	}
+	if d.metricsLn != nil {
+		d.metricsApp.ShutdownWithTimeout(d.cfg.ShutdownTimeout)
 	}
 	if d.acmeHTTP != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)

@@ -27,6 +27,7 @@ import (
 func (d *Daemon) wireWeb() error {
 	token := api.NewToken(32)
 	internal := fiber.New(fiber.Config{
+		Immutable:             true,
 		BodyLimit:             max(ingest.MaxBody, int(d.cfg.MediaMaxSize)+1<<20),
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),

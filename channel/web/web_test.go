@@ -97,8 +97,12 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 				return err
 			}
 		}
-		for _, s := range []struct{ cookie, role, ext string }{{"admin-cookie", store.RoleAdmin, ""}, {"agent-cookie", store.RoleAgent, "1001"}} {
-			if err := tx.PutWebSession(s.cookie, &store.WebSession{Role: s.role, Extension: s.ext, User: s.ext, CSRF: "csrf-" + s.role, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := tx.PutUser(&store.User{Name: "1001", Role: store.RoleAgent, Extension: "1001", PasswordHash: "hash-1001"}); err != nil {
+			return err
+		}
+		for _, s := range []struct{ cookie, role, ext, cred string }{{"admin-cookie", store.RoleAdmin, "", "h:the-admin-token"}, {"agent-cookie", store.RoleAgent, "1001", "hash-1001"}} {
+			if err := tx.PutWebSession(s.cookie, &store.WebSession{Role: s.role, Extension: s.ext, User: s.ext, CSRF: "csrf-" + s.role,
+				Credential: credentialDigest(s.cred), ExpiresAt: now.Add(time.Hour)}); err != nil {
 				return err
 			}
 		}
