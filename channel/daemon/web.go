@@ -32,9 +32,7 @@ func (d *Daemon) wireWeb() error {
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
 	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token)}
-	if d.router != nil {
-		opts.Sessions = d.router
-	}
+	opts.Sessions = d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
 	// services.
@@ -70,8 +68,13 @@ func (d *Daemon) wireWeb() error {
 			return si
 		},
 	}
-	if d.router != nil {
-		wo.Agent = d.router
+	wo.Agent = d.router
+	wo.Presence = d.router.OnConsole
+	wo.PBX = func() web.PBXStatus {
+		if d.ari == nil {
+			return web.PBXStatus{}
+		}
+		return web.PBXStatus{Configured: true, Connected: d.ari.Connected()}
 	}
 	w, err := web.New(wo)
 	if err != nil {

@@ -73,7 +73,11 @@ type view struct {
 	CSRF string
 	// Flash is a one-line confirmation shown on top.
 	Flash string
-	Data  any
+	// SignedIn shows the navigation and the Sign out button.
+	SignedIn bool
+	// PBX is the phone system's state, explained on signed-in pages.
+	PBX  PBXStatus
+	Data any
 }
 
 func parsePages(a *assets) (*pages, error) {
@@ -130,6 +134,8 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 		return fmt.Errorf("rendering: no page %q", page)
 	}
 	if s := webSession(c); s != nil {
+		v.SignedIn = true
+		v.PBX = w.pbxStatus()
 		v.CSRF = s.CSRF
 		v.User = s.User
 		if v.User == "" {
