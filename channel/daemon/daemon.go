@@ -77,6 +77,8 @@ type Daemon struct {
 
 	// version is the build's version, shown in the panel.
 	version string
+	// demo labels every page as a demo (NewDemo).
+	demo bool
 
 	// Parts wired in their own files (one field each).
 	templates   *templates.Service
@@ -89,11 +91,15 @@ type Daemon struct {
 // New opens the store and wires every part; out receives the one-time
 // admin token notice. cfg must be validated; log must not be nil.
 func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
+	return newDaemon(cfg, log, out, false)
+}
+
+func newDaemon(cfg *config.Config, log *slog.Logger, out io.Writer, demo bool) (*Daemon, error) {
 	st, err := store.Open(cfg.DataDir, store.Options{Timeout: cfg.StoreTimeout}, log)
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev"}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev", demo: demo}
 	if err := d.wire(out); err != nil {
 		st.Close()
 		return nil, err

@@ -53,6 +53,7 @@ func (d *Daemon) wireWeb() error {
 		Now:            func() time.Time { return d.clock() },
 		MediaLink:      d.mediaLink,
 		Log:            d.log.With("part", "web"),
+		Demo:           d.demo,
 		System: func() web.SystemInfo {
 			si := web.SystemInfo{
 				Version: d.version, GoVersion: runtime.Version(), PBXConfigured: d.ari != nil, ARIURL: d.cfg.ARIURL,

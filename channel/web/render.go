@@ -73,6 +73,8 @@ type view struct {
 	CSRF string
 	// Flash is a one-line confirmation shown on top.
 	Flash string
+	// Demo labels the page as a demo.
+	Demo bool
 	// SignedIn shows the navigation and the Sign out button.
 	SignedIn bool
 	// PBX is the phone system's state, explained on signed-in pages.
@@ -133,6 +135,7 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	if !ok {
 		return fmt.Errorf("rendering: no page %q", page)
 	}
+	v.Demo = w.opts.Demo
 	if s := webSession(c); s != nil {
 		v.SignedIn = true
 		v.PBX = w.pbxStatus()

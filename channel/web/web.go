@@ -85,6 +85,8 @@ type Options struct {
 	MediaLink func(m *store.Message) string
 	// System reports the System page's figures; nil shows none.
 	System func() SystemInfo
+	// Demo labels every page as a demo against emulators.
+	Demo bool
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// LoginRate and LoginBurst limit sign-in attempts per client IP; 0
