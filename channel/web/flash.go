@@ -49,3 +49,36 @@ func (w *Web) takeFlash(s *store.WebSession, conv uint64) (flash, bool) {
 	delete(w.flashes, k)
 	return f, ok && time.Since(f.At) <= flashTTL
 }
+
+// noticeKey is where a page notice of session s waits.
+func noticeKey(s *store.WebSession) string { return "page:" + s.CSRF }
+
+// redirectFlash keeps msg for the next page the signed-in user sees and
+// redirects to to. Notices come only from here: a URL cannot carry one.
+func (w *Web) redirectFlash(c *fiber.Ctx, to, msg string) error {
+	if s := webSession(c); s != nil {
+		now := time.Now()
+		w.mu.Lock()
+		for k, f := range w.flashes {
+			if now.Sub(f.At) > flashTTL {
+				delete(w.flashes, k)
+			}
+		}
+		w.flashes[noticeKey(s)] = flash{Notices: []string{msg}, At: now}
+		w.mu.Unlock()
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// takeNotice returns and forgets the notice waiting for s, if any.
+func (w *Web) takeNotice(s *store.WebSession) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := noticeKey(s)
+	f, ok := w.flashes[k]
+	delete(w.flashes, k)
+	if !ok || time.Since(f.At) > flashTTL || len(f.Notices) == 0 {
+		return ""
+	}
+	return f.Notices[0]
+}

@@ -138,6 +138,9 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	v.Demo = w.opts.Demo
 	if s := webSession(c); s != nil {
 		v.SignedIn = true
+		if v.Flash == "" {
+			v.Flash = w.takeNotice(s)
+		}
 		v.PBX = w.pbxStatus()
 		v.CSRF = s.CSRF
 		v.User = s.User

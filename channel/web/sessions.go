@@ -173,7 +173,7 @@ func (w *Web) session(c *fiber.Ctx) error {
 		return err
 	}
 	p.Error = c.Query("error")
-	return w.render(c, fiber.StatusOK, "session", &view{Title: "Session #" + c.Params("id"), Nav: "sessions", Flash: c.Query("flash"), Data: p})
+	return w.render(c, fiber.StatusOK, "session", &view{Title: "Session #" + c.Params("id"), Nav: "sessions", Data: p})
 }
 
 func (w *Web) sessionClose(c *fiber.Ctx) error {
@@ -182,7 +182,7 @@ func (w *Web) sessionClose(c *fiber.Ctx) error {
 	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/close", nil, nil); e != nil {
 		return c.Redirect(back+"?error="+url.QueryEscape(e.Message), fiber.StatusSeeOther)
 	}
-	return c.Redirect(back+"?flash="+url.QueryEscape("Session closed."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Session closed.")
 }
 
 func (w *Web) sessionTransfer(c *fiber.Ctx) error {
@@ -192,5 +192,5 @@ func (w *Web) sessionTransfer(c *fiber.Ctx) error {
 	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/transfer", map[string]any{"to": to}, nil); e != nil {
 		return c.Redirect(back+"?error="+url.QueryEscape(e.Message), fiber.StatusSeeOther)
 	}
-	return c.Redirect(back+"?flash="+url.QueryEscape("Session transferred to "+to.Type+" "+to.ID+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Session transferred to "+to.Type+" "+to.ID+".")
 }
