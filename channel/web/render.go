@@ -97,8 +97,11 @@ func parsePages(a *assets) (*pages, error) {
 			}
 			return t.UTC().Format("Jan 2 15:04")
 		},
-		"bytes": humanBytes,
-		"join":  strings.Join,
+		"bytes":    humanBytes,
+		"duration": humanDuration,
+		"strategy": strategyWords,
+		"pickup":   pickupWords,
+		"join":     strings.Join,
 		"pct": func(n, total int64) int64 {
 			if total <= 0 {
 				return 0
