@@ -155,6 +155,17 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		t.Fatalf("close reason = %v", s["close_reason"])
 	}
 	thread.waitFor(t, "Closed")
+	// The admin's timeline of the session shows each routing step (the
+	// routing clock of this test stands still, so only their order counts).
+	_, page := admin.get(fmt.Sprintf("/admin/sessions/%d", id))
+	last := -1
+	for _, step := range []string{"Opened for queue sales.", "Offered to 1001.", "Taken (by 1001).", "Closed by 1001."} {
+		i := strings.Index(page, step)
+		if i < last || i < 0 {
+			t.Fatalf("the session's timeline lacks %q in order:\n%s", step, page)
+		}
+		last = i
+	}
 
 	// A new conversation reaches 1001 at once; unanswered for the idle
 	// time, it closes itself.

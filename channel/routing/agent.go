@@ -219,6 +219,7 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 		now := r.now()
 		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		r.note(s, EventOpened, ext, "by writing to the customer")
 		if _, err := tx.AddSession(s); err != nil {
 			return false, err
 		}
@@ -341,6 +342,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+		r.note(s, EventReleased, ext, "")
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
 		}

@@ -1,11 +1,17 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wachan/wachan/store"
 )
 
 // post submits form to path with cookie and the session's CSRF token and
@@ -32,6 +38,9 @@ func TestFlashOnlyFromServer(t *testing.T) {
 	const admin = "wachan_admin=admin-cookie"
 	if _, body := p.get("/admin/users?flash=Your+account+is+locked.+Call+0800+123", admin); strings.Contains(body, "account is locked") {
 		t.Fatalf("the page shows text from its URL:\n%s", body)
+	}
+	if _, body := p.get("/admin/sessions/1?error=Session+hijacked%2C+call+0800+123", admin); strings.Contains(body, "hijacked") {
+		t.Fatalf("the session page shows an error from its URL:\n%s", body)
 	}
 	code, loc, _ := p.post("/admin/users", admin, "csrf-admin", url.Values{"role": {"agent"}, "name": {"1005"}, "password": {"agent-pass-1005"}})
 	if code != 303 || loc != "/admin/users" {
@@ -96,5 +105,61 @@ func TestPBXBanner(t *testing.T) {
 				t.Fatalf("the sign-in page talks about the PBX:\n%s", body)
 			}
 		})
+	}
+}
+
+// TestSessionsByLastActivity: the chat log lists the most recently active
+// sessions first, whatever their numbers; the session page's timeline
+// interleaves routing steps with the messages.
+func TestSessionsByLastActivity(t *testing.T) {
+	p := newTestPanel(t)
+	now := time.Now().UTC()
+	var ids []uint64
+	err := p.st.Update(func(tx *store.Tx) error {
+		for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour} {
+			at := now.Add(-ago)
+			s := &store.Session{ChannelID: "ch1", CustomerKey: "447700900002", State: store.StateClosed, CreatedAt: at, UpdatedAt: at, LastMessageAt: at, ClosedAt: at}
+			s.Note(store.SessionEvent{At: at.Add(-time.Minute), Event: "opened", Detail: "for queue sales"})
+			s.Note(store.SessionEvent{At: at.Add(-time.Minute), Event: "offered", Detail: "to 1001"})
+			s.Note(store.SessionEvent{At: at.Add(time.Second), Event: "transferred", By: "1001", Detail: "to extension 1002"})
+			s.Note(store.SessionEvent{At: at.Add(2 * time.Second), Event: "closed", Detail: "was closed by 1002"})
+			id, err := tx.AddSession(s)
+			if err != nil {
+				return err
+			}
+			m := &store.Message{ChannelID: "ch1", CustomerKey: "447700900002", SessionID: id, Direction: store.Inbound, Type: "text", Text: "where is my order", Timestamp: at}
+			if _, err := tx.AddMessage(m); err != nil {
+				return err
+			}
+			if err := tx.IndexMessage(m); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := p.get("/admin/sessions", "wachan_admin=admin-cookie")
+	order := regexp.MustCompile(`href="/admin/sessions/(\d+)"`).FindAllStringSubmatch(body, -1)
+	var got []string
+	for _, m := range order {
+		got = append(got, m[1])
+	}
+	want := []string{"1", fmt.Sprint(ids[1]), fmt.Sprint(ids[0])}
+	if !slices.Equal(got, want) {
+		t.Fatalf("sessions in order %v, want %v (most recent activity first)", got, want)
+	}
+
+	_, body = p.get(fmt.Sprintf("/admin/sessions/%d", ids[0]), "wachan_admin=admin-cookie")
+	steps := []string{"Opened for queue sales.", "Offered to 1001.", "where is my order", "Transferred to extension 1002 (by 1001).", "Closed by 1002."}
+	last := -1
+	for _, s := range steps {
+		i := strings.Index(body, s)
+		if i < 0 || i < last {
+			t.Fatalf("timeline lacks %q in order %q:\n%s", s, steps, body)
+		}
+		last = i
 	}
 }

@@ -101,6 +101,7 @@ func parsePages(a *assets) (*pages, error) {
 		"duration": humanDuration,
 		"strategy": strategyWords,
 		"pickup":   pickupWords,
+		"step":     stepWords,
 		"join":     strings.Join,
 		"pct": func(n, total int64) int64 {
 			if total <= 0 {
@@ -142,7 +143,7 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	if s := webSession(c); s != nil {
 		v.SignedIn = true
 		if v.Flash == "" {
-			v.Flash = w.takeNotice(s)
+			v.Flash = w.takeNotice(s, "")
 		}
 		v.PBX = w.pbxStatus()
 		v.CSRF = s.CSRF
