@@ -44,7 +44,7 @@ type Config struct {
 	MediaRetention    time.Duration // media_retention: how long media files are kept
 	MediaFetchPrivate bool          // media_fetch_private: /send may fetch from private addresses
 
-	ARIURL       string // ari_url: Asterisk ARI base URL; empty disables the PBX
+	ARIURL       string // ari_url: Asterisk ARI base URL; empty means no PBX (console only)
 	ARIUser      string // ari_user: ARI user name
 	ARIPassword  string // ari_password: secret ARI password
 	ARIApp       string // ari_app: Stasis application name

@@ -122,7 +122,7 @@ func options() []option {
 			help:  "Let agents' /send links point at loopback and private-network addresses (intranet file servers); off by default so a link cannot reach into the PBX's network.",
 			field: func(c *Config) any { return &c.MediaFetchPrivate }},
 		{key: "ari_url", kind: kindString, def: "",
-			help:  "Asterisk ARI base URL, like http://127.0.0.1:8088/ari; empty disables the PBX.",
+			help:  "Asterisk ARI base URL, like http://127.0.0.1:8088/ari; empty means no PBX: agents work in the web console only.",
 			field: func(c *Config) any { return &c.ARIURL }, check: absURL(true), norm: trimSlash},
 		{key: "ari_user", kind: kindString, def: "",
 			help:  "ARI user name (ari.conf); required with ari_url.",

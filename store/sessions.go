@@ -42,6 +42,9 @@ type Session struct {
 	LastMessageAt time.Time `json:"last_message_at"`
 	ClosedAt      time.Time `json:"closed_at,omitzero"`
 	CloseReason   string    `json:"close_reason,omitempty"`
+	// History is what routing did with the session, oldest first; see
+	// Note.
+	History []SessionEvent `json:"history,omitempty"`
 }
 
 // Open reports whether s is waiting or active.

@@ -60,7 +60,7 @@ type Daemon struct {
 	// metricsApp serves /metrics on metricsLn, when configured.
 	metricsApp *fiber.App
 	metricsLn  net.Listener
-	// ari and router are set when ARI is configured.
+	// ari is set when ARI is configured; router always is.
 	ari    *asterisk.Adapter
 	router *routing.Router
 	// clock is the routing clock and wakeAt its timers (nil: real ones);
@@ -87,6 +87,8 @@ type Daemon struct {
 
 	// version is the build's version, shown in the panel.
 	version string
+	// demo labels every page as a demo (NewDemo).
+	demo bool
 
 	// Parts wired in their own files (one field each).
 	templates   *templates.Service
@@ -99,11 +101,15 @@ type Daemon struct {
 // New opens the store and wires every part; out receives the one-time
 // admin token notice. cfg must be validated; log must not be nil.
 func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
+	return newDaemon(cfg, log, out, false)
+}
+
+func newDaemon(cfg *config.Config, log *slog.Logger, out io.Writer, demo bool) (*Daemon, error) {
 	st, err := store.Open(cfg.DataDir, store.Options{Timeout: cfg.StoreTimeout}, log)
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev"}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev", demo: demo}
 	if err := d.wire(out); err != nil {
 		st.Close()
 		return nil, err
@@ -164,12 +170,12 @@ func (d *Daemon) wire(out io.Writer) error {
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
-	if cfg.ARIURL != "" {
-		d.wireRouting()
-		d.media.SetOnFailed(d.router.MediaFailed)
-		d.finished = append(d.finished, d.router.Finished)
-		d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
-	}
+	// Routing runs with or without a PBX: without one, the web console is
+	// the agents' only view.
+	d.wireRouting()
+	d.media.SetOnFailed(d.router.MediaFailed)
+	d.finished = append(d.finished, d.router.Finished)
+	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
 	if err := d.wireIntegration(); err != nil {
 		return err
 	}
@@ -187,9 +193,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
 	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
-	if d.router != nil {
-		apiOpts.Sessions = d.router
-	}
+	apiOpts.Sessions = d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
@@ -236,32 +240,38 @@ func (d *Daemon) onChanged() {
 	}
 }
 
-// wireRouting creates the ARI adapter and the router, each feeding the
-// other.
+// wireRouting creates the router and, when ARI is configured, the ARI
+// adapter, each feeding the other.
 func (d *Daemon) wireRouting() {
 	cfg := d.cfg
-	var subs []string
-	for _, s := range strings.Split(cfg.ARISubscribe, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			subs = append(subs, s)
-		}
-	}
 	host := "127.0.0.1"
-	if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
-		host = u.Hostname()
+	var (
+		rt    *routing.Router
+		phone routing.PBX // nil without a PBX
+	)
+	if cfg.ARIURL != "" {
+		var subs []string
+		for _, s := range strings.Split(cfg.ARISubscribe, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				subs = append(subs, s)
+			}
+		}
+		if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
+			host = u.Hostname()
+		}
+		// Agents' messages come through ARI and through the dialplan hand-off.
+		gate := handoff.New(func(m pbx.TextMessage) { rt.OnMessage(m) }, "wa-", d.log)
+		gate.Register(d.app, asterisk.HandoffSecret(cfg.ARIPassword))
+		d.ari = asterisk.New(asterisk.Options{
+			URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
+			Subscribe: subs, Logger: d.log,
+			OnMessage:   gate.Deliver,
+			OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
+			OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
+		})
+		phone = d.ari
 	}
-	var rt *routing.Router
-	// Agents' messages come through ARI and through the dialplan hand-off.
-	gate := handoff.New(func(m pbx.TextMessage) { rt.OnMessage(m) }, "wa-", d.log)
-	gate.Register(d.app, asterisk.HandoffSecret(cfg.ARIPassword))
-	d.ari = asterisk.New(asterisk.Options{
-		URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
-		Subscribe: subs, Logger: d.log,
-		OnMessage:   gate.Deliver,
-		OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
-		OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
-	})
-	rt = routing.New(d.store, d.ari, d.log, routing.Options{
+	rt = routing.New(d.store, phone, d.log, routing.Options{
 		Host:            host,
 		AgentMessageMax: cfg.AgentMessageMax,
 		SessionIdle:     cfg.SessionIdle,
@@ -386,8 +396,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, run := range d.runners {
 		wg.Go(func() { run(workCtx) })
 	}
-	if d.router != nil {
-		wg.Go(func() { d.router.Run(workCtx) })
+	wg.Go(func() { d.router.Run(workCtx) })
+	if d.ari != nil {
 		wg.Go(func() {
 			if err := d.ari.Run(workCtx); err != nil {
 				d.log.Error("ARI adapter stopped", slog.Any("error", err))

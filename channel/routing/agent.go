@@ -255,6 +255,7 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 		now := r.now()
 		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		r.note(s, EventOpened, ext, "by writing to the customer")
 		if _, err := tx.AddSession(s); err != nil {
 			return false, err
 		}
@@ -396,6 +397,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			// Offered to the others first; back to ext only after a ring.
 			s.RingUntil = r.now().Add(ringTimeout(q))
 		}
+		r.note(s, EventReleased, ext, "")
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
 		}

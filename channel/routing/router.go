@@ -74,7 +74,9 @@ var (
 )
 
 // Router routes sessions between customers and agents. Run it once; the
-// other methods are safe for concurrent use.
+// other methods are safe for concurrent use. With no PBX (a nil PBX) the
+// web console is the agents' only view: presence comes from OnConsole and
+// nothing is queued for phones.
 type Router struct {
 	store *store.Store
 	pbx   PBX
@@ -99,12 +101,16 @@ type Router struct {
 	// Owned by Run's goroutine.
 	// capture collects what notify tells capture.ext during AgentSay.
 	capture *captured
+	// online is phone or console presence; see presence.go.
 	online  map[string]bool
+	phone   map[string]bool
+	console map[string]bool
 	known   map[string]bool
 	rrNext  map[string]int
 }
 
-// New returns a router. st, p and log must not be nil.
+// New returns a router. st and log must not be nil; p is nil when no PBX
+// is configured.
 func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
@@ -140,6 +146,8 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 		ops:      make(chan func()),
 		stopped:  make(chan struct{}),
 		online:   map[string]bool{},
+		phone:    map[string]bool{},
+		console:  map[string]bool{},
 		known:    map[string]bool{},
 		rrNext:   map[string]int{},
 	}
@@ -196,7 +204,11 @@ func (r *Router) Committed() {
 func (r *Router) Run(ctx context.Context) error {
 	defer close(r.stopped)
 	done := make(chan struct{})
-	go func() { defer close(done); r.del.run(ctx) }()
+	if r.pbx == nil {
+		close(done) // no phones to deliver to
+	} else {
+		go func() { defer close(done); r.del.run(ctx) }()
+	}
 	defer func() { <-done }()
 	var (
 		wake    <-chan time.Time
@@ -311,39 +323,6 @@ func (r *Router) do(ctx context.Context, fn func() error) error {
 	case <-ctx.Done():
 		return fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
 	}
-}
-
-// endpoint records presence; an extension coming online may be offered
-// waiting sessions and gets its held messages.
-func (r *Router) endpoint(st pbx.EndpointState) {
-	r.known[st.Ext] = true
-	was := r.online[st.Ext]
-	r.online[st.Ext] = st.Online
-	if st.Online && !was {
-		r.log.Info("agent online", slog.String("ext", st.Ext))
-		r.del.online(st.Ext)
-	}
-}
-
-// extensionExists reports whether ext is a PBX endpoint.
-func (r *Router) extensionExists(ext string) bool {
-	if r.known[ext] {
-		return true
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	list, err := r.pbx.Endpoints(ctx)
-	if err != nil {
-		r.log.Warn("listing extensions", slog.Any("error", err))
-		return false
-	}
-	for _, e := range list {
-		r.known[e.Ext] = true
-		if _, ok := r.online[e.Ext]; !ok {
-			r.online[e.Ext] = e.Online
-		}
-	}
-	return r.known[ext]
 }
 
 // update runs fn in a transaction; failures are logged.

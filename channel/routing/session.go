@@ -58,6 +58,9 @@ func (r *Router) notify(tx *store.Tx, c *conv, ext, body string) error {
 	if r.capture != nil && r.capture.ext == ext {
 		r.capture.lines = append(r.capture.lines, body)
 	}
+	if r.pbx == nil {
+		return nil // no phones: the console shows what the store holds
+	}
 	var sid uint64
 	if c.sess != nil {
 		sid = c.sess.ID
@@ -78,6 +81,8 @@ const (
 	EventReleased    = "released"
 	EventTransferred = "transferred"
 	EventClosed      = "closed"
+	// EventOffered is recorded in a session's history only.
+	EventOffered = "offered"
 )
 
 // putSession stores s and reports event to Options.SessionChanged.
@@ -115,6 +120,12 @@ func (r *Router) messageLine(m *store.Message) string {
 // offer sends ext the header of a waiting or transferred session and its
 // recent messages.
 func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
+	if c.sess.State == store.StateWaiting {
+		r.note(c.sess, EventOffered, "", "to "+ext)
+		if err := tx.PutSession(c.sess); err != nil {
+			return err
+		}
+	}
 	if err := r.notify(tx, c, ext, header); err != nil {
 		return err
 	}
@@ -155,6 +166,7 @@ func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 	s.State, s.Agent = store.StateActive, ext
 	s.Alerted, s.Tried, s.RingUntil = nil, nil, zeroTime
 	s.UpdatedAt = r.now()
+	r.note(s, EventTaken, ext, "")
 	if err := r.putSession(tx, s, EventTaken); err != nil {
 		return err
 	}
@@ -175,6 +187,7 @@ func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	tell := participants(s)
 	s.State, s.ClosedAt, s.CloseReason, s.UpdatedAt = store.StateClosed, r.now(), reason, r.now()
 	s.Alerted, s.RingUntil = nil, zeroTime
+	r.note(s, EventClosed, "", reason)
 	if err := r.putSession(tx, s, EventClosed); err != nil {
 		return err
 	}
@@ -194,6 +207,7 @@ func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 	tell := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
 	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, "", nil, nil, zeroTime
 	s.UpdatedAt = r.now()
+	r.note(s, EventTransferred, by, "to extension "+ext)
 	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
 	}
@@ -221,6 +235,7 @@ func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 	prev := s.Agent
 	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, nil, zeroTime
 	s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+	r.note(s, EventTransferred, by, "to queue "+queue)
 	if q, err := tx.Queue(queue); err == nil && prev != "" && slices.ContainsFunc(q.Members, func(m string) bool { return m != prev && r.online[m] }) {
 		s.Tried, s.RingUntil = []string{prev}, r.now().Add(ringTimeout(q))
 	}
@@ -263,8 +278,10 @@ func (r *Router) openTo(tx *store.Tx, c *conv, dest store.Destination) error {
 	switch dest.Type {
 	case "queue":
 		s.Queue = dest.ID
+		r.note(s, EventOpened, "", "for queue "+dest.ID)
 	default:
 		s.State, s.Agent = store.StateActive, dest.ID
+		r.note(s, EventOpened, "", "for extension "+dest.ID)
 	}
 	if _, err := tx.AddSession(s); err != nil {
 		return err

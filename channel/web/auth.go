@@ -232,12 +232,18 @@ func (w *Web) login(role string) fiber.Handler {
 		w.log.Info("web sign-in", slog.String("role", role), slog.String("user", sess.User), slog.String("ip", ip))
 		w.setCookie(c, cookieName(role), cookie, w.opts.SessionTTL)
 		w.setCookie(c, loginCookie, "", -1)
+		if role == roleAgent && sess.Extension != "" {
+			w.presence.seen(sess.Extension)
+		}
 		return c.Redirect("/"+role+"/", fiber.StatusSeeOther)
 	}
 }
 
 func (w *Web) logout(role string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if s := webSession(c); s != nil && s.Extension != "" {
+			w.presence.signedOut(s.Extension)
+		}
 		if err := w.st.Update(func(tx *store.Tx) error { return tx.DeleteWebSession(c.Cookies(cookieName(role))) }); err != nil {
 			w.log.Error("deleting web session", slog.Any("error", err))
 		}

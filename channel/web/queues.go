@@ -36,7 +36,7 @@ func (w *Web) queues(c *fiber.Ctx) error {
 	if e := w.call("GET", "/api/v1/queues", nil, &list); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	return w.render(c, fiber.StatusOK, "queues", &view{Title: "Message queues", Nav: "queues", Flash: c.Query("flash"), Data: list.Queues})
+	return w.render(c, fiber.StatusOK, "queues", &view{Title: "Message queues", Nav: "queues", Data: list.Queues})
 }
 
 func (w *Web) queueNew(c *fiber.Ctx) error {
@@ -95,7 +95,7 @@ func (w *Web) queueSave(c *fiber.Ctx) error {
 		}
 		e := w.call(method, path, body, nil)
 		if e == nil {
-			return c.Redirect("/admin/queues?flash="+url.QueryEscape("Queue "+q.Name+" saved."), fiber.StatusSeeOther)
+			return w.redirectFlash(c, "/admin/queues", "Queue "+q.Name+" saved.")
 		}
 		errs, f.Error = fieldErrors(e)
 	}
@@ -107,5 +107,5 @@ func (w *Web) queueDelete(c *fiber.Ctx) error {
 	if e := w.call("DELETE", "/api/v1/queues/"+url.PathEscape(c.Params("name")), nil, nil); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	return c.Redirect("/admin/queues?flash="+url.QueryEscape("Queue "+c.Params("name")+" deleted."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/queues", "Queue "+c.Params("name")+" deleted.")
 }

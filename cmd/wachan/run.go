@@ -13,6 +13,9 @@ import (
 const usage = `wachan — WhatsApp Business channel for Asterisk PBXs
 
 Usage:
+  wachan demo   [--listen ADDR]
+                             try wachan in a minute: the daemon with emulated WhatsApp and Asterisk,
+                             simulated phones and a customer page (throw-away data, loopback only)
   wachan serve   [flags]     run the daemon in the foreground
   wachan config  [flags]     print the effective configuration (secrets masked)
   wachan service ACTION      install|uninstall|start|stop|restart|status the system service
@@ -42,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return runServe(rest, stdout, stderr)
+	case "demo":
+		return runDemo(rest, stdout, stderr)
 	case "config":
 		return runConfig(rest, stdout, stderr)
 	case "service":
