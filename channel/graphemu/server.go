@@ -65,6 +65,8 @@ type Server struct {
 	delay      time.Duration
 	deliveries []Delivery
 	closed     bool
+	// auth is the template authoring state, made on first use.
+	auth *authoring
 }
 
 var versionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
@@ -117,6 +119,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /{ver}/{id}/messages", s.graph(s.handleMessages))
 	s.mux.HandleFunc("POST /{ver}/{id}/media", s.graph(s.handleUpload))
 	s.mux.HandleFunc("GET /{ver}/{id}/message_templates", s.graph(s.handleTemplates))
+	s.mux.HandleFunc("POST /{ver}/{id}/message_templates", s.graph(s.handleCreateTemplate))
+	s.mux.HandleFunc("DELETE /{ver}/{id}/message_templates", s.graph(s.handleDeleteTemplate))
+	s.mux.HandleFunc("POST /{ver}/{id}/uploads", s.graph(s.handleStartUpload))
+	s.mux.HandleFunc("POST /{ver}/{id}", s.graph(s.handlePostObject))
 	s.mux.HandleFunc("GET /{ver}/{id}", s.graph(s.handleGet))
 	s.mux.HandleFunc("DELETE /{ver}/{id}", s.graph(s.handleDelete))
 	s.mux.HandleFunc("GET "+downloadPath+"{token}", s.handleDownload)
