@@ -306,7 +306,7 @@ func (s *Server) validateHeader(d *templateDef, c defComponent, ex examples) *gr
 		if chars(c.Text) > 60 {
 			return templateError(subTooLong, "Header too long", "The header has %d characters; at most 60 are allowed.", chars(c.Text))
 		}
-		if strings.ContainsAny(c.Text, "\n*_~") {
+		if strings.ContainsAny(anyPlaceholder.ReplaceAllString(c.Text, ""), "\n*_~") {
 			return templateError(subHeaderFormat, "Message header format is incorrect", "The header can't contain new lines or formatting characters.")
 		}
 		names, gerr := checkVariables("header", c.Text, d.ParameterFormat, subHeaderFormat)
