@@ -115,12 +115,13 @@ func (s *Service) Create(ctx context.Context, channelID string, d *Draft) (*stor
 	return t, nil
 }
 
-// storeAuthored stores t on every channel of ch's account. A status a
-// webhook set after started (Meta can review faster than its answer
-// arrives) is kept.
+// storeAuthored stores t on every channel of ch's account and updates t
+// to what was stored. A status a webhook set after started (Meta can
+// review faster than its answer arrives) is kept.
 func (s *Service) storeAuthored(ch *store.Channel, t *store.Template, started time.Time) error {
 	now := s.opts.Now()
-	return s.store.Update(func(tx *store.Tx) error {
+	var stored store.Template
+	err := s.store.Update(func(tx *store.Tx) error {
 		chs, err := s.channelsOf(tx, ch, ch.WABAID)
 		if err != nil {
 			return err
@@ -141,9 +142,16 @@ func (s *Service) storeAuthored(ch *store.Channel, t *store.Template, started ti
 			if err := tx.PutTemplate(&ct); err != nil {
 				return err
 			}
+			if c.ID == t.ChannelID {
+				stored = ct
+			}
 		}
 		return nil
 	})
+	if err == nil && stored.ChannelID != "" {
+		*t = stored
+	}
+	return err
 }
 
 // editable reports why t cannot take the edit d, or nil.

@@ -1,10 +1,12 @@
 package templates_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/graphemu"
 	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/store"
@@ -117,4 +119,36 @@ func TestAuthorLifecycle(t *testing.T) {
 	}
 	_, err = e.svc.Delete(ctx, channelID, "order_ready", "en_US")
 	wantErr(t, err, templates.CodeLanguageNotFound, "language", "exists in de")
+}
+
+// fastReview is a Graph client whose template creations are reviewed
+// before their answer arrives: Meta's status webhook overtakes it.
+type fastReview struct {
+	*cloudapi.Client
+	webhook func(id string)
+}
+
+func (f fastReview) CreateTemplate(ctx context.Context, creds cloudapi.Creds, def *cloudapi.TemplateDefinition) (*cloudapi.CreatedTemplate, error) {
+	out, err := f.Client.CreateTemplate(ctx, creds, def)
+	if err == nil {
+		f.webhook(out.ID)
+	}
+	return out, err
+}
+
+func TestCreateKeepsAReviewThatCameFirst(t *testing.T) {
+	e := newEnv(t, 0)
+	e.emu.SetTemplateReview(nil)
+	e.svc = templates.New(e.st, fastReview{e.client, func(id string) {
+		e.apply(t, update(testWABA, "message_template_status_update",
+			`{"event":"APPROVED","message_template_id":`+id+`,"message_template_name":"note","message_template_language":"en_US","reason":"NONE"}`))
+	}}, quiet(), templates.Options{})
+	d := &templates.Draft{Name: "note", Language: "en_US", Category: "UTILITY", Body: templates.DraftBody{Text: "Your parcel has left our warehouse."}}
+	got, err := e.svc.Create(t.Context(), channelID, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored := e.template(t, "note", "en_US"); got.Status != "APPROVED" || stored.Status != "APPROVED" || stored.Partial || len(stored.Components) != 1 {
+		t.Fatalf("created %+v, stored %+v", got, stored)
+	}
 }

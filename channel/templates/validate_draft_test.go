@@ -118,3 +118,20 @@ func TestDraftAuthentication(t *testing.T) {
 		t.Fatalf("one-tap = %v", err)
 	}
 }
+
+func FuzzDraftValidate(f *testing.F) {
+	f.Add("Hello {{first_name}}, your order {{order_id}} is ready.", `{"first_name":"Ann","order_id":"A12"}`, "https://shop.example/t/{{1}}", "Order {{1}}")
+	f.Add("{{1}}", `["a"]`, "https://x/{{1}}{{2}}", "{{}}")
+	f.Add("Hi {{ 1 }} and {{2}} {{", `[]`, "ftp://x", "{{a}}{{b}}")
+	f.Fuzz(func(t *testing.T, body, examples, url, header string) {
+		d := &templates.Draft{Name: "fuzz", Language: "en", Category: "MARKETING",
+			Header:  &templates.DraftHeader{Format: "TEXT", Text: header, Example: "x"},
+			Body:    templates.DraftBody{Text: body, Examples: json.RawMessage(examples)},
+			Buttons: []templates.DraftButton{{Type: "URL", Text: "Go", URL: url, Example: "x"}}}
+		err := d.Validate()
+		var te *templates.Error
+		if err != nil && (!errors.As(err, &te) || te.Field == "" || te.Message == "") {
+			t.Fatalf("Validate = %#v: not a field-named error", err)
+		}
+	})
+}
