@@ -390,3 +390,16 @@ func strings6Digits(s string) error {
 	}
 	return nil
 }
+
+// handlePost serves POST /{ver}/{id}: a phone number's settings when id is
+// a number, otherwise a template edit or an upload session's data.
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	_, isNumber := s.numbers[r.PathValue("id")]
+	s.mu.Unlock()
+	if isNumber {
+		s.handleNumberUpdate(w, r)
+		return
+	}
+	s.handlePostObject(w, r)
+}

@@ -16,6 +16,9 @@ type graphError struct {
 	message    string
 	details    string
 	retryAfter int // seconds; 0 leaves the header off
+	// userTitle and userMsg are the error_user_title and error_user_msg
+	// Meta adds to template management errors.
+	userTitle, userMsg string
 }
 
 // codeInfo holds the HTTP status and message Meta uses for each code the
@@ -126,6 +129,8 @@ type wireError struct {
 	Code      int            `json:"code"`
 	Subcode   int            `json:"error_subcode,omitempty"`
 	ErrorData *wireErrorData `json:"error_data,omitempty"`
+	UserTitle string         `json:"error_user_title,omitempty"`
+	UserMsg   string         `json:"error_user_msg,omitempty"`
 	FBTraceID string         `json:"fbtrace_id"`
 }
 
@@ -136,7 +141,7 @@ type wireErrorData struct {
 
 // writeError answers with e in Meta's envelope.
 func writeError(w http.ResponseWriter, e graphError) {
-	we := wireError{Message: e.message, Type: e.typ, Code: e.code, Subcode: e.subcode, FBTraceID: newTraceID()}
+	we := wireError{Message: e.message, Type: e.typ, Code: e.code, Subcode: e.subcode, UserTitle: e.userTitle, UserMsg: e.userMsg, FBTraceID: newTraceID()}
 	if e.details != "" {
 		we.ErrorData = &wireErrorData{MessagingProduct: "whatsapp", Details: e.details}
 	}

@@ -70,6 +70,8 @@ type Server struct {
 	subs        map[string]map[string]*subscription // WABA id → app id
 	gated       int
 	quickstarts int
+	// auth is the template authoring state, made on first use.
+	auth *authoring
 }
 
 var versionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
@@ -126,8 +128,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /{ver}/{id}/message_templates", s.graph(s.handleTemplates))
 	s.mux.HandleFunc("POST /{ver}/{id}/register", s.graph(s.handleRegister))
 	s.mux.HandleFunc("/{ver}/{id}/subscribed_apps", s.graph(s.handleSubscribedApps))
+	s.mux.HandleFunc("POST /{ver}/{id}/message_templates", s.graph(s.handleCreateTemplate))
+	s.mux.HandleFunc("DELETE /{ver}/{id}/message_templates", s.graph(s.handleDeleteTemplate))
+	s.mux.HandleFunc("POST /{ver}/{id}/uploads", s.graph(s.handleStartUpload))
+	s.mux.HandleFunc("POST /{ver}/{id}", s.graph(s.handlePost))
 	s.mux.HandleFunc("GET /{ver}/{id}", s.graph(s.handleGet))
-	s.mux.HandleFunc("POST /{ver}/{id}", s.graph(s.handleNumberUpdate))
 	s.mux.HandleFunc("DELETE /{ver}/{id}", s.graph(s.handleDelete))
 	s.mux.HandleFunc("GET "+downloadPath+"{token}", s.handleDownload)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
