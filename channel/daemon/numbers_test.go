@@ -33,7 +33,7 @@ func TestMetaTestNumberEndToEnd(t *testing.T) {
 
 	// A new 555 number is a number: only the window stops free text.
 	p.phoneSays("1001", "wa-1-15559876543", "Hi")
-	_, n = p.waitFor("1001", n, "only allows an approved template")
+	_, n = p.waitFor("1001", n, "start a new conversation only with an approved template")
 	// What cannot be a number is refused with the reason.
 	p.phoneSays("1001", "wa-1-4412", "Hi")
 	_, n = p.waitFor("1001", n, "too short for a number of country code +44")
