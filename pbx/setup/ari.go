@@ -117,6 +117,7 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 	}
 	out = append(out, ok("ari reachable", c.p.URL), ok("ari credentials", "user "+c.p.User+" accepted"))
 	out = append(out, versionResult(info.System.Version))
+	out = append(out, c.checkCurl(ctx))
 
 	var eps []struct {
 		Technology string `json:"technology"`
@@ -153,6 +154,22 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 			"set ari_subscribe = endpoint:PJSIP alone"))
 	}
 	return out
+}
+
+// checkCurl checks that func_curl.so, which the hand-off rule's CURL()
+// needs, is loaded.
+func (c *ARIClient) checkCurl(ctx context.Context) Result {
+	const name = "func_curl.so"
+	err := c.get(ctx, http.MethodGet, "/asterisk/modules/func_curl.so", nil)
+	var se *statusError
+	switch {
+	case errors.As(err, &se) && se.status == http.StatusNotFound:
+		return fail(name, "not loaded: the dialplan rule cannot hand agents' messages to wachan, so every agent gets the \"not sent\" notice",
+			"asterisk -rx 'module load func_curl.so' (it needs Asterisk built with libcurl), and load it at start (modules.conf)")
+	case err != nil:
+		return warn(name, "cannot tell whether it is loaded: "+err.Error(), "asterisk -rx 'module show like func_curl'")
+	}
+	return ok(name, "loaded (CURL() for the hand-off rule)")
 }
 
 // versionResult judges the Asterisk version.
