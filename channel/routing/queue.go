@@ -23,10 +23,14 @@ func (r *Router) sweep() time.Time {
 	due := false
 	var nextIdle time.Time
 	err := r.store.View(func(tx *store.Tx) error {
+		shared, err := sharedQueues(tx)
+		if err != nil {
+			return err
+		}
 		open, err := tx.OpenSessions()
 		for _, s := range open {
 			idleAt := s.LastMessageAt.Add(r.opts.SessionIdle)
-			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(tx, s) != nil {
+			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(shared, s) != nil {
 				due = true
 			}
 			nextIdle = earliest(nextIdle, idleAt)
@@ -49,6 +53,10 @@ func (r *Router) sweep() time.Time {
 			return err
 		}
 		busy := newLoad(open)
+		shared, err := sharedQueues(tx)
+		if err != nil {
+			return err
+		}
 		for _, s := range open {
 			c, err := r.load(tx, s)
 			if errors.Is(err, store.ErrNotFound) {
@@ -65,7 +73,7 @@ func (r *Router) sweep() time.Time {
 				continue
 			}
 			next = earliest(next, idleAt)
-			if q := r.sharedJoiner(tx, s); q != nil {
+			if q := r.sharedJoiner(shared, s); q != nil {
 				if err := r.joinShared(tx, c, q); err != nil {
 					return err
 				}
