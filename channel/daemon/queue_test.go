@@ -577,3 +577,28 @@ func TestRoutingReopenToExtension(t *testing.T) {
 		t.Fatalf("sessions = %v", ss)
 	}
 }
+
+// A customer who was sent the away message and writes again in a new
+// session, still with nobody online, is not sent it again.
+func TestRoutingAwayNotRepeatedAcrossSessions(t *testing.T) {
+	q := queue("team", "ringall", "1001")
+	q["away_message"] = "We are away."
+	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "queue", "id": "team"}, q)
+	const a, b = "447700900201", "447700900202"
+	p.customerSays(a, "Ann", "first")
+	p.waitSent(1)
+	p.clock.Add(61 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(p.sessions("?state=closed")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first session never closed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.customerSays(a, "Ann", "again")
+	p.customerSays(b, "Bea", "hello")
+	p.waitSent(2)
+	if sent := p.graph.Sent(pnid); len(sent) != 2 || sent[1].Body["to"] != "+"+b {
+		t.Fatalf("sends = %v", sent)
+	}
+}

@@ -351,10 +351,23 @@ func (r *Router) offerHeader(c *conv, q *store.Queue) string {
 }
 
 // sendAway queues the queue's away message to the customer while the
-// service window is open.
+// service window is open, unless it is already the last thing the customer
+// was sent (in an earlier session nobody answered).
 func (r *Router) sendAway(tx *store.Tx, c *conv, text string) (bool, error) {
 	if c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window {
 		return false, nil
+	}
+	recent, err := tx.CustomerMessages(c.ch.ID, c.cust.Key, 20)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range slices.Backward(recent) {
+		if m.Direction == store.Outbound {
+			if m.Agent == "" && m.Text == text {
+				return false, nil // told already
+			}
+			break
+		}
 	}
 	msg := &cloudapi.Message{Text: &cloudapi.Text{Body: text}}
 	if c.cust.WaID != "" {
