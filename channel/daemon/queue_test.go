@@ -55,6 +55,15 @@ func TestRoutingSharedPickup(t *testing.T) {
 	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
 		t.Fatalf("sessions = %v", ss)
 	}
+
+	// Anyone sharing it may give it back; the others are told and offered
+	// it again.
+	p.phoneSays("1002", addr, "/release")
+	p.waitFor("1002", 0, "You released conversation #1")
+	for _, e := range []string{"1001", "1003"} {
+		_, n := p.waitFor(e, 0, "1002 released conversation #1")
+		p.waitFor(e, n, "New WhatsApp conversation #1")
+	}
 }
 
 // Only a queue's members may take or answer its conversations: a reply or
