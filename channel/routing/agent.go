@@ -391,6 +391,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if queue == "" && c.ch.Destination.Type == "queue" {
 			queue = c.ch.Destination.ID
 		}
+		others := slices.DeleteFunc(participants(s), func(e string) bool { return e == ext })
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
 		if q, err := tx.Queue(queue); err == nil {
@@ -400,6 +401,12 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		r.note(s, EventReleased, ext, "")
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
+		}
+		for _, o := range others {
+			// Those sharing it are offered it again by the queue.
+			if err := r.notify(tx, c, o, fmt.Sprintf("[wachan] %s released conversation #%d with %s; it waits for an agent.", ext, s.ID, who(c.cust))); err != nil {
+				return err
+			}
 		}
 		return say("You released conversation #%d; it waits for another agent.", s.ID)
 	case "/transfer":
