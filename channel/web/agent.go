@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,18 +33,12 @@ type inboxData struct {
 	Mine    []inboxItem
 }
 
-// offered reports whether ext may see session s: it owns it, is offered
-// it, or is a member of its queue.
-func offered(tx *store.Tx, s *store.Session, ext string) bool {
-	if s.Agent == ext || slices.Contains(s.Alerted, ext) {
-		return true
+// offered reports whether ext may see session s (Options.Visible).
+func (w *Web) offered(tx *store.Tx, s *store.Session, ext string) bool {
+	if w.opts.Visible == nil {
+		return ext != "" && s.Agent == ext
 	}
-	if s.Queue != "" {
-		q, err := tx.Queue(s.Queue)
-		return err == nil && slices.Contains(q.Members, ext)
-	}
-	ch, err := tx.Channel(s.ChannelID)
-	return err == nil && ch.Destination.Type == "extension" && ch.Destination.ID == ext
+	return w.opts.Visible(tx, s, ext)
 }
 
 func customerName(cu *store.Customer, key string) string {
@@ -63,7 +56,7 @@ func (w *Web) inboxData(ext string) (*inboxData, error) {
 			return err
 		}
 		for _, s := range open {
-			if !offered(tx, s, ext) || (s.State == store.StateActive && s.Agent != ext) {
+			if !w.offered(tx, s, ext) || (s.State == store.StateActive && s.Agent != ext) {
 				continue
 			}
 			it := inboxItem{S: s}
@@ -146,7 +139,7 @@ func (w *Web) convData(ext string, id uint64) (*convData, error) {
 		if err != nil {
 			return err
 		}
-		if !offered(tx, s, ext) {
+		if !w.offered(tx, s, ext) {
 			return errNotYours
 		}
 		d.S, d.Mine, d.Waiting = s, s.State == store.StateActive && s.Agent == ext, s.State == store.StateWaiting

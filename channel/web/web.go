@@ -25,6 +25,10 @@ type Agent interface {
 // is a Raw.
 type APICaller func(method, path string, body any) (int, []byte, error)
 
+// APIAs returns an APICaller acting as the agent with extension ext: the
+// API lets it do only what that agent may.
+type APIAs func(ext string) APICaller
+
 // Raw is an API request body sent as it is (a multipart upload); other
 // bodies are sent as JSON.
 type Raw struct {
@@ -57,6 +61,13 @@ type Options struct {
 	Store *store.Store
 	// API calls the admin API; every change the panel makes goes through it.
 	API APICaller
+	// AgentAPI calls the API as a console's agent; nil refuses the
+	// console's calls.
+	AgentAPI APIAs
+	// Visible reports whether extension ext may see session s in the
+	// console (routing.Visible); nil shows an agent only the sessions it
+	// handles.
+	Visible func(tx *store.Tx, s *store.Session, ext string) bool
 	// AdminTokenHash is the stored hash of the admin token (api.HashToken).
 	AdminTokenHash string
 	// HashToken hashes an admin token the way AdminTokenHash was made.
