@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -123,5 +122,5 @@ func TestHostileEveryRoute(t *testing.T) {
 			}
 		}
 	}
-	t.Log(fmt.Sprintf("%d routes checked", len(routes)))
+	t.Logf("%d routes checked", len(routes))
 }
