@@ -263,9 +263,13 @@ func (w *Web) say(c *fiber.Ctx) error {
 // (?view=conversation&id=N) as HTML re-rendered on every change.
 func (w *Web) events(c *fiber.Ctx) error {
 	ext := webSession(c).Extension
-	var render func() ([]byte, error)
+	var (
+		render func() ([]byte, error)
+		key    string // the view, as this agent sees it
+	)
 	switch c.Query("view") {
 	case "inbox":
+		key = "inbox|" + ext
 		render = func() ([]byte, error) {
 			d, err := w.inboxData(ext)
 			if err != nil {
@@ -278,6 +282,7 @@ func (w *Web) events(c *fiber.Ctx) error {
 		if err != nil {
 			return c.SendStatus(fiber.StatusNoContent)
 		}
+		key = "conversation|" + ext + "|" + strconv.FormatUint(id, 10)
 		render = func() ([]byte, error) {
 			d, err := w.convData(ext, id)
 			if err != nil {
@@ -292,10 +297,20 @@ func (w *Web) events(c *fiber.Ctx) error {
 		// No longer visible to this agent: 204 stops EventSource.
 		return c.SendStatus(fiber.StatusNoContent)
 	}
+	release, ok := w.live.admit(webSession(c).User)
+	if !ok {
+		// EventSource does not retry a 429: the page stays as it is.
+		w.log.Warn("console live view refused: too many open", slog.String("user", webSession(c).User))
+		c.Set(fiber.HeaderRetryAfter, "60")
+		return c.Status(fiber.StatusTooManyRequests).SendString("Too many live views are open; close some tabs.")
+	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	done := c.Context().Done()
-	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) { w.live.stream(bw, done, render) })
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		defer release()
+		w.live.stream(bw, done, key, render)
+	})
 	return nil
 }

@@ -90,6 +90,11 @@ type Options struct {
 	// means one every 12 seconds with a burst of 5.
 	LoginRate  rate.Limit
 	LoginBurst int
+	// LiveStreams caps the console's open live views (event streams) in
+	// all, LiveStreamsPerUser per user; 0 means 2000 and 16. LiveGap is
+	// the least time between two renders of one view; 0 means 200 ms.
+	LiveStreams, LiveStreamsPerUser int
+	LiveGap                         time.Duration
 	// Log must not be nil.
 	Log *slog.Logger
 }
@@ -141,6 +146,15 @@ func New(opts Options) (*Web, error) {
 	if opts.LoginBurst == 0 {
 		opts.LoginBurst = 5
 	}
+	if opts.LiveStreams == 0 {
+		opts.LiveStreams = 2000
+	}
+	if opts.LiveStreamsPerUser == 0 {
+		opts.LiveStreamsPerUser = 16
+	}
+	if opts.LiveGap == 0 {
+		opts.LiveGap = 200 * time.Millisecond
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -153,13 +167,17 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
-	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
+	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
 		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and
 // wakeups coalesce.
 func (w *Web) Notify() { w.live.notify() }
+
+// LiveStats reports the console's open event streams, the distinct views
+// they show, and how many times views were rendered for them.
+func (w *Web) LiveStats() (streams, views int, renders int64) { return w.live.stats() }
 
 // Register mounts the panel's routes on r (the application root).
 func (w *Web) Register(r fiber.Router) {
