@@ -92,7 +92,7 @@ type Options struct {
 	LoginBurst int
 	// LiveStreams caps the console's open live views (event streams) in
 	// all, LiveStreamsPerUser per user; 0 means 2000 and 16. LiveGap is
-	// the least time between two renders of one view; 0 means 200 ms.
+	// the least time between two renders of one view; 0 means 1 s.
 	LiveStreams, LiveStreamsPerUser int
 	LiveGap                         time.Duration
 	// Log must not be nil.
@@ -153,7 +153,7 @@ func New(opts Options) (*Web, error) {
 		opts.LiveStreamsPerUser = 16
 	}
 	if opts.LiveGap == 0 {
-		opts.LiveGap = 200 * time.Millisecond
+		opts.LiveGap = time.Second
 	}
 	as, err := loadAssets()
 	if err != nil {
