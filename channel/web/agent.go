@@ -48,10 +48,16 @@ func customerName(cu *store.Customer, key string) string {
 	return "+" + key
 }
 
-func (w *Web) inboxData(ext string) (*inboxData, error) {
+func (w *Web) inboxData(ext string) (d *inboxData, err error) {
+	err = w.st.View(func(tx *store.Tx) (err error) { d, err = w.inboxIn(tx, ext); return })
+	return d, err
+}
+
+// inboxIn reads ext's inbox in tx.
+func (w *Web) inboxIn(tx *store.Tx, ext string) (*inboxData, error) {
 	d := &inboxData{Ext: ext}
-	err := w.st.View(func(tx *store.Tx) error {
-		open, err := tx.OpenSessions()
+	err := func() error {
+		open, err := w.openSessions(tx)
 		if err != nil {
 			return err
 		}
@@ -86,7 +92,7 @@ func (w *Web) inboxData(ext string) (*inboxData, error) {
 			}
 		}
 		return nil
-	})
+	}()
 	return d, err
 }
 
@@ -132,9 +138,15 @@ type convData struct {
 
 var errNotYours = errors.New("not offered to this extension")
 
-func (w *Web) convData(ext string, id uint64) (*convData, error) {
+func (w *Web) convData(ext string, id uint64) (d *convData, err error) {
+	err = w.st.View(func(tx *store.Tx) (err error) { d, err = w.convIn(tx, ext, id); return })
+	return d, err
+}
+
+// convIn reads conversation id as ext sees it in tx.
+func (w *Web) convIn(tx *store.Tx, ext string, id uint64) (*convData, error) {
 	d := &convData{Ext: ext, NoPBX: w.opts.Agent == nil}
-	err := w.st.View(func(tx *store.Tx) error {
+	err := func() error {
 		s, err := tx.Session(id)
 		if err != nil {
 			return err
@@ -165,7 +177,7 @@ func (w *Web) convData(ext string, id uint64) (*convData, error) {
 		}
 		d.Messages = w.messageViews(ms)
 		return nil
-	})
+	}()
 	return d, err
 }
 
@@ -264,14 +276,14 @@ func (w *Web) say(c *fiber.Ctx) error {
 func (w *Web) events(c *fiber.Ctx) error {
 	ext := webSession(c).Extension
 	var (
-		render func() ([]byte, error)
+		render func(tx *store.Tx) ([]byte, error)
 		key    string // the view, as this agent sees it
 	)
 	switch c.Query("view") {
 	case "inbox":
 		key = "inbox|" + ext
-		render = func() ([]byte, error) {
-			d, err := w.inboxData(ext)
+		render = func(tx *store.Tx) ([]byte, error) {
+			d, err := w.inboxIn(tx, ext)
 			if err != nil {
 				return nil, err
 			}
@@ -283,8 +295,8 @@ func (w *Web) events(c *fiber.Ctx) error {
 			return c.SendStatus(fiber.StatusNoContent)
 		}
 		key = "conversation|" + ext + "|" + strconv.FormatUint(id, 10)
-		render = func() ([]byte, error) {
-			d, err := w.convData(ext, id)
+		render = func(tx *store.Tx) ([]byte, error) {
+			d, err := w.convIn(tx, ext, id)
 			if err != nil {
 				return nil, err
 			}
@@ -293,7 +305,7 @@ func (w *Web) events(c *fiber.Ctx) error {
 	default:
 		return c.SendStatus(fiber.StatusNotFound)
 	}
-	if _, err := render(); err != nil {
+	if err := w.st.View(func(tx *store.Tx) error { _, err := render(tx); return err }); err != nil {
 		// No longer visible to this agent: 204 stops EventSource.
 		return c.SendStatus(fiber.StatusNoContent)
 	}

@@ -5,30 +5,39 @@ import (
 	"bytes"
 	"sync"
 	"time"
+
+	"github.com/wachan/wachan/store"
 )
 
 // hub serves the console's live views to its event streams. Each distinct
 // view (an agent's inbox, a conversation as one agent sees it) is
-// rendered once per change, however many streams show it, at most once
-// per minGap; wakeups coalesce. Streams are capped per sign-in and in
-// total.
+// rendered once per change, however many streams show it; the views that
+// changed are rendered together in one read transaction, at most once
+// per minGap, so many views cost one pass over the store's open sessions.
+// Streams are capped per user and in total.
 type hub struct {
+	st                 *store.Store
 	maxLogin, maxTotal int
 	minGap             time.Duration
+	// wake starts a round of rendering; wakeups coalesce.
+	wake chan struct{}
 
 	mu      sync.Mutex
 	views   map[string]*liveView
 	logins  map[string]int
 	streams int
 	renders int64
+	// running is set while the render loop runs (while any view is
+	// shown).
+	running bool
 }
 
 // liveView is one view and the streams showing it. Its fields are guarded
 // by the hub's mutex, except render, set once.
 type liveView struct {
-	render func() ([]byte, error)
-	wake   chan struct{}
+	render func(tx *store.Tx) ([]byte, error)
 	subs   map[chan frame]struct{}
+	dirty  bool
 	// last is the latest frame; nil before the first render.
 	last *frame
 }
@@ -39,8 +48,8 @@ type frame struct {
 	gone bool
 }
 
-func newHub(maxLogin, maxTotal int, minGap time.Duration) *hub {
-	return &hub{maxLogin: maxLogin, maxTotal: maxTotal, minGap: minGap,
+func newHub(st *store.Store, maxLogin, maxTotal int, minGap time.Duration) *hub {
+	return &hub{st: st, maxLogin: maxLogin, maxTotal: maxTotal, minGap: minGap, wake: make(chan struct{}, 1),
 		views: map[string]*liveView{}, logins: map[string]int{}}
 }
 
@@ -68,30 +77,37 @@ func (h *hub) admit(login string) (release func(), ok bool) {
 	}, true
 }
 
-// notify marks every view changed; it never blocks.
-func (h *hub) notify() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, v := range h.views {
-		select {
-		case v.wake <- struct{}{}:
-		default:
-		}
+func (h *hub) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
 	}
 }
 
-// join subscribes to view key, starting its renderer with render if no
-// stream shows it yet.
-func (h *hub) join(key string, render func() ([]byte, error)) chan frame {
+// notify marks every view changed; it never blocks.
+func (h *hub) notify() {
+	h.mu.Lock()
+	for _, v := range h.views {
+		v.dirty = true
+	}
+	h.mu.Unlock()
+	h.poke()
+}
+
+// join subscribes to view key, rendered by render.
+func (h *hub) join(key string, render func(tx *store.Tx) ([]byte, error)) chan frame {
 	sub := make(chan frame, 1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v := h.views[key]
 	if v == nil {
-		v = &liveView{render: render, wake: make(chan struct{}, 1), subs: map[chan frame]struct{}{}}
-		v.wake <- struct{}{}
+		v = &liveView{render: render, subs: map[chan frame]struct{}{}, dirty: true}
 		h.views[key] = v
-		go h.run(key, v)
+		if !h.running {
+			h.running = true
+			go h.loop()
+		}
+		h.poke()
 	}
 	v.subs[sub] = struct{}{}
 	if v.last != nil {
@@ -100,8 +116,7 @@ func (h *hub) join(key string, render func() ([]byte, error)) chan frame {
 	return sub
 }
 
-// leave ends sub's subscription to view key; the last one out stops the
-// view's renderer.
+// leave ends sub's subscription to view key.
 func (h *hub) leave(key string, sub chan frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -112,35 +127,75 @@ func (h *hub) leave(key string, sub chan frame) {
 	delete(v.subs, sub)
 	if len(v.subs) == 0 {
 		delete(h.views, key)
-		close(v.wake)
+		h.poke() // the loop stops when no view is left
 	}
 }
 
-// run renders view key whenever woken, at most once per minGap, and hands
-// each changed frame to its streams, until its last stream leaves.
-func (h *hub) run(key string, v *liveView) {
-	for range v.wake {
-		b, err := v.render()
-		f := frame{html: b, gone: err != nil}
+// loop renders the changed views whenever woken, at most once per minGap,
+// until no view is shown.
+func (h *hub) loop() {
+	for range h.wake {
 		h.mu.Lock()
-		h.renders++
-		if v.last == nil || f.gone != v.last.gone || !bytes.Equal(f.html, v.last.html) {
-			v.last = &f
-			for sub := range v.subs {
-				// The latest frame replaces one not yet sent.
-				select {
-				case <-sub:
-				default:
-				}
-				sub <- f
+		if len(h.views) == 0 {
+			h.running = false
+			h.mu.Unlock()
+			return
+		}
+		var due []*liveView
+		for _, v := range h.views {
+			if v.dirty {
+				v.dirty = false
+				due = append(due, v)
 			}
 		}
 		h.mu.Unlock()
-		if f.gone {
-			return
+		if len(due) == 0 {
+			continue
+		}
+		err := h.st.View(func(tx *store.Tx) error {
+			for _, v := range due {
+				h.render(tx, v)
+			}
+			return nil
+		})
+		if err != nil {
+			h.mu.Lock()
+			for _, v := range due {
+				v.dirty = true
+			}
+			h.mu.Unlock()
 		}
 		time.Sleep(h.minGap)
 	}
+}
+
+// render renders v and hands the frame to its streams if it changed.
+func (h *hub) render(tx *store.Tx, v *liveView) {
+	b, err := v.render(tx)
+	f := frame{html: b, gone: err != nil}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.renders++
+	if v.last != nil && f.gone == v.last.gone && bytes.Equal(f.html, v.last.html) {
+		return
+	}
+	v.last = &f
+	for sub := range v.subs {
+		// The latest frame replaces one not yet sent.
+		select {
+		case <-sub:
+		default:
+		}
+		sub <- f
+	}
+}
+
+// stats reports the open streams, the views they show and how many times
+// views were rendered.
+func (h *hub) stats() (streams, views int, renders int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.streams, len(h.views), h.renders
 }
 
 // heartbeat keeps idle event streams (and proxies) alive.
@@ -148,7 +203,7 @@ const heartbeat = 15 * time.Second
 
 // stream writes view key as SSE messages, now and whenever it changes,
 // until the client goes, the view is gone, or done closes.
-func (h *hub) stream(bw *bufio.Writer, done <-chan struct{}, key string, render func() ([]byte, error)) {
+func (h *hub) stream(bw *bufio.Writer, done <-chan struct{}, key string, render func(tx *store.Tx) ([]byte, error)) {
 	sub := h.join(key, render)
 	defer h.leave(key, sub)
 	tick := time.NewTicker(heartbeat)
@@ -181,12 +236,4 @@ func (h *hub) stream(bw *bufio.Writer, done <-chan struct{}, key string, render 
 			}
 		}
 	}
-}
-
-// stats reports the open streams, the views they show and how many times
-// views were rendered.
-func (h *hub) stats() (streams, views int, renders int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.streams, len(h.views), h.renders
 }

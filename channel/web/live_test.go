@@ -3,7 +3,7 @@ package web
 import "testing"
 
 func TestLiveAdmit(t *testing.T) {
-	h := newHub(2, 3, 0)
+	h := newHub(nil, 2, 3, 0)
 	var releases []func()
 	for _, login := range []string{"a", "a", "b"} {
 		r, ok := h.admit(login)

@@ -112,6 +112,12 @@ type Web struct {
 	// both cases take as long.
 	dummyHash []byte
 
+	// open caches the open sessions read in one transaction (openTx is
+	// its id), shared by the views rendered in it.
+	openMu sync.Mutex
+	openTx int
+	open   []*store.Session
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	tests    map[string]testResult
@@ -167,13 +173,29 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
-	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
+	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.Store, opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
 		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and
 // wakeups coalesce.
 func (w *Web) Notify() { w.live.notify() }
+
+// openSessions returns tx's open sessions, read once per transaction
+// whatever the number of views rendered in it; they must not be changed.
+func (w *Web) openSessions(tx *store.Tx) ([]*store.Session, error) {
+	w.openMu.Lock()
+	defer w.openMu.Unlock()
+	if w.open != nil && w.openTx == tx.ID() {
+		return w.open, nil
+	}
+	open, err := tx.OpenSessions()
+	if err != nil {
+		return nil, err
+	}
+	w.open, w.openTx = open, tx.ID()
+	return open, nil
+}
 
 // LiveStats reports the console's open event streams, the distinct views
 // they show, and how many times views were rendered for them.
