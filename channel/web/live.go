@@ -152,18 +152,27 @@ func (h *hub) loop() {
 		if len(due) == 0 {
 			continue
 		}
+		// A read transaction held long keeps the store from reusing
+		// freed pages: views left over wait for the next round.
+		done := 0
 		err := h.st.View(func(tx *store.Tx) error {
+			start := time.Now()
 			for _, v := range due {
+				if time.Since(start) > maxRenderTx {
+					break
+				}
 				h.render(tx, v)
+				done++
 			}
 			return nil
 		})
-		if err != nil {
+		if err != nil || done < len(due) {
 			h.mu.Lock()
-			for _, v := range due {
+			for _, v := range due[done:] {
 				v.dirty = true
 			}
 			h.mu.Unlock()
+			h.poke()
 		}
 		time.Sleep(h.minGap)
 	}
@@ -197,6 +206,9 @@ func (h *hub) stats() (streams, views int, renders int64) {
 	defer h.mu.Unlock()
 	return h.streams, len(h.views), h.renders
 }
+
+// maxRenderTx is how long one read transaction renders views.
+const maxRenderTx = 250 * time.Millisecond
 
 // heartbeat keeps idle event streams (and proxies) alive.
 const heartbeat = 15 * time.Second
