@@ -34,6 +34,9 @@ type Options struct {
 	// per client address; 0 means one every 6 seconds with a burst of 10.
 	AuthFailureRate  rate.Limit
 	AuthFailureBurst int
+	// ActAs lets admin-token requests act as an agent (HeaderActAs); only
+	// for the web console's private instance of the API.
+	ActAs bool
 }
 
 // API holds the handlers' dependencies.
@@ -66,7 +69,7 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 // AdminOnly). Call Finish on the group once every route is added.
 func (a *API) Register(r fiber.Router) fiber.Router {
 	r.Get("/healthz", a.health)
-	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard))
+	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard, a.opts.ActAs))
 	v1.Get("/channels", AdminOnly, a.listChannels)
 	v1.Post("/channels", AdminOnly, a.createChannel)
 	v1.Get("/channels/:id", AdminOnly, a.getChannel)

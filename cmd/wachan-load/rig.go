@@ -73,9 +73,10 @@ const (
 // each routed to its own registered extension.
 func startRig(ctx context.Context, cfg rigConfig) (r *rig, err error) {
 	r = &rig{cfg: cfg, hc: &http.Client{Timeout: 10 * time.Second}}
+	started := r // r is nil once an error is returned
 	defer func() {
 		if err != nil {
-			r.close()
+			started.close()
 		}
 	}()
 	exts := make([]string, cfg.Channels)
