@@ -171,3 +171,32 @@ func addApps(tx *bolt.Tx) error {
 	}
 	return nil
 }
+
+// CheckReport is the outcome of a channel's last Connect or Test
+// Connection, kept with the channel.
+type CheckReport struct {
+	At time.Time `json:"at"`
+	// Fix tells a Connect (which may change things at Meta) from a Test
+	// Connection (which only reads).
+	Fix bool `json:"fix"`
+	// OK is true when no step failed.
+	OK bool `json:"ok"`
+	// Connected is Test Connection's verdict: the token reads the number.
+	Connected          bool        `json:"connected"`
+	DisplayPhoneNumber string      `json:"display_phone_number,omitempty"`
+	VerifiedName       string      `json:"verified_name,omitempty"`
+	QualityRating      string      `json:"quality_rating,omitempty"`
+	Steps              []CheckStep `json:"steps"`
+}
+
+// CheckStep is one step of a CheckReport.
+type CheckStep struct {
+	Name string `json:"name"`
+	// Status is "ok", "fixed", "warning", "failed" or "skipped".
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Fix says what the admin should do when the step did not pass.
+	Fix string `json:"fix,omitempty"`
+	// Code is Meta's error code, when Meta refused.
+	Code int `json:"code,omitempty"`
+}

@@ -60,6 +60,7 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Patch("/channels/:id", AdminOnly, a.patchChannel)
 	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
 	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
+	v1.Post("/channels/:id/connect", AdminOnly, a.connectChannel)
 	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
 	v1.Get("/apps", AdminOnly, a.listApps)
 	v1.Get("/apps/:id", AdminOnly, a.getApp)

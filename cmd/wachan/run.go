@@ -23,7 +23,9 @@ Usage:
   wachan setup asterisk [--check] [--asterisk-etc DIR]
                              print what Asterisk needs; --check verifies it through ARI,
                              --asterisk-etc checks http.conf, ari.conf, pjsip.conf, extensions.conf
-  wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock
+  wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock;
+                             for each channel it runs Connect (subscribes the Meta app to the
+                             WABA if needed, reports registration and where webhooks go)
   wachan version             print the version
   wachan help                show this help and every setting
 
