@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -60,17 +61,27 @@ func startApps(t *testing.T) *appHarness {
 	a.otherAppURL, _ = a.other["app_webhook_url"].(string)
 	a.otherToken, _ = a.other["app_verify_token"].(string)
 
+	// At Meta: app 1234 with its one callback URL, subscribed to both its
+	// WABAs; app 5678 likewise.
+	for _, app := range []graphemu.App{{ID: "1234", Secret: appSecret, CallbackURL: a.appURL}, {ID: "5678", Secret: otherAppSecret, CallbackURL: a.otherAppURL}} {
+		if err := emu.AddApp(app); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, n := range []graphemu.Number{
-		{PhoneNumberID: pnid, WABAID: wabaA, DisplayPhoneNumber: "+44 7911 123456", VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
-		{PhoneNumberID: pnidB, WABAID: wabaB, DisplayPhoneNumber: "+1 555-025-3483", VerifiedName: "Test Number", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
-		{PhoneNumberID: pnidOther, WABAID: wabaOther, DisplayPhoneNumber: "+44 7700 900123", VerifiedName: "Elsewhere", Token: "other-token", AppSecret: otherAppSecret, WebhookURL: a.otherAppURL},
+		{PhoneNumberID: pnid, WABAID: wabaA, DisplayPhoneNumber: "+44 7911 123456", VerifiedName: "Sales Ltd", Token: metaToken, AppID: "1234"},
+		{PhoneNumberID: pnidB, WABAID: wabaB, DisplayPhoneNumber: "+1 555-025-3483", VerifiedName: "Test Number", Token: metaToken, AppID: "1234"},
+		{PhoneNumberID: pnidOther, WABAID: wabaOther, DisplayPhoneNumber: "+44 7700 900123", VerifiedName: "Elsewhere", Token: "other-token", AppID: "5678"},
 		// A number of app 1234 this PBX has no channel for.
-		{PhoneNumberID: "106540352242999", WABAID: wabaA, DisplayPhoneNumber: "+44 7911 999999", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
+		{PhoneNumberID: "106540352242999", WABAID: wabaA, DisplayPhoneNumber: "+44 7911 999999", Token: metaToken, AppID: "1234"},
 	} {
 		if err := emu.AddNumber(n); err != nil {
 			t.Fatal(err)
 		}
 	}
+	emu.Subscribe(wabaA, "1234")
+	emu.Subscribe(wabaB, "1234")
+	emu.Subscribe(wabaOther, "5678")
 	return a
 }
 
@@ -178,6 +189,18 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 	if s := a.waitStats(other, func(stats) bool { return true }); s.Received != 0 {
 		t.Fatalf("Elsewhere received %d", s.Received)
 	}
+	// The admin dismisses one: it goes from the list, the count stays.
+	var seq struct {
+		Updates []struct{ Seq int }
+	}
+	a.do("GET", "/api/v1/unrouted", nil, &seq)
+	if code := a.do("DELETE", fmt.Sprintf("/api/v1/unrouted/%d", seq.Updates[0].Seq), nil, nil); code != 204 {
+		t.Fatalf("dismiss = %d", code)
+	}
+	a.do("GET", "/api/v1/unrouted", nil, &list)
+	if list.Total != 2 || len(list.Updates) != 1 {
+		t.Fatalf("after dismissing: %+v", list)
+	}
 
 	// Elsewhere's webhook: verified, but refusing, so not green.
 	resp, err = http.Get(a.otherAppURL + "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=" + a.otherToken)
@@ -198,8 +221,10 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 	if ch.Verified || ch.Webhook.State != "refusing" || ch.Webhook.Refused != 1 || !strings.Contains(ch.Webhook.LastRefusal, "did you paste the app secret of another app?") {
 		t.Fatalf("Elsewhere's webhook = %+v", ch)
 	}
+	ch.Webhook.LastRefusal = ""
 	a.do("GET", "/api/v1/channels/"+sales, nil, &ch)
-	if !ch.Verified || ch.Webhook.State != "verified" || ch.Webhook.Refused != 0 || ch.Webhook.Unrouted != 2 {
+	// One unrouted update is left in the list (the other was dismissed).
+	if !ch.Verified || ch.Webhook.State != "verified" || ch.Webhook.Refused != 0 || ch.Webhook.LastRefusal != "" || ch.Webhook.Unrouted != 1 {
 		t.Fatalf("Sales' webhook = %+v", ch)
 	}
 }
