@@ -217,6 +217,15 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 			Unrouted    int    `json:"unrouted_24h"`
 		}
 	}
+	resp, err = http.Get(a.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metricsText), `wachan_webhook_refused_total{app="5678"} 1`) {
+		t.Fatalf("/metrics lacks the refusal:\n%s", metricsText)
+	}
 	a.do("GET", "/api/v1/channels/"+other, nil, &ch)
 	if ch.Verified || ch.Webhook.State != "refusing" || ch.Webhook.Refused != 1 || !strings.Contains(ch.Webhook.LastRefusal, "did you paste the app secret of another app?") {
 		t.Fatalf("Elsewhere's webhook = %+v", ch)

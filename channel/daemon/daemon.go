@@ -153,6 +153,7 @@ func (d *Daemon) wire(out io.Writer) error {
 
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
+	webhooks.Refused = d.metrics.WebhookRefused
 	webhooks.Register(d.app)
 	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	d.webhookHealth = webhooks.Health()

@@ -19,6 +19,7 @@ type Metrics struct {
 	reg          *prometheus.Registry
 	ack          prometheus.Histogram
 	graphErrors  *prometheus.CounterVec
+	refused      *prometheus.CounterVec
 	ariConnected prometheus.Gauge
 }
 
@@ -36,13 +37,17 @@ func New(st *store.Store) *Metrics {
 			Name: "wachan_graph_errors_total",
 			Help: "Graph API errors by Meta error code.",
 		}, []string{"code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wachan_webhook_refused_total",
+			Help: "Webhook deliveries refused for a missing or wrong signature, by Meta app id (or channel:<id> for a channel without one).",
+		}, []string{"app"}),
 		ariConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wachan_ari_connected",
 			Help: "1 while the ARI event WebSocket to Asterisk is connected.",
 		}),
 	}
 	m.reg.MustRegister(
-		m.ack, m.graphErrors, m.ariConnected,
+		m.ack, m.graphErrors, m.refused, m.ariConnected,
 		newStoreCollector(st),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -58,6 +63,9 @@ func (m *Metrics) ObserveAck(d time.Duration) { m.ack.Observe(d.Seconds()) }
 
 // GraphError counts one Graph API error with Meta's code.
 func (m *Metrics) GraphError(code int) { m.graphErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// WebhookRefused counts one webhook delivery refused for app.
+func (m *Metrics) WebhookRefused(app string) { m.refused.WithLabelValues(app).Inc() }
 
 // SetARIConnected reports whether the ARI connection is up.
 func (m *Metrics) SetARIConnected(up bool) {
