@@ -29,6 +29,9 @@ type Options struct {
 	// Health is the webhook handler's record of refused and accepted
 	// deliveries; nil shows none.
 	Health *ingest.Health
+	// Journaled, if set, is called after webhook bodies are journaled
+	// (replayed unrouted updates) to wake the processor.
+	Journaled func()
 }
 
 // API holds the handlers' dependencies.
@@ -66,6 +69,7 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Get("/apps/:id", AdminOnly, a.getApp)
 	v1.Patch("/apps/:id", AdminOnly, a.patchApp)
 	v1.Get("/unrouted", AdminOnly, a.listUnrouted)
+	v1.Post("/unrouted/replay", AdminOnly, a.replayUnrouted)
 	v1.Delete("/unrouted/:seq", AdminOnly, a.deleteUnrouted)
 	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)

@@ -157,7 +157,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	webhooks.Register(d.app)
 	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	d.webhookHealth = webhooks.Health()
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
 	if d.router != nil {
 		apiOpts.Sessions = d.router
 	}
@@ -170,6 +170,13 @@ func (d *Daemon) wire(out io.Writer) error {
 	api.Finish(d.v1)
 	d.proc = ingest.NewProcessor(st, log, ingest.Chain(d.hooks...))
 	return nil
+}
+
+// notifyProcessor wakes the webhook processor (once it exists).
+func (d *Daemon) notifyProcessor() {
+	if d.proc != nil {
+		d.proc.Notify()
+	}
 }
 
 // refuseEncoded answers 415 to request bodies with a Content-Encoding.

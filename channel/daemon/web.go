@@ -31,7 +31,7 @@ func (d *Daemon) wireWeb() error {
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
-	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth}
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth, Journaled: d.notifyProcessor}
 	if d.router != nil {
 		opts.Sessions = d.router
 	}

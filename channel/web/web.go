@@ -159,6 +159,7 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Post("/channels/:id/connect", w.channelConnect)
 	adm.Post("/channels/:id/delete", w.channelDelete)
 	adm.Get("/unrouted", w.unrouted)
+	adm.Post("/unrouted/replay", w.unroutedReplay)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)

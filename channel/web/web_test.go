@@ -155,6 +155,7 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/channels/ch1", admin, 200, `<a href="/admin/unrouted">`},
 		{"/admin/unrouted", admin, 200, "no channel of this app has phone number id 106540352242999. Add a channel &lt;b&gt;now&lt;/b&gt;"},
 		{"/admin/unrouted", admin, 200, "7 received in all"},
+		{"/admin/unrouted", admin, 200, `<form method="post" action="/admin/unrouted/replay"><input type="hidden" name="csrf" value="csrf-admin">`},
 		{"/admin/channels/ch1", admin, 200, `<li data-step="registration" class="failed"><strong>registration: failed</strong><br><span class="explain">Enter its six-digit PIN and run Connect</span>`},
 		{"/admin/channels/ch1", admin, 200, `Connected to WhatsApp as “Sales Ltd”`},
 		{"/admin/channels/nope", admin, 404, "not found"},
