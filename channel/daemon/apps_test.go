@@ -256,3 +256,43 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 		t.Fatalf("Sales' webhook = %+v", ch)
 	}
 }
+
+// Channels of one app share its secret: a new secret set on one channel,
+// or on the app, is every channel's, and the app's URL checks with it.
+func TestAppSecretShared(t *testing.T) {
+	a := startApps(t)
+	sales, support := a.sales["id"].(string), a.support["id"].(string)
+	mask := func(id string) string {
+		var v map[string]any
+		a.do("GET", "/api/v1/channels/"+id, nil, &v)
+		return v["app_secret"].(string)
+	}
+	const second, third = "second-app-secret-0123456789abcd", "third-app-secret-0123456789wxyz"
+	if code := a.do("PATCH", "/api/v1/channels/"+sales, map[string]any{"app_secret": second}, nil); code != 200 {
+		t.Fatalf("PATCH = %d", code)
+	}
+	if !strings.HasSuffix(mask(support), "abcd") || strings.HasSuffix(mask(a.other["id"].(string)), "abcd") {
+		t.Fatalf("support's secret %q, other's %q", mask(support), mask(a.other["id"].(string)))
+	}
+	var app struct {
+		ID, AppSecret string
+		Channels      []string
+	}
+	if code := a.do("PATCH", "/api/v1/apps/1234", map[string]any{"app_secret": third}, &app); code != 200 || len(app.Channels) != 2 {
+		t.Fatalf("PATCH app = %d %+v", code, app)
+	}
+	if !strings.HasSuffix(mask(sales), "wxyz") || !strings.HasSuffix(mask(support), "wxyz") {
+		t.Fatal("app secret not shared")
+	}
+	_, body := a.emu.InboundText(pnid, "447700900001", "Ann", "hi")
+	if code := postSigned(t, a.appURL, appSecret, body); code != 401 {
+		t.Fatalf("old secret = %d", code)
+	}
+	if code := postSigned(t, a.appURL, third, body); code != 200 {
+		t.Fatalf("new secret = %d", code)
+	}
+	var apps struct{ Apps []map[string]any }
+	if a.do("GET", "/api/v1/apps", nil, &apps); len(apps.Apps) != 2 || apps.Apps[0]["webhook_url"] != a.appURL {
+		t.Fatalf("apps = %+v", apps)
+	}
+}
