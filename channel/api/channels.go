@@ -143,6 +143,7 @@ func (a *API) shareApp(tx *store.Tx, ch *store.Channel, secretGiven bool) error 
 			if err := tx.PutChannel(o); err != nil {
 				return err
 			}
+			a.log.Info("app secret changed for another channel of the same Meta app", "app", ch.AppID, "channel", o.ID)
 		}
 	}
 	return nil
