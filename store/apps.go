@@ -130,16 +130,30 @@ func (t *Tx) AddUnrouted(u *Unrouted) error {
 // UnroutedList returns up to n kept unrouted updates, newest first, and
 // how many were ever received.
 func (t *Tx) UnroutedList(n int) (list []*Unrouted, total uint64, err error) {
-	b := t.bucket(bucketUnrouted)
-	c := b.Cursor()
-	for k, v := c.Last(); k != nil && len(list) < n; k, v = c.Prev() {
+	err = t.EachUnrouted(func(u *Unrouted) bool {
+		list = append(list, u)
+		return len(list) < n
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, t.bucket(bucketUnrouted).Sequence(), nil
+}
+
+// EachUnrouted calls fn with each kept unrouted update, newest first,
+// until fn returns false.
+func (t *Tx) EachUnrouted(fn func(u *Unrouted) bool) error {
+	c := t.bucket(bucketUnrouted).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
 		var u Unrouted
 		if err := json.Unmarshal(v, &u); err != nil {
-			return nil, 0, fmt.Errorf("decoding unrouted update %d: %w", btoi(k), err)
+			return fmt.Errorf("decoding unrouted update %d: %w", btoi(k), err)
 		}
-		list = append(list, &u)
+		if !fn(&u) {
+			return nil
+		}
 	}
-	return list, b.Sequence(), nil
+	return nil
 }
 
 // DeleteUnrouted removes the kept unrouted update seq.

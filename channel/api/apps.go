@@ -73,22 +73,19 @@ func (a *API) webhookView(key string, verified time.Time, unrouted map[string]in
 // app key.
 func (a *API) unroutedByApp(tx *store.Tx) (map[string]int, error) {
 	since := a.opts.Now().Add(-24 * time.Hour)
-	list, _, err := tx.UnroutedList(store.MaxUnrouted)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]int{}
-	for _, u := range list {
+	err := tx.EachUnrouted(func(u *store.Unrouted) bool {
 		if u.ReceivedAt.Before(since) {
-			break
+			return false
 		}
 		key := u.AppID
 		if key == "" {
 			key = "channel:" + u.Via
 		}
 		out[key]++
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // appURL is the callback URL of app id.
