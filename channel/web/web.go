@@ -136,18 +136,7 @@ type Web struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
-	tests    map[string]testResult
 	flashes  map[string]flash
-}
-
-// testResult is the last Test Connection outcome of a channel.
-type testResult struct {
-	At          time.Time
-	Connected   bool
-	Name        string
-	Quality     string
-	Code        int
-	Explanation string
 }
 
 // New parses every template (a broken one fails here) and returns the
@@ -191,7 +180,7 @@ func New(opts Options) (*Web, error) {
 	}
 	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.Store, opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
 		presence: newPresence(opts.Presence, presenceGrace),
-		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
+		limiters: map[string]*rate.Limiter{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and
@@ -235,8 +224,10 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Get("/channels/:id", w.channelEdit)
 	adm.Post("/channels/:id", w.channelSave)
 	adm.Post("/channels/:id/test", w.channelTest)
+	adm.Post("/channels/:id/connect", w.channelConnect)
 	adm.Post("/channels/:id/delete", w.channelDelete)
 	adm.Get("/unrouted", w.unrouted)
+	adm.Post("/unrouted/replay", w.unroutedReplay)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)
