@@ -71,6 +71,7 @@ func (m *Metrics) GraphError(code int) { m.graphErrors.WithLabelValues(strconv.I
 
 // WebhookError counts one value-level error Meta reported in a webhook.
 func (m *Metrics) WebhookError(code int) { m.hookErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
+
 // WebhookRefused counts one webhook delivery refused for app.
 func (m *Metrics) WebhookRefused(app string) { m.refused.WithLabelValues(app).Inc() }
 
