@@ -30,7 +30,7 @@ const (
 // same from a phone (sendAs), the console and the API.
 func answerRule(tx *store.Tx, s *store.Session, ext string) verdict {
 	if !mayAnswer(tx, s, ext) {
-		if s.State == store.StateActive && pickup(tx, s) != store.PickupShared {
+		if s.State == store.StateActive {
 			return others
 		}
 		return outsider
