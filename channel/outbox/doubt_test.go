@@ -197,3 +197,37 @@ func TestTemplateThroughQueue(t *testing.T) {
 		t.Fatalf("template sent = %v", sent[0].Body)
 	}
 }
+
+func TestSendsStoppedBeforeLeavingAreNotInDoubt(t *testing.T) {
+	// At 2 a second the first message goes at once and the others wait in
+	// the lane when the outbox stops: they never left, so after a restart
+	// they go without waiting for proof.
+	const n = 6
+	e := newEnv(t, 2)
+	for i := range n {
+		if _, err := e.ob.Send(text(fmt.Sprintf("4477009%05d", i), "hello")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.start()
+	for deadline := time.Now().Add(time.Minute); e.emu.SentCount(pnid) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing sent")
+		}
+	}
+	e.stop()
+	e.open()
+	e.withDoubtWait(time.Hour)
+	e.start()
+	e.waitQueueEmpty()
+	seen := map[string]bool{}
+	for _, s := range e.emu.Sent(pnid) {
+		if seen[s.To] {
+			t.Errorf("%s got the message twice", s.To)
+		}
+		seen[s.To] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d recipients got the message, want %d", len(seen), n)
+	}
+}
