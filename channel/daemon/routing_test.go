@@ -122,7 +122,7 @@ func testLogger() *slog.Logger {
 // waitConnected waits until the adapter is connected and subscribed.
 func (p *pbxHarness) waitConnected() {
 	p.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !p.d.ari.Connected() {
 		if time.Now().After(deadline) {
 			p.t.Fatal("ARI adapter never connected")
@@ -134,7 +134,7 @@ func (p *pbxHarness) waitConnected() {
 // waitDelivered waits until the PBX accepted every held message.
 func (p *pbxHarness) waitDelivered() {
 	p.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var n int
 		p.d.store.View(func(tx *store.Tx) error {
@@ -169,7 +169,7 @@ func (p *pbxHarness) register(exts ...string) {
 	}
 	// Presence travels over the event socket; wait until the adapter
 	// reports it (the router reads its channel before any later event).
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		all := true
 		for _, e := range exts {
@@ -199,7 +199,7 @@ func (p *pbxHarness) customerSays(from, name, text string) {
 // want after the first skip messages and returns it with its index.
 func (p *pbxHarness) waitFor(ext string, skip int, want string) (ariemu.Received, int) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for n := skip + 1; ; n++ {
 		got, err := p.ari.WaitInbox(ctx, ext, n)
@@ -238,7 +238,7 @@ func (p *pbxHarness) phoneSays(ext, addr, body string) {
 // text of the n-th.
 func (p *pbxHarness) waitSent(n int) string {
 	p.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if sent := p.graph.Sent(pnid); len(sent) >= n {
 			text, _ := sent[n-1].Body["text"].(map[string]any)
@@ -443,7 +443,7 @@ func TestRoutingStoreAndForward(t *testing.T) {
 		p.customerSays(customer, "Ann Smith", text)
 	}
 	// Wait until the deliveries are stored and tried.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if ss := p.sessions("?state=active"); len(ss) == 1 {
 			var msgs struct{ Messages []map[string]any }
@@ -464,7 +464,7 @@ func TestRoutingStoreAndForward(t *testing.T) {
 	// The daemon restarts while the agent is offline: nothing is lost.
 	p.restart()
 	p.register("1001")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	got, err := p.ari.WaitInbox(ctx, "1001", 4)
 	if err != nil {
@@ -726,7 +726,7 @@ func TestRoutingUnansweredOverflow(t *testing.T) {
 	p := startPBX(t, map[string]string{"type": "queue", "id": "night"}, q)
 	p.register("1001")
 	p.customerSays(customer, "Ann", "anyone?")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for len(p.sessions("?state=waiting")) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("session never waiting")

@@ -74,7 +74,7 @@ func (e *env) raw(req string) int {
 		e.t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.SetDeadline(time.Now().Add(time.Minute))
 	if _, err := io.WriteString(conn, req); err != nil {
 		return 0
 	}

@@ -51,7 +51,7 @@ func TestDiskFull(t *testing.T) {
 	genCtx, stopGen := context.WithCancel(ctx)
 	genDone := make(chan struct{})
 	go func() { defer close(genDone); g.run(genCtx, ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for tr.snapshot().Failed < 20 {
 		if time.Now().After(deadline) {
 			stopGen()
