@@ -75,6 +75,14 @@ func (l *lane) run(ctx context.Context) {
 			}
 		}
 		sem <- struct{}{}
+		if ctx.Err() != nil {
+			// Shut down while waiting for a free slot: not sent either.
+			<-sem
+			if !sj.doubt {
+				unsent = append(unsent, j)
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
