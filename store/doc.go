@@ -69,6 +69,8 @@
 //	  <name>                  -> User (admin or agent; password hashed)
 //	web_sessions/
 //	  <sha256 of the cookie>  -> WebSession
+//	button_actions/
+//	  <channel id> 0x00 <trigger> -> ButtonAction (a reply id or payload's action)
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

@@ -30,6 +30,7 @@ var migrations = []migration{
 		bucketMedia, bucketMediaFiles, bucketMediaJobs, bucketAPIKeys, bucketIdempotency, bucketHookOut,
 		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
 	)},
+	{5, "add button actions bucket", createBuckets(bucketButtonActions)},
 }
 
 // SchemaVersion is the version this build writes.

@@ -115,3 +115,7 @@ func TestMigration4AddsFeatureBuckets(t *testing.T) {
 	migrateFrom(t, 3, "media", "media_files", "media_jobs", "api_keys", "idempotency", "hook_out",
 		"campaigns", "recipients", "optouts", "users", "web_sessions")
 }
+
+func TestMigration5AddsButtonActions(t *testing.T) {
+	migrateFrom(t, 4, "button_actions")
+}
