@@ -135,6 +135,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
+	d.wireActions()
 	if cfg.ARIURL != "" {
 		d.wireRouting()
 		d.media.SetOnFailed(d.router.MediaFailed)
@@ -158,7 +159,7 @@ func (d *Daemon) wire(out io.Writer) error {
 		apiOpts.Sessions = d.router
 	}
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
-	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
 			return err
 		}

@@ -20,10 +20,13 @@ const (
 	EventStatus        = "message.status"
 	EventSessionOpened = "session.opened"
 	EventSessionClosed = "session.closed"
+	// EventButtonAction is a customer's tap on a button whose action is to
+	// tell the integration.
+	EventButtonAction = "button.action"
 )
 
 // Events lists every event name, in order.
-var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed}
+var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventButtonAction}
 
 // Envelope is the JSON body of every event webhook.
 type Envelope struct {
@@ -130,6 +133,16 @@ func (s *Service) SessionChanged(tx *store.Tx, sess *store.Session, event string
 			Agent: sess.Agent, Queue: sess.Queue, CreatedAt: sess.CreatedAt, ClosedAt: sess.ClosedAt, CloseReason: sess.CloseReason}
 	}
 	if err := s.record(tx, sess.ChannelID, name, data); err != nil {
+		return err
+	}
+	tx.OnCommit(s.Wake)
+	return nil
+}
+
+// Record queues event name with data for every key subscribed to it
+// that may use channel, inside tx, and wakes the runner after the commit.
+func (s *Service) Record(tx *store.Tx, channel, name string, data any) error {
+	if err := s.record(tx, channel, name, func() any { return data }); err != nil {
 		return err
 	}
 	tx.OnCommit(s.Wake)
