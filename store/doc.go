@@ -71,6 +71,8 @@
 //	  <sha256 of the cookie>  -> WebSession
 //	button_actions/
 //	  <channel id> 0x00 <trigger> -> ButtonAction (a reply id or payload's action)
+//	canned_replies/
+//	  <owner> 0x00 <shortcut> -> CannedReply (owner "" for shared, else an extension)
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

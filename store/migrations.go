@@ -31,6 +31,7 @@ var migrations = []migration{
 		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
 	)},
 	{5, "add button actions bucket", createBuckets(bucketButtonActions)},
+	{6, "add canned replies bucket", createBuckets(bucketCannedReplies)},
 }
 
 // SchemaVersion is the version this build writes.

@@ -119,3 +119,7 @@ func TestMigration4AddsFeatureBuckets(t *testing.T) {
 func TestMigration5AddsButtonActions(t *testing.T) {
 	migrateFrom(t, 4, "button_actions")
 }
+
+func TestMigration6AddsCannedReplies(t *testing.T) {
+	migrateFrom(t, 5, "canned_replies")
+}
