@@ -159,7 +159,7 @@ func (d *Daemon) wire(out io.Writer) error {
 		apiOpts.Sessions = d.router
 	}
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
-	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCampaigns, d.wireWeb} {
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
 			return err
 		}
