@@ -32,6 +32,7 @@ var migrations = []migration{
 	)},
 	{5, "add button actions bucket", createBuckets(bucketButtonActions)},
 	{6, "add canned replies bucket", createBuckets(bucketCannedReplies)},
+	{7, "add chat menus bucket", createBuckets(bucketMenus)},
 }
 
 // SchemaVersion is the version this build writes.

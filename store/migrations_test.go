@@ -123,3 +123,7 @@ func TestMigration5AddsButtonActions(t *testing.T) {
 func TestMigration6AddsCannedReplies(t *testing.T) {
 	migrateFrom(t, 5, "canned_replies")
 }
+
+func TestMigration7AddsMenus(t *testing.T) {
+	migrateFrom(t, 6, "menus")
+}
