@@ -26,6 +26,7 @@ import (
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/media"
+	"github.com/wachan/wachan/channel/menus"
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
@@ -84,6 +85,7 @@ type Daemon struct {
 	media       *media.Service
 	campaigns   *campaign.Service
 	integration *integration.Service
+	menus       *menus.Service
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -136,6 +138,7 @@ func (d *Daemon) wire(out io.Writer) error {
 		return err
 	}
 	d.wireActions()
+	d.wireMenus()
 	if cfg.ARIURL != "" {
 		d.wireRouting()
 		d.media.SetOnFailed(d.router.MediaFailed)
@@ -159,7 +162,7 @@ func (d *Daemon) wire(out io.Writer) error {
 		apiOpts.Sessions = d.router
 	}
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
-	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireCampaigns, d.wireWeb} {
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireMenuRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
 			return err
 		}
@@ -236,6 +239,7 @@ func (d *Daemon) wireRouting() {
 		SendURL:         d.media.SendURL,
 		SessionChanged:  d.onSession,
 		Changed:         d.onChanged,
+		Hold:            d.menus.Hold,
 	})
 	d.router = rt
 }
