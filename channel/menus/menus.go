@@ -284,9 +284,18 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Expire routes the conversations whose menu timed out now.
+// Expire routes the conversations whose menu timed out now. It writes
+// only when some menu waits.
 func (s *Service) Expire() error {
 	now := s.opts.Now()
+	var waiting int
+	if err := s.st.View(func(tx *store.Tx) error {
+		states, err := tx.MenuStates()
+		waiting = len(states)
+		return err
+	}); err != nil || waiting == 0 {
+		return err
+	}
 	return s.st.Update(func(tx *store.Tx) error {
 		states, err := tx.MenuStates()
 		if err != nil {
