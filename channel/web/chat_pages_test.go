@@ -1,0 +1,88 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// chatAPI answers the canned reply and menu calls of the panel and
+// records the writes.
+type chatAPI struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (a *chatAPI) call(method, path string, body any) (int, []byte, error) {
+	switch {
+	case method == "GET" && strings.HasPrefix(path, "/api/v1/canned-replies"):
+		return 200, []byte(`{"shared":[{"shortcut":"hours","text":"We open at 9."}],"personal":[{"owner":"1001","shortcut":"bye","text":"Bye {{customer.name}}"}],"variables":["customer.name"]}`), nil
+	case method == "GET" && strings.HasSuffix(path, "/menu"):
+		return 404, []byte(`{"error":{"code":"not_found","message":"menu not found"}}`), nil
+	case method == "PUT" || method == "DELETE":
+		b, _ := json.Marshal(body)
+		a.mu.Lock()
+		a.writes = append(a.writes, method+" "+path+" "+string(b))
+		a.mu.Unlock()
+		if strings.Contains(string(b), "nickname") {
+			return 422, []byte(`{"error":{"code":"invalid","field":"text","message":"text: unknown variable {{customer.nickname}}"}}`), nil
+		}
+		if strings.Contains(string(b), `"nope"`) {
+			return 422, []byte(`{"error":{"code":"invalid","field":"default.id","message":"default.id: no queue \"nope\""}}`), nil
+		}
+		return 200, []byte(`{}`), nil
+	}
+	return fakeAPI(method, path, body)
+}
+
+// post sends an admin form.
+func (p *testPanel) post(path string, form url.Values) (int, string, string) {
+	p.t.Helper()
+	form.Set("csrf", "csrf-admin")
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "wachan_admin=admin-cookie")
+	resp, err := p.app.Test(req, 5000)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header.Get("Location")
+}
+
+func TestCannedAndMenuPages(t *testing.T) {
+	api := &chatAPI{}
+	p := newTestPanelWith(t, io.Discard, func(o *Options) { o.API = api.call })
+	admin := "wachan_admin=admin-cookie"
+	if code, page := p.get("/admin/canned?owner=1001", admin); code != 200 || !strings.Contains(page, "We open at 9.") || !strings.Contains(page, "Bye {{customer.name}}") || !strings.Contains(page, `href="/admin/canned"`) {
+		t.Fatalf("canned page = %d", code)
+	}
+	code, _, loc := p.post("/admin/canned", url.Values{"shortcut": {"Thanks"}, "owner": {"1001"}, "text": {"Thanks {{customer.name}}"}})
+	if code != 303 || !strings.Contains(loc, "flash=") || !strings.Contains(api.writes[0], "PUT /api/v1/canned-replies/thanks?owner=1001") {
+		t.Fatalf("save = %d %s %v", code, loc, api.writes)
+	}
+	if code, page, _ := p.post("/admin/canned", url.Values{"shortcut": {"x"}, "text": {"Hi {{customer.nickname}}"}}); code != 422 || !strings.Contains(page, "unknown variable") {
+		t.Fatalf("refused = %d", code)
+	}
+	if code, _, _ := p.post("/admin/canned/delete", url.Values{"shortcut": {"hours"}}); code != 303 || !strings.HasPrefix(api.writes[len(api.writes)-1], "DELETE /api/v1/canned-replies/hours") {
+		t.Fatalf("delete = %d %v", code, api.writes)
+	}
+
+	if code, page := p.get("/admin/menu?channel=ch1", admin); code != 200 || !strings.Contains(page, "no menu yet") || !strings.Contains(page, "business_hours") {
+		t.Fatalf("menu page = %d", code)
+	}
+	if code, page, _ := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {"{not json"}}); code != 422 || !strings.Contains(page, "not valid JSON") {
+		t.Fatalf("bad JSON = %d", code)
+	}
+	if code, page, _ := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {`{"enabled":true,"default":{"type":"queue","id":"nope"}}`}}); code != 422 || !strings.Contains(page, "<code>default.id</code>") {
+		t.Fatalf("refused menu = %d", code)
+	}
+	if code, _, loc := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {menuExample}}); code != 303 || !strings.Contains(loc, "channel=ch1") {
+		t.Fatalf("save menu = %d %s", code, loc)
+	}
+}
