@@ -21,6 +21,8 @@ func (a *chatAPI) call(method, path string, body any) (int, []byte, error) {
 	switch {
 	case method == "GET" && strings.HasPrefix(path, "/api/v1/canned-replies"):
 		return 200, []byte(`{"shared":[{"shortcut":"hours","text":"We open at 9."}],"personal":[{"owner":"1001","shortcut":"bye","text":"Bye {{customer.name}}"}],"variables":["customer.name"]}`), nil
+	case method == "GET" && strings.HasSuffix(path, "/button-actions"):
+		return 200, []byte(`{"button_actions":[{"trigger":"CONFIRM","kind":"event","event":"confirm_order"},{"trigger":"billing","kind":"route","destination":{"type":"queue","id":"billing"}}]}`), nil
 	case method == "GET" && strings.HasSuffix(path, "/menu"):
 		return 404, []byte(`{"error":{"code":"not_found","message":"menu not found"}}`), nil
 	case method == "PUT" || method == "DELETE":
@@ -84,5 +86,24 @@ func TestCannedAndMenuPages(t *testing.T) {
 	}
 	if code, _, loc := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {menuExample}}); code != 303 || !strings.Contains(loc, "channel=ch1") {
 		t.Fatalf("save menu = %d %s", code, loc)
+	}
+}
+
+func TestButtonActionsPage(t *testing.T) {
+	api := &chatAPI{}
+	p := newTestPanelWith(t, io.Discard, func(o *Options) { o.API = api.call })
+	if code, page := p.get("/admin/actions?channel=ch1", "wachan_admin=admin-cookie"); code != 200 || !strings.Contains(page, "event: event confirm_order") || !strings.Contains(page, "route → queue billing") {
+		t.Fatalf("actions page = %d %s", code, page)
+	}
+	code, _, loc := p.post("/admin/actions", url.Values{"channel": {"ch1"}, "trigger": {"OK SO42"}, "kind": {"template"},
+		"template": {"thanks"}, "language": {"en_US"}, "params": {`{"body":["Ann"]}`}})
+	if code != 303 || !strings.Contains(loc, "flash=") {
+		t.Fatalf("save = %d %s", code, loc)
+	}
+	if w := api.writes[0]; !strings.HasPrefix(w, "PUT /api/v1/channels/ch1/button-actions/OK%20SO42 ") || !strings.Contains(w, `"params":{"body":["Ann"]}`) {
+		t.Fatalf("write = %s", w)
+	}
+	if code, page, _ := p.post("/admin/actions", url.Values{"channel": {"ch1"}, "trigger": {"x"}, "kind": {"template"}, "params": {"{bad"}}); code != 422 || !strings.Contains(page, "Params are JSON") {
+		t.Fatalf("bad params = %d", code)
 	}
 }
