@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// bucketButtonActions is added by migration 5.
+// bucketButtonActions is added by migration 6.
 var bucketButtonActions = []byte("button_actions")
 
 // Button action kinds.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// bucketCannedReplies is added by migration 6.
+// bucketCannedReplies is added by migration 7.
 var bucketCannedReplies = []byte("canned_replies")
 
 // CannedReply is a snippet agents insert by its shortcut: shared when

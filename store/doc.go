@@ -69,6 +69,11 @@
 //	  <name>                  -> User (admin or agent; password hashed)
 //	web_sessions/
 //	  <sha256 of the cookie>  -> WebSession
+//	apps/
+//	  <Meta app id>           -> App (verify token of the app's callback URL)
+//	unrouted/
+//	  <seq>                   -> Unrouted (signed updates no channel owns; the
+//	                             last MaxUnrouted, the sequence counts all)
 //	button_actions/
 //	  <channel id> 0x00 <trigger> -> ButtonAction (a reply id or payload's action)
 //	canned_replies/

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// bucketMenus is added by migration 7.
+// bucketMenus is added by migration 8.
 var bucketMenus = []byte("menus")
 
 // Menu is a channel's chat menu: the first answer to a new conversation,

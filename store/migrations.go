@@ -30,9 +30,10 @@ var migrations = []migration{
 		bucketMedia, bucketMediaFiles, bucketMediaJobs, bucketAPIKeys, bucketIdempotency, bucketHookOut,
 		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
 	)},
-	{5, "add button actions bucket", createBuckets(bucketButtonActions)},
-	{6, "add canned replies bucket", createBuckets(bucketCannedReplies)},
-	{7, "add chat menus bucket", createBuckets(bucketMenus)},
+	{5, "add Meta apps (one callback URL per app) and kept unrouted webhook updates", addApps},
+	{6, "add button actions bucket", createBuckets(bucketButtonActions)},
+	{7, "add canned replies bucket", createBuckets(bucketCannedReplies)},
+	{8, "add chat menus bucket", createBuckets(bucketMenus)},
 }
 
 // SchemaVersion is the version this build writes.

@@ -37,6 +37,7 @@ var codeInfo = map[int]struct {
 	190:    {http.StatusUnauthorized, "Error validating access token: Session has expired."},
 	200:    {http.StatusForbidden, "(#200) Permissions error"},
 	368:    {http.StatusForbidden, "(#368) Temporarily blocked for policies violations"},
+	2200:   {http.StatusBadRequest, "(#2200) Callback verification failed"},
 	80007:  {http.StatusTooManyRequests, "(#80007) Rate limit issues"},
 	130429: {http.StatusTooManyRequests, "(#130429) Rate limit hit"},
 	130472: {http.StatusBadRequest, "(#130472) User's number is part of an experiment"},
@@ -65,6 +66,7 @@ var codeInfo = map[int]struct {
 	132015: {http.StatusBadRequest, "(#132015) Template is Paused"},
 	132016: {http.StatusBadRequest, "(#132016) Template is Disabled"},
 	133004: {http.StatusServiceUnavailable, "(#133004) Server Temporarily Unavailable"},
+	133005: {http.StatusBadRequest, "(#133005) Two step verification PIN Mismatch"},
 	133010: {http.StatusBadRequest, "(#133010) Account not registered"},
 }
 

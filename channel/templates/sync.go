@@ -137,7 +137,7 @@ func (s *Service) Sync(ctx context.Context, channelID string) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			rec.At, rec.Error = now, listErr.Error()
+			rec.At, rec.Error = now, cloudapi.Describe(listErr)
 			return tx.PutTemplateSync(rec)
 		})
 		if rerr != nil {

@@ -40,7 +40,7 @@ func (w *Web) actionsRender(c *fiber.Ctx, status int, p *actionsPage) error {
 		}
 		p.Actions = out.Actions
 	}
-	return w.render(c, status, "actions", &view{Title: "Button actions", Nav: "actions", Flash: c.Query("flash"), Data: p})
+	return w.render(c, status, "actions", &view{Title: "Button actions", Nav: "actions", Data: p})
 }
 
 // actionsList shows a channel's button actions.
@@ -82,7 +82,7 @@ func (w *Web) actionSave(c *fiber.Ctx) error {
 		p.Errors, p.Error = fieldErrors(e)
 		return w.actionsRender(c, e.Status, p)
 	}
-	return c.Redirect("/admin/actions?channel="+url.QueryEscape(p.Channel)+"&flash="+url.QueryEscape("Saved the action of "+f.Trigger+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/actions?channel="+url.QueryEscape(p.Channel), "Saved the action of "+f.Trigger+".")
 }
 
 // actionDelete removes an action.
@@ -90,7 +90,7 @@ func (w *Web) actionDelete(c *fiber.Ctx) error {
 	ch, trigger := c.FormValue("channel"), c.FormValue("trigger")
 	back := "/admin/actions?channel=" + url.QueryEscape(ch)
 	if e := w.call("DELETE", "/api/v1/channels/"+url.PathEscape(ch)+"/button-actions/"+url.PathEscape(trigger), nil, nil); e != nil {
-		return c.Redirect(back+"&flash="+url.QueryEscape("Not deleted: "+e.Message), fiber.StatusSeeOther)
+		return w.redirectFlash(c, back, "Not deleted: "+e.Message)
 	}
-	return c.Redirect(back+"&flash="+url.QueryEscape("Deleted the action of "+trigger+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Deleted the action of "+trigger+".")
 }

@@ -44,7 +44,7 @@ func (w *Web) cannedRender(c *fiber.Ctx, status int, p *cannedPage) error {
 		p.Error = e.Message
 	}
 	p.Shared, p.Personal, p.Variables = out.Shared, out.Personal, out.Variables
-	return w.render(c, status, "canned", &view{Title: "Canned replies", Nav: "canned", Flash: c.Query("flash"), Data: p})
+	return w.render(c, status, "canned", &view{Title: "Canned replies", Nav: "canned", Data: p})
 }
 
 // cannedSave creates or replaces a reply.
@@ -63,7 +63,7 @@ func (w *Web) cannedSave(c *fiber.Ctx) error {
 		p.Errors, p.Error = fieldErrors(e)
 		return w.cannedRender(c, e.Status, p)
 	}
-	return c.Redirect("/admin/canned?owner="+url.QueryEscape(f.Owner)+"&flash="+url.QueryEscape("Saved /r "+f.Shortcut+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/canned?owner="+url.QueryEscape(f.Owner), "Saved /r "+f.Shortcut+".")
 }
 
 // cannedDelete removes a reply.
@@ -71,7 +71,7 @@ func (w *Web) cannedDelete(c *fiber.Ctx) error {
 	owner, shortcut := c.FormValue("owner"), c.FormValue("shortcut")
 	back := "/admin/canned?owner=" + url.QueryEscape(owner)
 	if e := w.call("DELETE", "/api/v1/canned-replies/"+url.PathEscape(shortcut)+"?owner="+url.QueryEscape(owner), nil, nil); e != nil {
-		return c.Redirect(back+"&flash="+url.QueryEscape("Not deleted: "+e.Message), fiber.StatusSeeOther)
+		return w.redirectFlash(c, back, "Not deleted: "+e.Message)
 	}
-	return c.Redirect(back+"&flash="+url.QueryEscape("Deleted "+shortcut+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Deleted "+shortcut+".")
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,22 +40,6 @@ func (a *chatAPI) call(method, path string, body any) (int, []byte, error) {
 	return fakeAPI(method, path, body)
 }
 
-// post sends an admin form.
-func (p *testPanel) post(path string, form url.Values) (int, string, string) {
-	p.t.Helper()
-	form.Set("csrf", "csrf-admin")
-	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", "wachan_admin=admin-cookie")
-	resp, err := p.app.Test(req, 5000)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header.Get("Location")
-}
-
 func TestCannedAndMenuPages(t *testing.T) {
 	api := &chatAPI{}
 	p := newTestPanelWith(t, io.Discard, func(o *Options) { o.API = api.call })
@@ -64,46 +47,50 @@ func TestCannedAndMenuPages(t *testing.T) {
 	if code, page := p.get("/admin/canned?owner=1001", admin); code != 200 || !strings.Contains(page, "We open at 9.") || !strings.Contains(page, "Bye {{customer.name}}") || !strings.Contains(page, `href="/admin/canned"`) {
 		t.Fatalf("canned page = %d", code)
 	}
-	code, _, loc := p.post("/admin/canned", url.Values{"shortcut": {"Thanks"}, "owner": {"1001"}, "text": {"Thanks {{customer.name}}"}})
-	if code != 303 || !strings.Contains(loc, "flash=") || !strings.Contains(api.writes[0], "PUT /api/v1/canned-replies/thanks?owner=1001") {
+	code, loc, _ := p.post("/admin/canned", admin, "csrf-admin", url.Values{"shortcut": {"Thanks"}, "owner": {"1001"}, "text": {"Thanks {{customer.name}}"}})
+	if code != 303 || loc != "/admin/canned?owner=1001" || !strings.Contains(api.writes[0], "PUT /api/v1/canned-replies/thanks?owner=1001") {
 		t.Fatalf("save = %d %s %v", code, loc, api.writes)
 	}
-	if code, page, _ := p.post("/admin/canned", url.Values{"shortcut": {"x"}, "text": {"Hi {{customer.nickname}}"}}); code != 422 || !strings.Contains(page, "unknown variable") {
+	if code, _, page := p.post("/admin/canned", admin, "csrf-admin", url.Values{"shortcut": {"x"}, "text": {"Hi {{customer.nickname}}"}}); code != 422 || !strings.Contains(page, "unknown variable") {
 		t.Fatalf("refused = %d", code)
 	}
-	if code, _, _ := p.post("/admin/canned/delete", url.Values{"shortcut": {"hours"}}); code != 303 || !strings.HasPrefix(api.writes[len(api.writes)-1], "DELETE /api/v1/canned-replies/hours") {
+	if code, _, _ := p.post("/admin/canned/delete", admin, "csrf-admin", url.Values{"shortcut": {"hours"}}); code != 303 || !strings.HasPrefix(api.writes[len(api.writes)-1], "DELETE /api/v1/canned-replies/hours") {
 		t.Fatalf("delete = %d %v", code, api.writes)
 	}
 
 	if code, page := p.get("/admin/menu?channel=ch1", admin); code != 200 || !strings.Contains(page, "no menu yet") || !strings.Contains(page, "business_hours") {
 		t.Fatalf("menu page = %d", code)
 	}
-	if code, page, _ := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {"{not json"}}); code != 422 || !strings.Contains(page, "not valid JSON") {
+	if code, _, page := p.post("/admin/menu", admin, "csrf-admin", url.Values{"channel": {"ch1"}, "menu": {"{not json"}}); code != 422 || !strings.Contains(page, "not valid JSON") {
 		t.Fatalf("bad JSON = %d", code)
 	}
-	if code, page, _ := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {`{"enabled":true,"default":{"type":"queue","id":"nope"}}`}}); code != 422 || !strings.Contains(page, "<code>default.id</code>") {
+	if code, _, page := p.post("/admin/menu", admin, "csrf-admin", url.Values{"channel": {"ch1"}, "menu": {`{"enabled":true,"default":{"type":"queue","id":"nope"}}`}}); code != 422 || !strings.Contains(page, "<code>default.id</code>") {
 		t.Fatalf("refused menu = %d", code)
 	}
-	if code, _, loc := p.post("/admin/menu", url.Values{"channel": {"ch1"}, "menu": {menuExample}}); code != 303 || !strings.Contains(loc, "channel=ch1") {
+	if code, loc, _ := p.post("/admin/menu", admin, "csrf-admin", url.Values{"channel": {"ch1"}, "menu": {menuExample}}); code != 303 || !strings.Contains(loc, "channel=ch1") {
 		t.Fatalf("save menu = %d %s", code, loc)
+	}
+	if _, page := p.get("/admin/menu?channel=ch1", admin); !strings.Contains(page, "Chat menu saved.") {
+		t.Fatal("no notice after saving the menu")
 	}
 }
 
 func TestButtonActionsPage(t *testing.T) {
 	api := &chatAPI{}
 	p := newTestPanelWith(t, io.Discard, func(o *Options) { o.API = api.call })
-	if code, page := p.get("/admin/actions?channel=ch1", "wachan_admin=admin-cookie"); code != 200 || !strings.Contains(page, "event: event confirm_order") || !strings.Contains(page, "route → queue billing") {
+	admin := "wachan_admin=admin-cookie"
+	if code, page := p.get("/admin/actions?channel=ch1", admin); code != 200 || !strings.Contains(page, "event: event confirm_order") || !strings.Contains(page, "route → queue billing") {
 		t.Fatalf("actions page = %d %s", code, page)
 	}
-	code, _, loc := p.post("/admin/actions", url.Values{"channel": {"ch1"}, "trigger": {"OK SO42"}, "kind": {"template"},
+	code, loc, _ := p.post("/admin/actions", admin, "csrf-admin", url.Values{"channel": {"ch1"}, "trigger": {"OK SO42"}, "kind": {"template"},
 		"template": {"thanks"}, "language": {"en_US"}, "params": {`{"body":["Ann"]}`}})
-	if code != 303 || !strings.Contains(loc, "flash=") {
+	if code != 303 || loc != "/admin/actions?channel=ch1" {
 		t.Fatalf("save = %d %s", code, loc)
 	}
 	if w := api.writes[0]; !strings.HasPrefix(w, "PUT /api/v1/channels/ch1/button-actions/OK%20SO42 ") || !strings.Contains(w, `"params":{"body":["Ann"]}`) {
 		t.Fatalf("write = %s", w)
 	}
-	if code, page, _ := p.post("/admin/actions", url.Values{"channel": {"ch1"}, "trigger": {"x"}, "kind": {"template"}, "params": {"{bad"}}); code != 422 || !strings.Contains(page, "Params are JSON") {
+	if code, _, page := p.post("/admin/actions", admin, "csrf-admin", url.Values{"channel": {"ch1"}, "trigger": {"x"}, "kind": {"template"}, "params": {"{bad"}}); code != 422 || !strings.Contains(page, "Params are JSON") {
 		t.Fatalf("bad params = %d", code)
 	}
 }

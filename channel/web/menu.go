@@ -63,7 +63,7 @@ func (w *Web) menuShow(c *fiber.Ctx) error {
 			}
 		}
 	}
-	return w.render(c, fiber.StatusOK, "menu", &view{Title: "Chat menu", Nav: "menu", Flash: c.Query("flash"), Data: p})
+	return w.render(c, fiber.StatusOK, "menu", &view{Title: "Chat menu", Nav: "menu", Data: p})
 }
 
 // menuSave stores the menu; the API's field error is shown above it.
@@ -81,5 +81,5 @@ func (w *Web) menuSave(c *fiber.Ctx) error {
 		}
 		return w.render(c, fiber.StatusUnprocessableEntity, "menu", &view{Title: "Chat menu", Nav: "menu", Data: p})
 	}
-	return c.Redirect("/admin/menu?channel="+url.QueryEscape(p.Channel)+"&flash="+url.QueryEscape("Chat menu saved."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/menu?channel="+url.QueryEscape(p.Channel), "Chat menu saved.")
 }

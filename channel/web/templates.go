@@ -58,7 +58,7 @@ func (w *Web) templates(c *fiber.Ctx) error {
 		}
 		p.Templates, p.Sync = out.Templates, out.Sync
 	}
-	return w.render(c, fiber.StatusOK, "templates", &view{Title: "Templates", Nav: "templates", Flash: c.Query("flash"), Data: p})
+	return w.render(c, fiber.StatusOK, "templates", &view{Title: "Templates", Nav: "templates", Data: p})
 }
 
 // templatesSync is the Sync button: it lists the channel's templates from
@@ -70,8 +70,8 @@ func (w *Web) templatesSync(c *fiber.Ctx) error {
 		Total, Added, Updated, Removed int
 	}
 	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/templates/sync", nil, &res); e != nil {
-		return c.Redirect(back+"&flash="+url.QueryEscape("Sync failed: "+e.Message), fiber.StatusSeeOther)
+		return w.redirectFlash(c, back, "Sync failed: "+e.Message)
 	}
 	msg := fmt.Sprintf("Synced: %d templates (%d added, %d updated, %d removed).", res.Total, res.Added, res.Updated, res.Removed)
-	return c.Redirect(back+"&flash="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, msg)
 }

@@ -25,6 +25,10 @@ type Agent interface {
 // is a Raw.
 type APICaller func(method, path string, body any) (int, []byte, error)
 
+// APIAs returns an APICaller acting as the agent with extension ext: the
+// API lets it do only what that agent may.
+type APIAs func(ext string) APICaller
+
 // Raw is an API request body sent as it is (a multipart upload); other
 // bodies are sent as JSON.
 type Raw struct {
@@ -51,18 +55,37 @@ type SystemInfo struct {
 	Started    time.Time
 }
 
+// PBXStatus is whether a PBX is configured and connected.
+type PBXStatus struct {
+	Configured bool
+	Connected  bool
+}
+
 // Options configure the web panel.
 type Options struct {
 	// Store is the daemon's store.
 	Store *store.Store
 	// API calls the admin API; every change the panel makes goes through it.
 	API APICaller
+	// AgentAPI calls the API as a console's agent; nil refuses the
+	// console's calls.
+	AgentAPI APIAs
+	// Visible reports whether extension ext may see session s in the
+	// console (routing.Visible); nil shows an agent only the sessions it
+	// handles.
+	Visible func(tx *store.Tx, s *store.Session, ext string) bool
 	// AdminTokenHash is the stored hash of the admin token (api.HashToken).
 	AdminTokenHash string
 	// HashToken hashes an admin token the way AdminTokenHash was made.
 	HashToken func(string) string
-	// Agent is nil when no PBX is configured.
+	// Agent handles what agents type in the console; nil disables it.
 	Agent Agent
+	// Presence is told when an extension opens or leaves the console
+	// (channel/routing's Router.OnConsole); may be nil.
+	Presence func(ext string, online bool)
+	// PBX reports the phone system's state, shown on every page; nil
+	// means no PBX is configured.
+	PBX func() PBXStatus
 	// PublicURL is the daemon's external base URL.
 	PublicURL string
 	// Secure marks cookies Secure (TLS, or an https public URL).
@@ -73,12 +96,19 @@ type Options struct {
 	MediaLink func(m *store.Message) string
 	// System reports the System page's figures; nil shows none.
 	System func() SystemInfo
+	// Demo labels every page as a demo against emulators.
+	Demo bool
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// LoginRate and LoginBurst limit sign-in attempts per client IP; 0
 	// means one every 12 seconds with a burst of 5.
 	LoginRate  rate.Limit
 	LoginBurst int
+	// LiveStreams caps the console's open live views (event streams) in
+	// all, LiveStreamsPerUser per user; 0 means 2000 and 16. LiveGap is
+	// the least time between two renders of one view; 0 means 1 s.
+	LiveStreams, LiveStreamsPerUser int
+	LiveGap                         time.Duration
 	// Log must not be nil.
 	Log *slog.Logger
 }
@@ -91,10 +121,18 @@ type Web struct {
 	pages  *pages
 	assets *assets
 	live   *hub
+	// presence tracks which extensions have the console open.
+	presence *presence
 
 	// dummyHash is checked against when a user does not exist, so that
 	// both cases take as long.
 	dummyHash []byte
+
+	// open caches the open sessions read in one transaction (openTx is
+	// its id), shared by the views rendered in it.
+	openMu sync.Mutex
+	openTx int
+	open   []*store.Session
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -130,6 +168,15 @@ func New(opts Options) (*Web, error) {
 	if opts.LoginBurst == 0 {
 		opts.LoginBurst = 5
 	}
+	if opts.LiveStreams == 0 {
+		opts.LiveStreams = 2000
+	}
+	if opts.LiveStreamsPerUser == 0 {
+		opts.LiveStreamsPerUser = 16
+	}
+	if opts.LiveGap == 0 {
+		opts.LiveGap = time.Second
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -142,13 +189,34 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
-	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
+	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.Store, opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
+		presence: newPresence(opts.Presence, presenceGrace),
 		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and
 // wakeups coalesce.
 func (w *Web) Notify() { w.live.notify() }
+
+// openSessions returns tx's open sessions, read once per transaction
+// whatever the number of views rendered in it; they must not be changed.
+func (w *Web) openSessions(tx *store.Tx) ([]*store.Session, error) {
+	w.openMu.Lock()
+	defer w.openMu.Unlock()
+	if w.open != nil && w.openTx == tx.ID() {
+		return w.open, nil
+	}
+	open, err := tx.OpenSessions()
+	if err != nil {
+		return nil, err
+	}
+	w.open, w.openTx = open, tx.ID()
+	return open, nil
+}
+
+// LiveStats reports the console's open event streams, the distinct views
+// they show, and how many times views were rendered for them.
+func (w *Web) LiveStats() (streams, views int, renders int64) { return w.live.stats() }
 
 // Register mounts the panel's routes on r (the application root).
 func (w *Web) Register(r fiber.Router) {
@@ -168,6 +236,7 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Post("/channels/:id", w.channelSave)
 	adm.Post("/channels/:id/test", w.channelTest)
 	adm.Post("/channels/:id/delete", w.channelDelete)
+	adm.Get("/unrouted", w.unrouted)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)
@@ -202,7 +271,7 @@ func (w *Web) Register(r fiber.Router) {
 
 	r.Get("/agent/login", w.loginPage(roleAgent))
 	r.Post("/agent/login", w.login(roleAgent))
-	ag := r.Group("/agent", w.require(roleAgent))
+	ag := r.Group("/agent", w.require(roleAgent), w.agentSeen)
 	ag.Post("/logout", w.logout(roleAgent))
 	ag.Get("/", w.inbox)
 	ag.Get("/events", w.events)

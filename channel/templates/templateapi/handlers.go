@@ -173,12 +173,7 @@ func (h *Handlers) sync(c *fiber.Ctx) error {
 	defer cancel()
 	res, err := h.svc.Sync(ctx, id)
 	if err != nil {
-		e := &api.Error{Status: fiber.StatusBadGateway, Code: "graph_error", Message: "listing the templates from Meta failed: " + err.Error()}
-		var ge *cloudapi.APIError
-		if errors.As(err, &ge) {
-			e.Message = "listing the templates from Meta failed: " + ge.Explain()
-		}
-		return e
+		return &api.Error{Status: fiber.StatusBadGateway, Code: "graph_error", Message: "listing the templates from Meta failed: " + cloudapi.Describe(err)}
 	}
 	return c.JSON(syncView{Result: res, Duplicates: len(res.Duplicates)})
 }
