@@ -213,3 +213,32 @@ func findID(t *testing.T, s *Server, name string) string {
 	t.Fatalf("no template %s", name)
 	return ""
 }
+
+func TestTemplateSendParts(t *testing.T) {
+	s, base := start(t, Options{Statuses: []string{}}, nil)
+	s.AddTemplate(waba, Template{Name: "promo", Components: []TemplateComponent{
+		{Type: "HEADER", Format: "IMAGE"},
+		{Type: "BODY", Text: "Hi {{1}}, see this."},
+		{Type: "BUTTONS", Buttons: []TemplateButton{{Type: "QUICK_REPLY", Text: "Stop"}, {Type: "URL", Text: "Go", URL: "https://a.example/{{1}}"}}},
+	}})
+	send := func(components string) string {
+		return `{"messaging_product":"whatsapp","to":"447700900001","type":"template","template":{"name":"promo","language":{"code":"en_US"},"components":` + components + `}}`
+	}
+	body := `{"type":"body","parameters":[{"type":"text","text":"Ann"}]}`
+	image := `{"type":"header","parameters":[{"type":"image","image":{"link":"https://a.example/i.png"}}]}`
+	button := `{"type":"button","sub_type":"url","index":"1","parameters":[{"type":"text","text":"x1"}]}`
+	for _, tt := range []struct {
+		name, components string
+		code             int
+	}{
+		{"complete", "[" + image + "," + body + "," + button + "]", 0},
+		{"no header media", "[" + body + "," + button + "]", 132012},
+		{"video for an image", `[{"type":"header","parameters":[{"type":"video","video":{"link":"https://a.example/v.mp4"}}]},` + body + "," + button + "]", 132012},
+		{"no URL suffix", "[" + image + "," + body + "]", 131008},
+	} {
+		status, out, _ := call(t, "POST", base+"/v25.0/"+pnid+"/messages", token, send(tt.components))
+		if code, _ := errCode(out); tt.code == 0 && status != 200 || tt.code != 0 && code != tt.code {
+			t.Errorf("%s = %d %v, want %d", tt.name, status, out, tt.code)
+		}
+	}
+}

@@ -272,5 +272,5 @@ func checkTemplate(tpl Template, found bool, send map[string]any) *graphError {
 			return &e
 		}
 	}
-	return nil
+	return checkTemplateParts(tpl, send)
 }
