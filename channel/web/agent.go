@@ -134,6 +134,8 @@ type convData struct {
 	NoPBX      bool
 	// Templates are offered when the window has closed.
 	Templates []templateOption
+	// Canned are the canned replies offered while the window is open.
+	Canned []cannedOption
 }
 
 var errNotYours = errors.New("not offered to this extension")
@@ -170,6 +172,8 @@ func (w *Web) convIn(tx *store.Tx, ext string, id uint64) (*convData, error) {
 			if d.Templates, err = approvedTemplates(tx, s.ChannelID); err != nil {
 				return err
 			}
+		} else if d.Canned, err = cannedOptions(tx, ext, s.ChannelID, cu); err != nil {
+			return err
 		}
 		ms, err := tx.CustomerMessages(s.ChannelID, s.CustomerKey, 200)
 		if err != nil {
