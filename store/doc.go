@@ -10,7 +10,8 @@
 //	channels/
 //	  <channel id>            -> Channel
 //	customers/
-//	  <channel id> 0x00 <key> -> Customer (key: wa_id or business-scoped user id)
+//	  <channel id> 0x00 <key> -> Customer (key: business-scoped user id or wa_id)
+//	  <channel id> 0x00 0x00 <wa_id or user id> -> key of the customer it names
 //	sessions/
 //	  <session id>            -> Session
 //	messages/

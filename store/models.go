@@ -40,6 +40,9 @@ type Customer struct {
 	Username  string    `json:"username,omitempty"`
 	LastInAt  time.Time `json:"last_in_at,omitzero"` // opens the 24 h service window
 	CreatedAt time.Time `json:"created_at"`
+	// MergedInto is the key of the customer this one turned out to be
+	// (seen with both their phone number and user id); lookups follow it.
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // Message directions.

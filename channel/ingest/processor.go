@@ -240,6 +240,9 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if err != nil {
 		return err
 	}
+	if cust == nil {
+		return p.noSender(tx, ch, ev, key, at)
+	}
 	sm := &store.Message{
 		ChannelID:   ch.ID,
 		CustomerKey: cust.Key,
@@ -282,47 +285,6 @@ func dedupeKey(m *wa.Message) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// customer finds or creates the message's sender, refreshing what Meta
-// told us about them and the start of their service window.
-func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at time.Time) (*store.Customer, error) {
-	key := m.CustomerKey()
-	if key == "" {
-		key = "unknown"
-	}
-	c, err := tx.Customer(ch.ID, key)
-	if errors.Is(err, store.ErrNotFound) {
-		c = &store.Customer{ChannelID: ch.ID, Key: key, CreatedAt: at}
-	} else if err != nil {
-		return nil, err
-	}
-	if m.GroupID != "" {
-		// A group is the conversation; its members come and go.
-		if c.Name == "" {
-			c.Name = "WhatsApp group " + m.GroupID
-		}
-		if at.After(c.LastInAt) {
-			c.LastInAt = at
-		}
-		return c, tx.PutCustomer(c)
-	}
-	if m.From != "" {
-		c.WaID = m.From
-	}
-	if m.FromUserID != "" {
-		c.UserID = m.FromUserID
-	}
-	if m.ProfileName != "" {
-		c.Name = m.ProfileName
-	}
-	if m.Username != "" {
-		c.Username = m.Username
-	}
-	if at.After(c.LastInAt) {
-		c.LastInAt = at
-	}
-	return c, tx.PutCustomer(c)
-}
-
 // status applies a status update one way: ranks only rise, failed is
 // terminal, and delivered/read are counted once each even when read
 // arrives first.
@@ -337,6 +299,9 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := linkRecipient(tx, ch.ID, st); err != nil {
 		return err
 	}
 	cur, next := wa.StatusRank(m.Status), wa.StatusRank(st.Status)
