@@ -83,7 +83,13 @@ type Message struct {
 	CampaignID uint64 `json:"campaign_id,omitempty"`
 	// KeyID is the API key that sent the message, if any.
 	KeyID string `json:"key_id,omitempty"`
+	// Origin is OriginBusinessApp for a message the business typed in the
+	// WhatsApp Business app (a message echo), not sent through wachan.
+	Origin string `json:"origin,omitempty"`
 }
+
+// OriginBusinessApp marks messages sent from the WhatsApp Business app.
+const OriginBusinessApp = "business_app"
 
 // StatusEvent is one step of a message's life: queued, sent, delivered,
 // read, played or failed.

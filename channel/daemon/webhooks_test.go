@@ -515,3 +515,75 @@ func TestWebhookIdentityChanges(t *testing.T) {
 		t.Fatalf("received = %d, want 7 (system messages and the one without a sender included)", s.Received)
 	}
 }
+
+// Messages the business types in the WhatsApp Business app join the
+// conversation as outbound messages, shown to its agent, without opening
+// a service window, triggering opt-out words or counting as sent;
+// history and contact syncs are kept and counted.
+func TestWebhookBusinessAppEchoes(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	p.deliver("messages", userMessage("wamid.in", customer, "", "Ann", "is my order ready?"))
+	_, n := p.waitFor("1001", 0, "is my order ready?")
+	echo := func(id, to, body string) map[string]any {
+		return map[string]any{"message_echoes": []any{map[string]any{"from": "447911123456", "to": to, "id": id,
+			"timestamp": unixNow(), "type": "text", "text": map[string]any{"body": body}}}}
+	}
+	p.deliver("smb_message_echoes", echo("wamid.echo1", customer, "Yes, ready since noon"))
+	p.waitFor("1001", n, "[sent from the WhatsApp Business app] Yes, ready since noon")
+	data := p.event(integration.EventEcho, "Yes, ready since noon")
+	if !strings.Contains(string(data), `"origin":"business_app"`) || !strings.Contains(string(data), `"direction":"out"`) {
+		t.Fatalf("echo event = %s", data)
+	}
+	// To someone who never wrote: stored, but no conversation, no window
+	// and no opt-out from the word typed.
+	const zed = "447700900077"
+	p.deliver("smb_message_echoes", echo("wamid.echo2", zed, "STOP"))
+	p.deliver("smb_message_echoes", echo("wamid.echo2", zed, "STOP")) // redelivered
+	p.waitJournal()
+	var e apiErr
+	if code := p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": zed, "text": "hello"}, &e); code != 409 || e.Error.Code != "window_closed" {
+		t.Fatalf("free text after an echo = %d %+v, want window_closed", code, e)
+	}
+	if len(p.sessions("")) != 1 {
+		t.Fatalf("an echo opened a session: %v", p.sessions(""))
+	}
+	var outs []*store.Message
+	for _, m := range p.messages() {
+		if m.Origin == store.OriginBusinessApp {
+			outs = append(outs, m)
+		}
+	}
+	if len(outs) != 2 || outs[0].Direction != store.Outbound || outs[1].CustomerKey != zed || outs[0].SessionID == 0 {
+		t.Fatalf("echoes stored as %+v", outs)
+	}
+	// Its delivery is not the channel's.
+	p.deliver("messages", map[string]any{"statuses": []any{map[string]any{"id": "wamid.echo1", "status": "delivered", "timestamp": unixNow(), "recipient_id": customer}}})
+	p.waitJournal()
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{Received: 1}) {
+		t.Fatalf("stats = %+v, want only the customer's message", s)
+	}
+
+	// History and contact syncs.
+	p.deliver("history", map[string]any{"history": []any{map[string]any{
+		"metadata": map[string]any{"phase": 0, "chunk_order": 1, "progress": 55},
+		"threads": []any{map[string]any{"id": customer, "messages": []any{
+			map[string]any{"from": customer, "id": "wamid.h1", "timestamp": "1700000000", "type": "text", "text": map[string]any{"body": "old"},
+				"history_context": map[string]any{"status": "READ"}},
+			map[string]any{"from": "447911123456", "to": customer, "id": "wamid.h2", "timestamp": "1700000100", "type": "text", "text": map[string]any{"body": "older reply"},
+				"history_context": map[string]any{"status": "DELIVERED"}}}}}}}})
+	p.deliver("smb_app_state_sync", map[string]any{"state_sync": []any{
+		map[string]any{"type": "contact", "contact": map[string]any{"full_name": "Ann Smith", "first_name": "Ann", "phone_number": customer}, "action": "add", "metadata": map[string]any{"timestamp": "1700000000"}},
+		map[string]any{"type": "contact", "contact": map[string]any{"phone_number": zed}, "action": "remove", "metadata": map[string]any{"timestamp": "1700000001"}}}})
+	var evs struct{ Events []struct{ Kind, Text string } }
+	poll(t, "sync events listed", func() bool {
+		p.do("GET", "/api/v1/channels/"+p.ch+"/events", nil, &evs)
+		return len(evs.Events) == 2
+	})
+	if evs.Events[0].Text != "Business app contacts sync: 1 × contact add, 1 × contact remove" ||
+		evs.Events[1].Text != "Business app history: 2 messages in 1 chats (phase 0, 55%)" {
+		t.Fatalf("events = %+v", evs.Events)
+	}
+	for _, want := range []string{`wachan_webhook_updates_total{field="history"} 1`, `wachan_webhook_updates_total{field="smb_app_state_sync"} 1`} {
+		poll(t, want, func() bool { return strings.Contains(p.scrape(), want) })
+	}
+}

@@ -20,6 +20,9 @@ import (
 type Hooks struct {
 	// Inbound is called for each new inbound message.
 	Inbound func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
+	// Echo is called for each new message the business sent from the
+	// WhatsApp Business app (stored as outbound, Origin set).
+	Echo func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
 	// Status is called when an outbound message's status changes.
 	Status func(tx *store.Tx, ch *store.Channel, m *store.Message) error
 	// Other is called for account, quality and template updates.
@@ -39,6 +42,17 @@ func Chain(hs ...Hooks) Hooks {
 		if h.Inbound != nil {
 			prev, f := c.Inbound, h.Inbound
 			c.Inbound = func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+				if prev != nil {
+					if err := prev(tx, ch, cust, m); err != nil {
+						return err
+					}
+				}
+				return f(tx, ch, cust, m)
+			}
+		}
+		if h.Echo != nil {
+			prev, f := c.Echo, h.Echo
+			c.Echo = func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
 				if prev != nil {
 					if err := prev(tx, ch, cust, m); err != nil {
 						return err
@@ -198,6 +212,8 @@ func (p *Processor) apply(tx *store.Tx, pe *parsedEntry) error {
 		switch ev.Kind {
 		case wa.KindMessage:
 			err = p.message(tx, ch, ev, e.ReceivedAt)
+		case wa.KindMessageEcho:
+			err = p.echo(tx, ch, ev, e.ReceivedAt)
 		case wa.KindStatus:
 			err = p.status(tx, ch, ev)
 		default:
@@ -344,7 +360,7 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 	if err := tx.PutMessage(m); err != nil {
 		return err
 	}
-	if delta != (store.Counts{}) {
+	if delta != (store.Counts{}) && countedSend(m) {
 		if err := tx.AddCounts(ch.ID, at, delta); err != nil {
 			return err
 		}
@@ -358,7 +374,7 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 // countedSend reports whether m is a send the outbox counts: one that
 // was queued through wachan and not withdrawn before it went out.
 func countedSend(m *store.Message) bool {
-	return m.Direction == store.Outbound && m.Status != "cancelled"
+	return m.Direction == store.Outbound && m.Status != "cancelled" && m.Origin == ""
 }
 
 // statusMessage finds the message a status is about: by wamid, or, when

@@ -21,13 +21,16 @@ const (
 	EventStatus        = "message.status"
 	EventSessionOpened = "session.opened"
 	EventSessionClosed = "session.closed"
+	// EventEcho is a message the business typed in the WhatsApp
+	// Business app (a number used in the app and the API at once).
+	EventEcho = "message.echo"
 	// EventError is an error Meta reported about the account, app or
 	// system rather than one message (a webhook's value-level errors).
 	EventError = "channel.error"
 )
 
 // Events lists every event name, in order.
-var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventError}
+var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventEcho, EventError}
 
 // Envelope is the JSON body of every event webhook.
 type Envelope struct {
@@ -62,6 +65,9 @@ type MessageData struct {
 	// FlowResponse is the customer's answer to a Flow (interactive
 	// nfm_reply), parsed from Meta's response_json.
 	FlowResponse json.RawMessage `json:"flow_response,omitempty"`
+	// Origin is "business_app" for a message typed in the WhatsApp
+	// Business app.
+	Origin string `json:"origin,omitempty"`
 }
 
 // MediaData describes an inbound message's file.
@@ -119,6 +125,13 @@ func (s *Service) Hooks() ingest.Hooks {
 		},
 		Status: func(tx *store.Tx, ch *store.Channel, m *store.Message) error {
 			return s.record(tx, ch.ID, EventStatus, func() any { return messageData(m) })
+		},
+		Echo: func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+			return s.record(tx, ch.ID, EventEcho, func() any {
+				d := messageData(m)
+				d.Name = cust.Name
+				return d
+			})
 		},
 		Other: func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
 			if ev.Kind != wa.KindError {
@@ -186,6 +199,7 @@ func messageData(m *store.Message) MessageData {
 	if m.Error != nil {
 		d.Explanation = explain(m.Error)
 	}
+	d.Origin = m.Origin
 	if m.Type == "interactive" && m.Direction == store.Inbound {
 		d.FlowResponse = wa.FlowResponse(m.Raw)
 	}

@@ -76,6 +76,41 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 	return r.tellOptOut(tx, c, m, to)
 }
 
+// Echo is the ingest hook for a message the business typed in the
+// WhatsApp Business app: it joins the customer's open session, if any,
+// and is shown to the agents who follow it. It opens no session.
+func (r *Router) Echo(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+	c, err := r.conversationOf(tx, ch, cust)
+	if err != nil {
+		return err
+	}
+	if err := r.openSession(tx, c); err != nil || c.sess == nil {
+		return err
+	}
+	tx.OnCommit(r.del.poke)
+	s := c.sess
+	m.SessionID = s.ID
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	if err := tx.IndexMessage(m); err != nil {
+		return err
+	}
+	var to []string
+	switch s.State {
+	case store.StateActive:
+		to = []string{s.Agent}
+	case store.StateWaiting:
+		to = s.Alerted
+	}
+	for _, ext := range to {
+		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // tellOptOut tells agents when message m has just opted the customer out
 // (the opt-out hook runs before routing, in the same transaction).
 func (r *Router) tellOptOut(tx *store.Tx, c *conv, m *store.Message, to []string) error {
