@@ -477,5 +477,13 @@ func fixtureBodies(t *testing.T) []fixtureBody {
 			out = append(out, fixtureBody{filepath.Base(f) + ":" + name, body})
 		}
 	}
+	files, _ = filepath.Glob(filepath.Join(root, "meta/*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fixtureBody{"meta/" + filepath.Base(f), b})
+	}
 	return out
 }

@@ -416,19 +416,42 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 	if at.IsZero() {
 		at = received
 	}
+	// Meta redelivers a change byte for byte: keep and count it once.
+	seen := eventKey(ev)
+	if _, err := tx.MessageIDByWAMID(ch.ID, seen); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	text := ev.Notice()
 	if ev.Kind == wa.KindError {
 		p.log.Warn("Meta reported an error in a webhook", slog.String("channel", ch.ID), slog.String("field", ev.Field), slog.String("error", text))
 	} else {
 		p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
 	}
-	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}); err != nil {
+	se := &store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}
+	if err := tx.AddEvent(se); err != nil {
+		return err
+	}
+	if err := tx.LinkWAMID(ch.ID, seen, se.Seq); err != nil {
 		return err
 	}
 	if p.hooks.Other != nil {
 		return p.hooks.Other(tx, ch, ev)
 	}
 	return nil
+}
+
+// eventKey recognises a redelivered update other than a message or a
+// status: a hash of its field, time, kind, preference index and value.
+func eventKey(ev *wa.Event) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", ev.Field, ev.Time.Unix(), ev.Kind)
+	if p := ev.Preference; p != nil {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", p.WAID, p.UserID, p.Value, p.Timestamp.Unix())
+	}
+	h.Write(ev.Raw)
+	return "event:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // quoteRaw turns arbitrary bytes into a JSON string value.
