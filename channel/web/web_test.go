@@ -68,6 +68,10 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 		if err := tx.PutChannel(&store.Channel{ID: "ch1", Name: "Sales", Destination: store.Destination{Type: "queue", ID: "sales"}}); err != nil {
 			return err
 		}
+		if err := tx.AddEvent(&store.Event{ChannelID: "ch1", Kind: "error", At: now,
+			Text: "Meta reported error 130429 (Rate limit hit): <script>throughput</script>"}); err != nil {
+			return err
+		}
 		if err := tx.PutQueue(&store.Queue{Name: "sales", Members: []string{"1001"}}); err != nil {
 			return err
 		}
@@ -144,6 +148,7 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/channels", admin, 200, "Sales &lt;b&gt;"},
 		{"/admin/channels/new", admin, 200, "Create channel"},
 		{"/admin/channels/ch1", admin, 200, "http://x/webhook/ch1"},
+		{"/admin/channels/ch1", admin, 200, "Meta reported error 130429 (Rate limit hit): &lt;script&gt;"},
 		{"/admin/channels/nope", admin, 404, "not found"},
 		{"/admin/stats", admin, 200, "Messages per day"},
 		{"/admin/stats?range=custom&from=2026-11-01&to=2026-11-05", admin, 200, "<svg"},
