@@ -490,7 +490,7 @@ func TestWebhookIdentityChanges(t *testing.T) {
 			"user_id": newID, "previous_user_id": oldID}}}})
 	_, n = p.waitFor("1001", n, "[system] User's id changed")
 	p.deliver("messages", userMessage("wamid.6", "", newID, "Bob", "Bob with a new id"))
-	r, n = p.waitFor("1001", n, "Bob with a new id")
+	r, _ = p.waitFor("1001", n, "Bob with a new id")
 	if sipUser(r.From) != bob || len(p.sessions("")) != 2 {
 		t.Fatalf("after the id change Bob writes from %q (was %q); sessions %v", r.From, bob, p.sessions(""))
 	}
