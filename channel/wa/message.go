@@ -62,22 +62,6 @@ func splitUserID(phone, userID *string) {
 	*phone = ""
 }
 
-// IsPhone reports whether s is a phone number as WhatsApp writes one:
-// digits, perhaps after a "+". Business-scoped user ids ("US.1349…")
-// are not.
-func IsPhone(s string) bool {
-	s = strings.TrimPrefix(s, "+")
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // IsUserID reports whether s has the shape of a business-scoped user id:
 // a country code of capital letters, a dot, then letters, digits and dots
 // ("US.13491208655302741918").
