@@ -144,3 +144,31 @@ func TestEveryFixtureRedelivered(t *testing.T) {
 		t.Fatalf("only %d records across fixtures", total)
 	}
 }
+
+// A status naming both the number and the user id of its recipient ties
+// them: a later message by user id only is the same customer's.
+func TestStatusTiesUserIDToNumber(t *testing.T) {
+	e := newEnv(t, t.TempDir())
+	e.addChannel("c1", "PN1")
+	e.postSigned("c1", textBody("PN1", "wamid.IN1", "447700900001", "hello", 1763830000))
+	addOutboundAs(t, e.store, "c1", "wamid.OUT", "accepted", time.Unix(1763830010, 0))
+	e.postSigned("c1", []byte(`{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+		"metadata":{"display_phone_number":"1","phone_number_id":"PN1"},"statuses":[{"id":"wamid.OUT","status":"delivered","timestamp":"1763830020",
+		"recipient_id":"447700900001","recipient_user_id":"GB.4nn"}]}}]}]}`))
+	e.postSigned("c1", []byte(`{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",
+		"metadata":{"display_phone_number":"1","phone_number_id":"PN1"},"contacts":[{"profile":{"name":"Ann"},"user_id":"GB.4nn"}],
+		"messages":[{"from_user_id":"GB.4nn","id":"wamid.IN2","timestamp":"1763830030","type":"text","text":{"body":"me again"}}]}}]}]}`))
+	e.drain()
+	e.store.View(func(tx *store.Tx) error {
+		id, err := tx.MessageIDByWAMID("c1", "wamid.IN2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := tx.Message(id)
+		c, err := tx.Customer("c1", "GB.4nn")
+		if err != nil || m.CustomerKey != "447700900001" || c.Key != "447700900001" || c.UserID != "GB.4nn" || c.WaID != "447700900001" {
+			t.Fatalf("message of %q; customer %+v, %v", m.CustomerKey, c, err)
+		}
+		return nil
+	})
+}
