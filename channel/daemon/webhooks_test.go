@@ -270,7 +270,10 @@ func TestWebhookUserPreferences(t *testing.T) {
 		OptOuts []struct{ Customer, Word, Source, Notice string } `json:"optouts"`
 	}
 	var list optOuts
+	p.deliver("messages", userMessage("wamid.hi", customer, "", "Ann", "hello"))
+	_, n := p.waitFor("1001", 0, "hello")
 	p.deliver("user_preferences", pref("stop"))
+	p.waitFor("1001", n, "This customer opted out (stopped marketing messages in WhatsApp)")
 	poll(t, "opt-out listed", func() bool {
 		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
 		return len(list.OptOuts) == 1
@@ -295,7 +298,7 @@ func TestWebhookUserPreferences(t *testing.T) {
 		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
 		return len(list.OptOuts) == 0
 	})
-	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{}) {
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{Received: 1}) {
 		t.Fatalf("preferences counted as messages: %+v", s)
 	}
 }
