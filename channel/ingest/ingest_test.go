@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -329,6 +330,7 @@ func TestStatusesOneWay(t *testing.T) {
 		{"failed terminal", "", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 		{"played after read", "", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
 		{"failed straight from accepted", "accepted", []string{"failed"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"unranked status kept aside", "", []string{"delivered", "deleted"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
 		{"failed after accepted and sent", "accepted", []string{"sent", "failed", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 	}
 	for _, tt := range tests {
@@ -348,6 +350,9 @@ func TestStatusesOneWay(t *testing.T) {
 				m, _ := tx.Message(id)
 				if m.Status != tt.wantStatus {
 					t.Fatalf("status = %q, want %q", m.Status, tt.wantStatus)
+				}
+				if n := len(m.Trail); slices.Contains(tt.seq, "deleted") && (n != 2 || m.Trail[1].Status != "deleted") {
+					t.Fatalf("trail = %+v, want the unranked status after delivered", m.Trail)
 				}
 				if tt.wantStatus == "failed" && (m.Error == nil || m.Error.Code != 131026 || m.Error.Details == "") {
 					t.Fatalf("failed error = %+v", m.Error)

@@ -321,6 +321,9 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return err
 	}
 	cur, next := wa.StatusRank(m.Status), wa.StatusRank(st.Status)
+	if next == 0 && st.Status != "" {
+		return p.unrankedStatus(tx, ch, m, st)
+	}
 	if cur == wa.RankFailed || next <= cur || next == 0 {
 		return nil
 	}
@@ -369,6 +372,29 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return p.hooks.Status(tx, ch, m)
 	}
 	return nil
+}
+
+// unrankedStatus keeps a status wachan does not rank (one Meta adds
+// later, say) in the message's trail, once, without changing its status
+// or the counters.
+func (p *Processor) unrankedStatus(tx *store.Tx, ch *store.Channel, m *store.Message, st *wa.Status) error {
+	at := st.Timestamp
+	if at.IsZero() {
+		at = time.Now()
+	}
+	for _, s := range m.Trail {
+		if s.Status == st.Status && s.At.Equal(at.UTC()) {
+			return nil // redelivery
+		}
+	}
+	p.log.Info("status wachan does not rank kept in the message's trail", slog.String("channel", ch.ID), slog.String("status", st.Status))
+	var e *store.MessageError
+	if len(st.Errors) > 0 {
+		x := st.Errors[0]
+		e = &store.MessageError{Code: x.Code, Title: cmpOr(x.Title, x.Message), Details: x.Details}
+	}
+	m.AddTrail(st.Status, at, e)
+	return tx.PutMessage(m)
 }
 
 // countedSend reports whether m is a send the outbox counts: one that
