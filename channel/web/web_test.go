@@ -87,6 +87,7 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 			{Direction: store.Inbound, Type: "image", Timestamp: now, Media: &store.MediaRef{MIME: "image/jpeg", Caption: "a photo"}},
 			{Direction: store.Outbound, Type: "text", Text: "failed reply", Agent: "1001", Status: "failed", Timestamp: now,
 				Error: &store.MessageError{Code: 131047, Title: "Re-engagement message"}, Trail: []store.StatusEvent{{Status: "queued", At: now}, {Status: "failed", At: now}}},
+			{Direction: store.Outbound, Type: "text", Text: "typed in the app", Origin: store.OriginBusinessApp, Status: "sent", Timestamp: now},
 		} {
 			m.ChannelID, m.CustomerKey, m.SessionID = "ch1", "447700900001", id
 			if _, err := tx.AddMessage(m); err != nil {
@@ -159,6 +160,8 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/sessions?from=bad", admin, 200, "From must be a date"},
 		{"/admin/sessions/1", admin, 200, "hello &lt;script&gt;"},
 		{"/admin/sessions/1", admin, 200, "Re-engagement message"},
+		{"/admin/sessions/1", admin, 200, "sent from the WhatsApp Business app"},
+		{"/agent/c/1", agent, 200, "WhatsApp Business app"},
 		{"/admin/sessions/99", admin, 404, "No such session"},
 		{"/admin/templates?channel=ch1", admin, 200, "order_update"},
 		{"/admin/campaigns", admin, 200, `<progress max="4" value="2"`},
