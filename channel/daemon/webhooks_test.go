@@ -451,7 +451,10 @@ func TestWebhookBSUIDOnePerson(t *testing.T) {
 	if sipUser(r.From) != "wa-1-"+catPhone {
 		t.Fatalf("after the merge Cat's user id writes from %q, want her number's conversation", r.From)
 	}
-	p.event(integration.EventInbound, "cat again by user id")
+	data := p.event(integration.EventInbound, "cat again by user id")
+	if !strings.Contains(string(data), `"customer_phone":"`+catPhone+`"`) || !strings.Contains(string(data), `"customer_user_id":"`+cat+`"`) {
+		t.Fatalf("inbound event = %s, want both of Cat's identifiers", data)
+	}
 	if s := p.waitStats(p.ch, func(s stats) bool { return s.Received == 8 }); s.Received != 8 {
 		t.Fatalf("received = %d", s.Received)
 	}

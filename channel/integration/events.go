@@ -44,10 +44,14 @@ type Envelope struct {
 
 // MessageData is the data of message.inbound and message.status events.
 type MessageData struct {
-	ID          uint64              `json:"id"`
-	ChannelID   string              `json:"channel_id"`
-	Customer    string              `json:"customer"`
-	Name        string              `json:"customer_name,omitempty"`
+	ID        uint64 `json:"id"`
+	ChannelID string `json:"channel_id"`
+	Customer  string `json:"customer"`
+	Name      string `json:"customer_name,omitempty"`
+	// Phone and UserID are the customer's number and business-scoped
+	// user id, as far as Meta told them (inbound and echo events).
+	Phone       string              `json:"customer_phone,omitempty"`
+	UserID      string              `json:"customer_user_id,omitempty"`
 	SessionID   uint64              `json:"session_id,omitempty"`
 	Direction   string              `json:"direction"`
 	Type        string              `json:"type"`
@@ -118,7 +122,7 @@ func (s *Service) Hooks() ingest.Hooks {
 			return s.record(tx, ch.ID, EventInbound, func() any {
 				d := messageData(m)
 				if cust != nil {
-					d.Name = cust.Name
+					d.Name, d.Phone, d.UserID = cust.Name, cust.WaID, cust.UserID
 				}
 				return d
 			})
@@ -129,7 +133,7 @@ func (s *Service) Hooks() ingest.Hooks {
 		Echo: func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
 			return s.record(tx, ch.ID, EventEcho, func() any {
 				d := messageData(m)
-				d.Name = cust.Name
+				d.Name, d.Phone, d.UserID = cust.Name, cust.WaID, cust.UserID
 				return d
 			})
 		},
