@@ -25,7 +25,9 @@ type Hooks struct {
 	Echo func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
 	// Status is called when an outbound message's status changes.
 	Status func(tx *store.Tx, ch *store.Channel, m *store.Message) error
-	// Other is called for account, quality and template updates.
+	// Other is called, once per distinct update, for everything but
+	// messages, echoes and statuses: errors, user preferences, template,
+	// quality and account updates, Business app syncs…
 	Other func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error
 	// Committed is called after each batch commits (it must not block).
 	Committed func()
@@ -436,7 +438,9 @@ func (p *Processor) statusMessage(tx *store.Tx, ch *store.Channel, st *wa.Status
 	return m, nil
 }
 
-// other keeps account, quality and template updates for the admin.
+// other keeps every update that is not a message, an echo or a status
+// (errors, preferences, template, quality and account updates, Business
+// app syncs…) for the admin, once.
 func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
 	at := ev.Time
 	if at.IsZero() {
