@@ -3,11 +3,15 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test fuzz bench lint build deb deb-check clean
+.PHONY: run demo test fuzz bench lint build deb deb-check clean
 
 ## run: start the daemon locally (127.0.0.1:8080, data in ./data)
 run:
 	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/wachan serve --config /dev/null --data-dir ./data
+
+## demo: try wachan with emulated WhatsApp and Asterisk (throw-away data)
+demo:
+	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/wachan demo
 
 ## test: vet, format check and the race-enabled test suite
 test:

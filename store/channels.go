@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Channel returns the channel with id.
@@ -112,5 +112,5 @@ func aliasKey(channel, id string) []byte {
 }
 
 func isBucketNotFound(err error) bool {
-	return errors.Is(err, bolt.ErrBucketNotFound)
+	return errors.Is(err, bolterrors.ErrBucketNotFound)
 }

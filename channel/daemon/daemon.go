@@ -23,6 +23,7 @@ import (
 	"github.com/wachan/wachan/channel/campaign"
 	"github.com/wachan/wachan/channel/certs"
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/handoff"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/media"
@@ -45,6 +46,8 @@ type Daemon struct {
 	proc   *ingest.Processor
 	outbox *outbox.Outbox
 	app    *fiber.App
+	// bodies limits request bodies.
+	bodies *bodyGate
 	// v1 is the authenticated /api/v1 group, open for routes until New
 	// returns.
 	v1 fiber.Router
@@ -54,11 +57,16 @@ type Daemon struct {
 	tlsCerts *certs.Manager
 	httpLn   net.Listener
 	acmeHTTP *http.Server
-	// ari and router are set when ARI is configured.
+	// metricsApp serves /metrics on metricsLn, when configured.
+	metricsApp *fiber.App
+	metricsLn  net.Listener
+	// ari is set when ARI is configured; router always is.
 	ari    *asterisk.Adapter
 	router *routing.Router
-	// clock is the routing clock; tests replace it before Run.
+	// clock is the routing clock and wakeAt its timers (nil: real ones);
+	// tests replace them before Run.
 	clock   func() time.Time
+	wakeAt  func(at time.Time) <-chan time.Time
 	metrics *metrics.Metrics
 
 	// Set while wiring, read-only afterwards: each part adds its hooks and
@@ -74,9 +82,13 @@ type Daemon struct {
 	keys api.KeyAuthenticator
 	// adminHash is HashToken of the admin token.
 	adminHash string
+	// webhookHealth counts refused and accepted webhook deliveries.
+	webhookHealth *ingest.Health
 
 	// version is the build's version, shown in the panel.
 	version string
+	// demo labels every page as a demo (NewDemo).
+	demo bool
 
 	// Parts wired in their own files (one field each).
 	templates   *templates.Service
@@ -89,11 +101,15 @@ type Daemon struct {
 // New opens the store and wires every part; out receives the one-time
 // admin token notice. cfg must be validated; log must not be nil.
 func New(cfg *config.Config, log *slog.Logger, out io.Writer) (*Daemon, error) {
+	return newDaemon(cfg, log, out, false)
+}
+
+func newDaemon(cfg *config.Config, log *slog.Logger, out io.Writer, demo bool) (*Daemon, error) {
 	st, err := store.Open(cfg.DataDir, store.Options{Timeout: cfg.StoreTimeout}, log)
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev"}
+	d := &Daemon{cfg: cfg, log: log, store: st, clock: time.Now, metrics: metrics.New(st), version: "dev", demo: demo}
 	if err := d.wire(out); err != nil {
 		st.Close()
 		return nil, err
@@ -114,15 +130,27 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",
-		// Uploads of media may be as large as media files; webhooks keep
-		// their own, smaller limit.
+		// Handlers may keep what they read from a request (a parameter
+		// as a map key, a header in a log record): fiber's strings must
+		// not alias buffers it reuses for the next request.
+		Immutable: true,
+		// Uploads of media may be as large as media files; the body gate
+		// limits every other route far lower.
 		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
+
+		// Bodies reach the handlers unread: the body gate applies each
+		// route's limit while reading, before anything is authenticated,
+		// and leaves uploads to be read once they are.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
+	d.bodies = newBodyGate(cfg.MediaMaxSize + 1<<20)
+	d.app.Use(d.bodies.handle)
 	// Request bodies are taken as sent: a compressed body would be
 	// inflated without limit before any check.
 	// A bug in one handler answers 500 and is logged; it does not stop
@@ -131,16 +159,23 @@ func (d *Daemon) wire(out io.Writer) error {
 		log.Error("handler panicked", slog.String("path", c.Path()), slog.Any("panic", e))
 	}}))
 	d.app.Use(refuseEncoded)
+	if cfg.TLSCert != "" || cfg.ACME {
+		// Browsers that met wachan over HTTPS never fall back to HTTP.
+		d.app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+			return c.Next()
+		})
+	}
 	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
-	if cfg.ARIURL != "" {
-		d.wireRouting()
-		d.media.SetOnFailed(d.router.MediaFailed)
-		d.finished = append(d.finished, d.router.Finished)
-		d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Echo: d.router.Echo, Status: d.router.Status, Other: d.router.Preference, Committed: d.router.Committed})
-	}
+	// Routing runs with or without a PBX: without one, the web console is
+	// the agents' only view.
+	d.wireRouting()
+	d.media.SetOnFailed(d.router.MediaFailed)
+	d.finished = append(d.finished, d.router.Finished)
+	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Echo: d.router.Echo, Status: d.router.Status, Other: d.router.Preference, Committed: d.router.Committed})
 	if err := d.wireIntegration(); err != nil {
 		return err
 	}
@@ -152,11 +187,13 @@ func (d *Daemon) wire(out io.Writer) error {
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
 	webhooks.Register(d.app)
-	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys}
-	if d.router != nil {
-		apiOpts.Sessions = d.router
-	}
+	d.webhookHealth = webhooks.Health()
+	// Metrics name channels and their counts: they are served on their
+	// own listener (loopback by default), never on the public one.
+	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
+	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
+	apiOpts.Sessions = d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
@@ -203,33 +240,43 @@ func (d *Daemon) onChanged() {
 	}
 }
 
-// wireRouting creates the ARI adapter and the router, each feeding the
-// other.
+// wireRouting creates the router and, when ARI is configured, the ARI
+// adapter, each feeding the other.
 func (d *Daemon) wireRouting() {
 	cfg := d.cfg
-	var subs []string
-	for _, s := range strings.Split(cfg.ARISubscribe, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			subs = append(subs, s)
-		}
-	}
 	host := "127.0.0.1"
-	if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
-		host = u.Hostname()
+	var (
+		rt    *routing.Router
+		phone routing.PBX // nil without a PBX
+	)
+	if cfg.ARIURL != "" {
+		var subs []string
+		for _, s := range strings.Split(cfg.ARISubscribe, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				subs = append(subs, s)
+			}
+		}
+		if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
+			host = u.Hostname()
+		}
+		// Agents' messages come through ARI and through the dialplan hand-off.
+		gate := handoff.New(func(m pbx.TextMessage) { rt.OnMessage(m) }, "wa-", d.log)
+		gate.Register(d.app, asterisk.HandoffSecret(cfg.ARIPassword))
+		d.ari = asterisk.New(asterisk.Options{
+			URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
+			Subscribe: subs, Logger: d.log,
+			OnMessage:   gate.Deliver,
+			OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
+			OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
+		})
+		phone = d.ari
 	}
-	var rt *routing.Router
-	d.ari = asterisk.New(asterisk.Options{
-		URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
-		Subscribe: subs, Logger: d.log,
-		OnMessage:   func(m pbx.TextMessage) { rt.OnMessage(m) },
-		OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
-		OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
-	})
-	rt = routing.New(d.store, d.ari, d.log, routing.Options{
+	rt = routing.New(d.store, phone, d.log, routing.Options{
 		Host:            host,
 		AgentMessageMax: cfg.AgentMessageMax,
 		SessionIdle:     cfg.SessionIdle,
 		Now:             func() time.Time { return d.clock() },
+		WakeAt:          d.routingWakeAt,
 		WakeOutbox:      func() { d.outbox.Wake() },
 		MediaLink:       d.mediaLink,
 		SendURL:         d.media.SendURL,
@@ -237,6 +284,14 @@ func (d *Daemon) wireRouting() {
 		Changed:         d.onChanged,
 	})
 	d.router = rt
+}
+
+// routingWakeAt is the router's timer on the routing clock.
+func (d *Daemon) routingWakeAt(at time.Time) <-chan time.Time {
+	if d.wakeAt != nil {
+		return d.wakeAt(at)
+	}
+	return time.After(time.Until(at))
 }
 
 // adminTokenHash returns the hash of the configured admin token, or of the
@@ -275,6 +330,14 @@ func (d *Daemon) Listen() (string, error) {
 		return "", fmt.Errorf("listening on %s: %w", d.cfg.Listen, err)
 	}
 	d.ln = ln
+	if d.cfg.MetricsListen != "" {
+		ml, err := net.Listen("tcp", d.cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return "", fmt.Errorf("listening on %s (metrics_listen): %w", d.cfg.MetricsListen, err)
+		}
+		d.metricsLn = ml
+	}
 	if d.cfg.TLSCert == "" && !d.cfg.ACME {
 		return ln.Addr().String(), nil
 	}
@@ -284,7 +347,7 @@ func (d *Daemon) Listen() (string, error) {
 		DirectoryURL: d.cfg.ACMEDirectory, CacheDir: filepath.Join(d.cfg.DataDir, "acme"),
 	}, d.log)
 	if err != nil {
-		ln.Close()
+		d.closeListeners()
 		return "", fmt.Errorf("setting up TLS certificates: %w", err)
 	}
 	d.tlsCerts = m
@@ -292,7 +355,7 @@ func (d *Daemon) Listen() (string, error) {
 		// Set up before TLS is served: the handler enables http-01.
 		hl, err := net.Listen("tcp", d.cfg.ACMEHTTPListen)
 		if err != nil {
-			ln.Close()
+			d.closeListeners()
 			return "", fmt.Errorf("listening on %s: %w", d.cfg.ACMEHTTPListen, err)
 		}
 		d.httpLn = hl
@@ -300,6 +363,14 @@ func (d *Daemon) Listen() (string, error) {
 			ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)}
 	}
 	return ln.Addr().String(), nil
+}
+
+// closeListeners closes what Listen opened.
+func (d *Daemon) closeListeners() {
+	d.ln.Close()
+	if d.metricsLn != nil {
+		d.metricsLn.Close()
+	}
 }
 
 // Reload re-reads what can change without a restart (TLS certificate
@@ -325,8 +396,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, run := range d.runners {
 		wg.Go(func() { run(workCtx) })
 	}
-	if d.router != nil {
-		wg.Go(func() { d.router.Run(workCtx) })
+	wg.Go(func() { d.router.Run(workCtx) })
+	if d.ari != nil {
 		wg.Go(func() {
 			if err := d.ari.Run(workCtx); err != nil {
 				d.log.Error("ARI adapter stopped", slog.Any("error", err))
@@ -344,6 +415,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		serveErr <- err
 	}()
+	if d.metricsLn != nil {
+		go func() {
+			if err := d.metricsApp.Listener(d.metricsLn); err != nil {
+				d.log.Error("metrics listener stopped", slog.Any("error", err))
+			}
+		}()
+	}
 	if d.acmeHTTP != nil {
 		go func() {
 			if err := d.acmeHTTP.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -376,8 +454,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	daemon.SdNotify(false, daemon.SdNotifyStopping)
 	d.log.Info("shutting down")
+	if d.ari != nil {
+		// Without its subscription Asterisk stops accepting agents'
+		// messages for wachan; the dialplan hand-off takes them while
+		// the HTTP server still runs, then tells agents wachan is away.
+		if cerr := d.ari.Close(context.Background()); cerr != nil {
+			d.log.Warn("removing ARI subscriptions", slog.Any("error", cerr))
+		}
+	}
 	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
 		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
+	}
+	if d.metricsLn != nil {
+		d.metricsApp.ShutdownWithTimeout(d.cfg.ShutdownTimeout)
 	}
 	if d.acmeHTTP != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
@@ -390,6 +479,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	stopWork()
 	wg.Wait()
+	if d.tlsCerts != nil {
+		// An issuance Obtain left running stores nothing from now on.
+		d.tlsCerts.Close()
+	}
 	return err
 }
 

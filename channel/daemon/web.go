@@ -27,14 +27,13 @@ import (
 func (d *Daemon) wireWeb() error {
 	token := api.NewToken(32)
 	internal := fiber.New(fiber.Config{
+		Immutable:             true,
 		BodyLimit:             max(ingest.MaxBody, int(d.cfg.MediaMaxSize)+1<<20),
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
-	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token)}
-	if d.router != nil {
-		opts.Sessions = d.router
-	}
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth}
+	opts.Sessions = d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
 	// services.
@@ -55,6 +54,7 @@ func (d *Daemon) wireWeb() error {
 		Now:            func() time.Time { return d.clock() },
 		MediaLink:      d.mediaLink,
 		Log:            d.log.With("part", "web"),
+		Demo:           d.demo,
 		System: func() web.SystemInfo {
 			si := web.SystemInfo{
 				Version: d.version, GoVersion: runtime.Version(), PBXConfigured: d.ari != nil, ARIURL: d.cfg.ARIURL,
@@ -70,8 +70,13 @@ func (d *Daemon) wireWeb() error {
 			return si
 		},
 	}
-	if d.router != nil {
-		wo.Agent = d.router
+	wo.Agent = d.router
+	wo.Presence = d.router.OnConsole
+	wo.PBX = func() web.PBXStatus {
+		if d.ari == nil {
+			return web.PBXStatus{}
+		}
+		return web.PBXStatus{Configured: true, Connected: d.ari.Connected()}
 	}
 	w, err := web.New(wo)
 	if err != nil {

@@ -247,7 +247,7 @@ func TestWebhookErrorsReachAdminAndAgent(t *testing.T) {
 
 // scrape returns the daemon's /metrics text.
 func (p *hookPBX) scrape() string {
-	resp, err := http.Get(p.base + "/metrics")
+	resp, err := http.Get(p.metrics + "/metrics")
 	if err != nil {
 		p.t.Fatal(err)
 	}

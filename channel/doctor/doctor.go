@@ -174,7 +174,7 @@ func (d *Doctor) checkStore(ctx context.Context) ([]*store.Channel, bool, []Resu
 
 func (d *Doctor) checkARI(ctx context.Context, running bool) []Result {
 	if d.cfg.ARIURL == "" {
-		return []Result{warn("ari", "ari_url is empty: no PBX, agents cannot receive messages", "run `wachan setup asterisk` and set ari_url, ari_user and ari_password")}
+		return []Result{warn("ari", "ari_url is empty: no PBX, agents get conversations only in the web console (/agent/)", "to reach softphones too, run `wachan setup asterisk` and set ari_url, ari_user and ari_password")}
 	}
 	c := setup.NewARIClient(setup.Params{URL: d.cfg.ARIURL, User: d.cfg.ARIUser, Password: d.cfg.ARIPassword, App: d.cfg.ARIApp, Subscribe: d.cfg.ARISubscribe}, d.hc)
 	res := c.Check(ctx)
@@ -183,7 +183,7 @@ func (d *Doctor) checkARI(ctx context.Context, running bool) []Result {
 			return res
 		}
 	}
-	return append(res, c.CheckApp(ctx, running))
+	return append(res, c.CheckApps(ctx, running)...)
 }
 
 // checkDisk warns when data_dir has less than MinFree available.

@@ -26,12 +26,13 @@ import (
 const secret = "app-secret-for-tests"
 
 type env struct {
-	t     testing.TB
-	dir   string
-	store *store.Store
-	proc  *Processor
-	base  string
-	app   *fiber.App
+	t       testing.TB
+	dir     string
+	store   *store.Store
+	proc    *Processor
+	handler *Handler
+	base    string
+	app     *fiber.App
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -46,7 +47,8 @@ func newEnv(t testing.TB, dir string) *env {
 	e := &env{t: t, dir: dir, store: st}
 	e.proc = NewProcessor(st, discard(), Hooks{})
 	e.app = fiber.New(fiber.Config{BodyLimit: MaxBody, DisableStartupMessage: true})
-	NewHandler(st, discard(), nil).Register(e.app)
+	e.handler = NewHandler(st, discard(), nil)
+	e.handler.Register(e.app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -285,13 +287,16 @@ func TestDuplicateRedeliveryCountedOnce(t *testing.T) {
 	})
 }
 
-func TestOtherPhoneNumberIgnored(t *testing.T) {
+func TestOtherPhoneNumberKeptUnrouted(t *testing.T) {
 	e := newEnv(t, t.TempDir())
 	e.addChannel("c1", "PN1")
 	e.postSigned("c1", textBody("PN-OTHER", "wamid.O", "447700900001", "hi", 1763830000))
 	e.drain()
 	if c := e.counts("c1"); c.Received != 0 {
 		t.Fatalf("received = %d, want 0", c.Received)
+	}
+	if u := e.unrouted(); len(u) != 1 || u[0].PhoneNumberID != "PN-OTHER" || u[0].Via != "c1" {
+		t.Fatalf("unrouted = %+v", u)
 	}
 }
 

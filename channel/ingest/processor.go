@@ -167,9 +167,13 @@ func (p *Processor) Drain() (int, error) {
 		parsed[i].events, parsed[i].err = wa.Parse(e.Body)
 	}
 	err := p.store.Update(func(tx *store.Tx) error {
+		chans, err := tx.Channels()
+		if err != nil {
+			return err
+		}
 		for i := range parsed {
 			pe := &parsed[i]
-			if err := p.apply(tx, pe); err != nil {
+			if err := p.apply(tx, pe, chans); err != nil {
 				return fmt.Errorf("applying journal entry %d: %w", pe.entry.Seq, err)
 			}
 			if err := tx.DeleteJournal(pe.entry.Seq); err != nil {
@@ -194,38 +198,68 @@ type parsedEntry struct {
 	err    error
 }
 
-func (p *Processor) apply(tx *store.Tx, pe *parsedEntry) error {
+// apply routes each update of an entry to the channel it belongs to,
+// among the channels of the app whose secret verified it; updates no
+// channel owns are kept as unrouted.
+func (p *Processor) apply(tx *store.Tx, pe *parsedEntry, chans []*store.Channel) error {
 	e := pe.entry
-	ch, err := tx.Channel(e.ChannelID)
-	if errors.Is(err, store.ErrNotFound) {
-		p.log.Warn("dropping webhook for a deleted channel", slog.String("channel", e.ChannelID))
-		return nil
+	var via *store.Channel
+	for _, ch := range chans {
+		if ch.ID == e.ChannelID {
+			via = ch
+		}
 	}
-	if err != nil {
-		return err
+	if via == nil {
+		p.log.Warn("webhook for a deleted channel kept as unrouted", slog.String("channel", e.ChannelID))
+		return tx.AddUnrouted(&store.Unrouted{ReceivedAt: e.ReceivedAt, Via: e.ChannelID,
+			Reason: "the channel whose URL received it was deleted before it was processed", Raw: quoteRaw(e.Body)})
 	}
+	ch := via
 	if pe.err != nil {
 		// Signed but unreadable: keep it for the admin rather than lose it.
 		p.log.Warn("webhook body is not a WhatsApp envelope; kept as an event", slog.String("channel", ch.ID), slog.Any("error", pe.err))
 		return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: "unparsed", At: e.ReceivedAt, Raw: quoteRaw(e.Body)})
 	}
+	scope := sameApp(chans, via)
 	for i := range pe.events {
 		ev := &pe.events[i]
-		switch ev.Kind {
-		case wa.KindMessage:
-			err = p.message(tx, ch, ev, e.ReceivedAt)
-		case wa.KindMessageEcho:
-			err = p.echo(tx, ch, ev, e.ReceivedAt)
-		case wa.KindStatus:
-			err = p.status(tx, ch, ev)
-		default:
-			err = p.other(tx, ch, ev, e.ReceivedAt)
+		to := owners(scope, via, ev)
+		if len(to) == 0 {
+			if err := p.unrouted(tx, e, via, ev); err != nil {
+				return err
+			}
+			continue
 		}
-		if err != nil {
-			return err
+		for _, ch := range to {
+			var err error
+			switch ev.Kind {
+			case wa.KindMessage:
+				err = p.message(tx, ch, ev, e.ReceivedAt)
+			case wa.KindMessageEcho:
+				err = p.echo(tx, ch, ev, e.ReceivedAt)
+			case wa.KindStatus:
+				err = p.status(tx, ch, ev)
+			default:
+				err = p.other(tx, ch, ev, e.ReceivedAt)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// unrouted keeps an update of via's app that no channel owns.
+func (p *Processor) unrouted(tx *store.Tx, e *store.JournalEntry, via *store.Channel, ev *wa.Event) error {
+	p.log.Warn("webhook update for a number or account no channel has; kept as unrouted",
+		slog.String("via", via.ID), slog.String("field", ev.Field),
+		slog.String("phone_number_id", ev.PhoneNumberID), slog.String("waba_id", ev.WABAID))
+	return tx.AddUnrouted(&store.Unrouted{
+		ReceivedAt: e.ReceivedAt, AppID: via.AppID, Via: via.ID, Field: ev.Field, Kind: string(ev.Kind),
+		PhoneNumberID: ev.PhoneNumberID, DisplayPhoneNumber: ev.DisplayPhoneNumber, WABAID: ev.WABAID,
+		Reason: unroutedReason(ev), Raw: ev.Raw,
+	})
 }
 
 // forUs reports whether an event concerns the channel's number.

@@ -48,6 +48,7 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 	if err := tx.PutSession(s); err != nil {
 		return err
 	}
+	r.idleDue(tx, s)
 	if fresh && s.Agent != "" {
 		if err := r.offer(tx, c, s.Agent, fmt.Sprintf("[wachan] New WhatsApp conversation #%d from %s on %s. Reply to answer, /help for commands.",
 			s.ID, who(cust), ch.Name)); err != nil {

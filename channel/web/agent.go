@@ -140,7 +140,7 @@ type convData struct {
 var errNotYours = errors.New("not offered to this extension")
 
 func (w *Web) convData(ext string, id uint64) (*convData, error) {
-	d := &convData{Ext: ext, NoPBX: w.opts.Agent == nil}
+	d := &convData{Ext: ext, NoPBX: !w.pbxStatus().Configured}
 	err := w.st.View(func(tx *store.Tx) error {
 		s, err := tx.Session(id)
 		if err != nil {
@@ -247,7 +247,7 @@ func (w *Web) say(c *fiber.Ctx) error {
 		d.Error = "Unknown action."
 	}
 	if d.Error == "" && w.opts.Agent == nil {
-		d.Error = "No PBX is configured, so conversations cannot be handled here."
+		d.Error = "Conversations cannot be handled here: routing is not running."
 	}
 	if d.Error != "" {
 		return w.afterAction(c, d)
@@ -303,6 +303,11 @@ func (w *Web) events(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	done := c.Context().Done()
-	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) { w.live.stream(bw, done, render) })
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		// An open console page is what makes its agent present.
+		w.presence.open(ext)
+		defer w.presence.close(ext)
+		w.live.stream(bw, done, render)
+	})
 	return nil
 }

@@ -45,7 +45,7 @@ func (w *Web) campaigns(c *fiber.Ctx) error {
 		}
 		return err
 	})
-	return w.render(c, fiber.StatusOK, "campaigns", &view{Title: "Campaigns", Nav: "campaigns", Flash: c.Query("flash"),
+	return w.render(c, fiber.StatusOK, "campaigns", &view{Title: "Campaigns", Nav: "campaigns",
 		Data: map[string]any{"Campaigns": out.Campaigns, "Names": names}})
 }
 
@@ -61,5 +61,5 @@ func (w *Web) campaignAction(c *fiber.Ctx) error {
 	if e := w.call("POST", "/api/v1/campaigns/"+url.PathEscape(c.Params("id"))+"/"+action, nil, nil); e != nil {
 		msg = e.Message
 	}
-	return c.Redirect("/admin/campaigns?flash="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/campaigns", msg)
 }

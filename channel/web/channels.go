@@ -41,7 +41,7 @@ func (w *Web) channels(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "channels", &view{Title: "Channels", Nav: "channels", Flash: c.Query("flash"), Data: rows})
+	return w.render(c, fiber.StatusOK, "channels", &view{Title: "Channels", Nav: "channels", Data: rows})
 }
 
 func (w *Web) lastTest(id string) *testResult {
@@ -107,7 +107,7 @@ func (w *Web) channelCreate(c *fiber.Ctx) error {
 		e := w.call("POST", "/api/v1/channels", body, &out)
 		if e == nil {
 			w.log.Info("channel created in the web panel", "channel", out.ID)
-			return c.Redirect("/admin/channels/"+url.PathEscape(out.ID)+"?flash=created", fiber.StatusSeeOther)
+			return w.redirectFlash(c, "/admin/channels/"+url.PathEscape(out.ID), "Channel created. Paste the Callback URL and Verify Token into Meta's app dashboard (WhatsApp → Configuration → Webhook), subscribe to the messages field, then use Test Connection.")
 		}
 		errs, f.Error = fieldErrors(e)
 	}
@@ -124,14 +124,7 @@ func (w *Web) channelEdit(c *fiber.Ctx) error {
 	if err := w.st.View(func(tx *store.Tx) (err error) { f.Events, err = tx.Events(f.Ch.ID, 10); return err }); err != nil {
 		return err
 	}
-	flash := ""
-	switch c.Query("flash") {
-	case "created":
-		flash = "Channel created. Paste the Callback URL and Verify Token into Meta's app dashboard (WhatsApp → Configuration → Webhook), subscribe to the messages field, then use Test Connection."
-	case "saved":
-		flash = "Channel saved."
-	}
-	return w.render(c, fiber.StatusOK, "channel", &view{Title: f.Ch.Name, Nav: "channels", Flash: flash, Data: f})
+	return w.render(c, fiber.StatusOK, "channel", &view{Title: f.Ch.Name, Nav: "channels", Data: f})
 }
 
 func (w *Web) channelSave(c *fiber.Ctx) error {
@@ -144,7 +137,7 @@ func (w *Web) channelSave(c *fiber.Ctx) error {
 	if errs == nil {
 		e := w.call("PATCH", "/api/v1/channels/"+url.PathEscape(id), body, nil)
 		if e == nil {
-			return c.Redirect("/admin/channels/"+url.PathEscape(id)+"?flash=saved", fiber.StatusSeeOther)
+			return w.redirectFlash(c, "/admin/channels/"+url.PathEscape(id), "Channel saved.")
 		}
 		errs, f.Error = fieldErrors(e)
 	}
@@ -185,5 +178,5 @@ func (w *Web) channelDelete(c *fiber.Ctx) error {
 	if e := w.call("DELETE", "/api/v1/channels/"+url.PathEscape(c.Params("id")), nil, nil); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	return c.Redirect("/admin/channels?flash=Channel+deleted.", fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/channels", "Channel deleted.")
 }

@@ -49,3 +49,53 @@ func (w *Web) takeFlash(s *store.WebSession, conv uint64) (flash, bool) {
 	delete(w.flashes, k)
 	return f, ok && time.Since(f.At) <= flashTTL
 }
+
+// noticeKey is where a page notice (or, with suffix ":error", a page
+// error) of session s waits.
+func noticeKey(s *store.WebSession, suffix string) string { return "page:" + s.CSRF + suffix }
+
+// redirectFlash keeps msg for the next page the signed-in user sees and
+// redirects to to. Notices come only from here: a URL cannot carry one.
+func (w *Web) redirectFlash(c *fiber.Ctx, to, msg string) error {
+	w.keepNotice(webSession(c), "", msg)
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// redirectError is redirectFlash for a failure the next page explains in
+// its own place (takeNotice with ":error").
+func (w *Web) redirectError(c *fiber.Ctx, to, msg string) error {
+	w.keepNotice(webSession(c), ":error", msg)
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+func (w *Web) keepNotice(s *store.WebSession, suffix, msg string) {
+	if s == nil {
+		return
+	}
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, f := range w.flashes {
+		if now.Sub(f.At) > flashTTL {
+			delete(w.flashes, k)
+		}
+	}
+	w.flashes[noticeKey(s, suffix)] = flash{Notices: []string{msg}, At: now}
+}
+
+// takeNotice returns and forgets the notice (suffix "") or error
+// (":error") waiting for the next page of s.
+func (w *Web) takeNotice(s *store.WebSession, suffix string) string {
+	if s == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := noticeKey(s, suffix)
+	f, ok := w.flashes[k]
+	delete(w.flashes, k)
+	if !ok || time.Since(f.At) > flashTTL || len(f.Notices) == 0 {
+		return ""
+	}
+	return f.Notices[0]
+}

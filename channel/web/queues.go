@@ -18,6 +18,7 @@ type queueAPI struct {
 	Pickup            string             `json:"pickup"`
 	RingTimeout       int                `json:"ring_timeout"`
 	StickyDays        int                `json:"sticky_days"`
+	MaxConversations  int                `json:"max_conversations"`
 	AwayMessage       string             `json:"away_message"`
 	UnansweredTimeout int                `json:"unanswered_timeout"`
 	Overflow          *store.Destination `json:"overflow"`
@@ -35,7 +36,7 @@ func (w *Web) queues(c *fiber.Ctx) error {
 	if e := w.call("GET", "/api/v1/queues", nil, &list); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	return w.render(c, fiber.StatusOK, "queues", &view{Title: "Message queues", Nav: "queues", Flash: c.Query("flash"), Data: list.Queues})
+	return w.render(c, fiber.StatusOK, "queues", &view{Title: "Message queues", Nav: "queues", Data: list.Queues})
 }
 
 func (w *Web) queueNew(c *fiber.Ctx) error {
@@ -67,7 +68,7 @@ func (w *Web) queueSave(c *fiber.Ctx) error {
 	for _, n := range []struct {
 		key string
 		out *int
-	}{{"ring_timeout", &q.RingTimeout}, {"sticky_days", &q.StickyDays}, {"unanswered_timeout", &q.UnansweredTimeout}} {
+	}{{"ring_timeout", &q.RingTimeout}, {"sticky_days", &q.StickyDays}, {"max_conversations", &q.MaxConversations}, {"unanswered_timeout", &q.UnansweredTimeout}} {
 		v := strings.TrimSpace(c.FormValue(n.key))
 		if v == "" {
 			v = "0"
@@ -94,7 +95,7 @@ func (w *Web) queueSave(c *fiber.Ctx) error {
 		}
 		e := w.call(method, path, body, nil)
 		if e == nil {
-			return c.Redirect("/admin/queues?flash="+url.QueryEscape("Queue "+q.Name+" saved."), fiber.StatusSeeOther)
+			return w.redirectFlash(c, "/admin/queues", "Queue "+q.Name+" saved.")
 		}
 		errs, f.Error = fieldErrors(e)
 	}
@@ -106,5 +107,5 @@ func (w *Web) queueDelete(c *fiber.Ctx) error {
 	if e := w.call("DELETE", "/api/v1/queues/"+url.PathEscape(c.Params("name")), nil, nil); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	return c.Redirect("/admin/queues?flash="+url.QueryEscape("Queue "+c.Params("name")+" deleted."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/queues", "Queue "+c.Params("name")+" deleted.")
 }

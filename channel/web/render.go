@@ -73,7 +73,13 @@ type view struct {
 	CSRF string
 	// Flash is a one-line confirmation shown on top.
 	Flash string
-	Data  any
+	// Demo labels the page as a demo.
+	Demo bool
+	// SignedIn shows the navigation and the Sign out button.
+	SignedIn bool
+	// PBX is the phone system's state, explained on signed-in pages.
+	PBX  PBXStatus
+	Data any
 }
 
 func parsePages(a *assets) (*pages, error) {
@@ -91,8 +97,12 @@ func parsePages(a *assets) (*pages, error) {
 			}
 			return t.UTC().Format("Jan 2 15:04")
 		},
-		"bytes": humanBytes,
-		"join":  strings.Join,
+		"bytes":    humanBytes,
+		"duration": humanDuration,
+		"strategy": strategyWords,
+		"pickup":   pickupWords,
+		"step":     stepWords,
+		"join":     strings.Join,
 		"pct": func(n, total int64) int64 {
 			if total <= 0 {
 				return 0
@@ -129,7 +139,13 @@ func (w *Web) render(c *fiber.Ctx, status int, page string, v *view) error {
 	if !ok {
 		return fmt.Errorf("rendering: no page %q", page)
 	}
+	v.Demo = w.opts.Demo
 	if s := webSession(c); s != nil {
+		v.SignedIn = true
+		if v.Flash == "" {
+			v.Flash = w.takeNotice(s, "")
+		}
+		v.PBX = w.pbxStatus()
 		v.CSRF = s.CSRF
 		v.User = s.User
 		if v.User == "" {

@@ -24,6 +24,9 @@ type sessionRow struct {
 	Channel  string
 }
 
+// LastActivity is when something last happened in the row's session.
+func (r sessionRow) LastActivity() time.Time { return lastActivity(r.Session) }
+
 type sessionsPage struct {
 	Filter   sessionFilter
 	Channels []*store.Channel
@@ -69,6 +72,7 @@ func (w *Web) sessions(c *fiber.Ctx) error {
 			return nil
 		}
 		var inner error
+		var found []sessionRow
 		err = tx.Sessions(func(s *store.Session) bool {
 			scanned++
 			if scanned > maxScan {
@@ -98,27 +102,35 @@ func (w *Web) sessions(c *fiber.Ctx) error {
 					return true
 				}
 			}
-			if text != "" {
-				ms, err := tx.SessionMessages(s.ID)
-				if err != nil {
-					inner = err
-					return false
-				}
-				if !slices.ContainsFunc(ms, func(m *store.Message) bool { return strings.Contains(strings.ToLower(m.Text), text) }) {
-					return true
-				}
-			}
-			p.Rows = append(p.Rows, row)
-			if len(p.Rows) >= 200 {
-				p.More = true
-				return false
-			}
+			found = append(found, row)
 			return true
 		})
 		if err != nil {
 			return err
 		}
-		return inner
+		if inner != nil {
+			return inner
+		}
+		// Most recently active first; the text search reads messages, so
+		// it runs only until the page is full.
+		slices.SortStableFunc(found, func(a, b sessionRow) int { return lastActivity(b.Session).Compare(lastActivity(a.Session)) })
+		for _, row := range found {
+			if text != "" {
+				ms, err := tx.SessionMessages(row.ID)
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(ms, func(m *store.Message) bool { return strings.Contains(strings.ToLower(m.Text), text) }) {
+					continue
+				}
+			}
+			if len(p.Rows) == 200 {
+				p.More = true
+				break
+			}
+			p.Rows = append(p.Rows, row)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -126,11 +138,26 @@ func (w *Web) sessions(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, "sessions", &view{Title: "Sessions and chat logs", Nav: "sessions", Data: p})
 }
 
+// lastActivity is when something last happened in s: a message or a
+// routing change.
+func lastActivity(s *store.Session) time.Time {
+	t := s.LastMessageAt
+	if s.UpdatedAt.After(t) {
+		t = s.UpdatedAt
+	}
+	if s.ClosedAt.After(t) {
+		t = s.ClosedAt
+	}
+	return t
+}
+
 type sessionPage struct {
 	S        *store.Session
 	Customer *store.Customer
 	Channel  *store.Channel
 	Messages []msgView
+	// Timeline is the messages and routing steps in time order.
+	Timeline []timelineItem
 	Queues   []*store.Queue
 	Error    string
 }
@@ -158,6 +185,7 @@ func (w *Web) loadSession(c *fiber.Ctx) (*sessionPage, error) {
 			return err
 		}
 		p.Messages = w.messageViews(ms)
+		p.Timeline = timeline(p.Messages, s.History)
 		p.Queues, err = tx.Queues()
 		return err
 	})
@@ -172,25 +200,25 @@ func (w *Web) session(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Error = c.Query("error")
-	return w.render(c, fiber.StatusOK, "session", &view{Title: "Session #" + c.Params("id"), Nav: "sessions", Flash: c.Query("flash"), Data: p})
+	p.Error = w.takeNotice(webSession(c), ":error")
+	return w.render(c, fiber.StatusOK, "session", &view{Title: "Session #" + c.Params("id"), Nav: "sessions", Data: p})
 }
 
 func (w *Web) sessionClose(c *fiber.Ctx) error {
 	id := c.Params("id")
 	back := "/admin/sessions/" + url.PathEscape(id)
 	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/close", nil, nil); e != nil {
-		return c.Redirect(back+"?error="+url.QueryEscape(e.Message), fiber.StatusSeeOther)
+		return w.redirectError(c, back, e.Message)
 	}
-	return c.Redirect(back+"?flash="+url.QueryEscape("Session closed."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Session closed.")
 }
 
 func (w *Web) sessionTransfer(c *fiber.Ctx) error {
 	id := c.Params("id")
 	back := "/admin/sessions/" + url.PathEscape(id)
 	to := store.Destination{Type: c.FormValue("to_type"), ID: strings.TrimSpace(c.FormValue("to_id"))}
-	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/transfer", map[string]any{"to": to}, nil); e != nil {
-		return c.Redirect(back+"?error="+url.QueryEscape(e.Message), fiber.StatusSeeOther)
+	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/transfer", map[string]any{"to": to, "hold": c.FormValue("hold") != ""}, nil); e != nil {
+		return w.redirectError(c, back, e.Message)
 	}
-	return c.Redirect(back+"?flash="+url.QueryEscape("Session transferred to "+to.Type+" "+to.ID+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Session transferred to "+to.Type+" "+to.ID+".")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"time"
 
@@ -26,6 +27,10 @@ type statsPage struct {
 	BarW int
 	// Last is the chart's last day.
 	Last string
+	// YMax and YMid label the y-axis.
+	YMax, YMid int64
+	// Note says when the chart shows less than the period.
+	Note string
 }
 
 type channelCounts struct {
@@ -42,7 +47,28 @@ type dayBar struct {
 	OutY, OutH int
 }
 
-const chartH = 120
+const (
+	chartH = 120
+	// chartLeft is the room for the y-axis labels.
+	chartLeft = 44
+	// chartW is the width of the plot area.
+	chartW = 1000
+	// maxChartDays is the longest period the chart draws day by day.
+	maxChartDays = 366
+)
+
+// reversedRange explains a custom range that ends before it starts.
+func reversedRange(p *statsPage) string {
+	if p.Range != "custom" {
+		return ""
+	}
+	from, ferr := time.Parse(store.DayLayout, p.From)
+	to, terr := time.Parse(store.DayLayout, p.To)
+	if ferr != nil || terr != nil || !to.Before(from) {
+		return ""
+	}
+	return fmt.Sprintf("The custom range ends before it starts: From (%s) is after To (%s). Swap the two dates.", p.From, p.To)
+}
 
 func (w *Web) stats(c *fiber.Ctx) error {
 	p := &statsPage{Channel: c.Query("channel"), Range: c.Query("range"), From: c.Query("from"), To: c.Query("to")}
@@ -60,6 +86,13 @@ func (w *Web) stats(c *fiber.Ctx) error {
 	} else {
 		q.Set("range", p.Range)
 	}
+	if msg := reversedRange(p); msg != "" {
+		p.Error = msg
+		if err := w.st.View(func(tx *store.Tx) (err error) { p.Channels, err = tx.Channels(); return }); err != nil {
+			return err
+		}
+		return w.render(c, fiber.StatusOK, "stats", &view{Title: "Statistics", Nav: "stats", Data: p})
+	}
 	path := "/api/v1/stats?"
 	if p.Channel != "" {
 		path = "/api/v1/channels/" + url.PathEscape(p.Channel) + "/stats?"
@@ -72,22 +105,15 @@ func (w *Web) stats(c *fiber.Ctx) error {
 		p.Error = e.Message
 	}
 	p.Total = out.Counts
-	today := time.Now().UTC().Truncate(24 * time.Hour)
-	from, to := today.AddDate(0, 0, -29), today
+	// The chart spans the chosen period: from its first day (for all
+	// time, the first day with messages) to its last.
+	to := time.Now().UTC().Truncate(24 * time.Hour)
 	if t, err := time.Parse(store.DayLayout, out.To); err == nil {
 		to = t
 	}
+	var from time.Time
 	if t, err := time.Parse(store.DayLayout, out.From); err == nil {
 		from = t
-	} else {
-		from = to.AddDate(0, 0, -29)
-	}
-	// The chart shows at least two weeks, so one day has context.
-	if to.Sub(from) < 13*24*time.Hour {
-		from = to.AddDate(0, 0, -13)
-	}
-	if to.Sub(from) > 92*24*time.Hour {
-		from = to.AddDate(0, 0, -92)
 	}
 	err := w.st.View(func(tx *store.Tx) error {
 		chs, err := tx.Channels()
@@ -95,6 +121,9 @@ func (w *Web) stats(c *fiber.Ctx) error {
 			return err
 		}
 		p.Channels = chs
+		if p.Error != "" {
+			return nil
+		}
 		daily := map[string]store.Counts{}
 		for _, ch := range chs {
 			if p.Channel != "" && ch.ID != p.Channel {
@@ -109,20 +138,25 @@ func (w *Web) stats(c *fiber.Ctx) error {
 				sum.Add(n)
 				daily[d] = sum
 			}
-			if p.Channel == "" && p.Error == "" {
-				var f, t time.Time
-				if out.From != "" {
-					f, _ = time.Parse(store.DayLayout, out.From)
-				}
-				if out.To != "" {
-					t, _ = time.Parse(store.DayLayout, out.To)
-				}
-				n, err := tx.SumCounts(ch.ID, f, t)
+			if p.Channel == "" {
+				n, err := tx.SumCounts(ch.ID, from, to)
 				if err != nil {
 					return err
 				}
 				p.PerChannel = append(p.PerChannel, channelCounts{Channel: ch, Counts: n})
 			}
+		}
+		if from.IsZero() {
+			from = to
+			for d := range daily {
+				if t, err := time.Parse(store.DayLayout, d); err == nil && t.Before(from) {
+					from = t
+				}
+			}
+		}
+		if to.Sub(from) >= maxChartDays*24*time.Hour {
+			from = to.AddDate(0, 0, -(maxChartDays - 1))
+			p.Note = fmt.Sprintf("The chart shows the period's last %d days.", maxChartDays)
 		}
 		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 			key := d.Format(store.DayLayout)
@@ -135,11 +169,14 @@ func (w *Web) stats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	barW := min(48, max(10, 720/max(1, len(p.Days))))
-	p.ChartW, p.BarW = len(p.Days)*barW, barW/2-1
+	// The chart keeps its width whatever the period; a short period's
+	// bars stay narrow rather than grow the chart.
+	barW := min(48, max(2, chartW/max(1, len(p.Days))))
+	p.ChartW, p.BarW = chartLeft+max(chartW, len(p.Days)*barW), max(1, barW/2-1)
+	p.YMax, p.YMid = p.Max, p.Max/2
 	for i := range p.Days {
 		b := &p.Days[i]
-		b.X = i * barW
+		b.X = chartLeft + i*barW
 		if p.Max > 0 {
 			b.InH = int(b.Counts.Received * chartH / p.Max)
 			b.OutH = int(b.Counts.Sent * chartH / p.Max)

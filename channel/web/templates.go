@@ -16,8 +16,10 @@ type templateAPI struct {
 	Language string `json:"language"`
 	Status   string `json:"status"`
 	Reason   string `json:"reason"`
-	Category string `json:"category"`
-	Quality  string `json:"quality"`
+	// ReasonExplained says what Meta's reason means.
+	ReasonExplained string `json:"reason_explained"`
+	Category        string `json:"category"`
+	Quality         string `json:"quality"`
 }
 
 type templatesPage struct {
@@ -56,7 +58,7 @@ func (w *Web) templates(c *fiber.Ctx) error {
 		}
 		p.Templates, p.Sync = out.Templates, out.Sync
 	}
-	return w.render(c, fiber.StatusOK, "templates", &view{Title: "Templates", Nav: "templates", Flash: c.Query("flash"), Data: p})
+	return w.render(c, fiber.StatusOK, "templates", &view{Title: "Templates", Nav: "templates", Data: p})
 }
 
 // templatesSync is the Sync button: it lists the channel's templates from
@@ -68,8 +70,8 @@ func (w *Web) templatesSync(c *fiber.Ctx) error {
 		Total, Added, Updated, Removed int
 	}
 	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/templates/sync", nil, &res); e != nil {
-		return c.Redirect(back+"&flash="+url.QueryEscape("Sync failed: "+e.Message), fiber.StatusSeeOther)
+		return w.redirectFlash(c, back, "Sync failed: "+e.Message)
 	}
 	msg := fmt.Sprintf("Synced: %d templates (%d added, %d updated, %d removed).", res.Total, res.Added, res.Updated, res.Removed)
-	return c.Redirect(back+"&flash="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, msg)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -25,7 +24,7 @@ type usersPage struct {
 func (w *Web) users(c *fiber.Ctx) error {
 	p := &usersPage{}
 	p.Form.Role = roleAgent
-	return w.renderUsers(c, fiber.StatusOK, p, c.Query("flash"))
+	return w.renderUsers(c, fiber.StatusOK, p, "")
 }
 
 func (w *Web) renderUsers(c *fiber.Ctx, status int, p *usersPage, flash string) error {
@@ -82,7 +81,7 @@ func (w *Web) userCreate(c *fiber.Ctx) error {
 		return err
 	}
 	w.log.Info("web user created", slog.String("user", u.Name), slog.String("role", u.Role))
-	return c.Redirect("/admin/users?flash="+url.QueryEscape("Login "+u.Name+" created."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/users", "Login "+u.Name+" created.")
 }
 
 var errExists = errors.New("already exists")
@@ -110,7 +109,7 @@ func (w *Web) userPassword(c *fiber.Ctx) error {
 		return err
 	}
 	w.log.Info("web user password set", slog.String("user", name))
-	return c.Redirect("/admin/users?flash="+url.QueryEscape("Password of "+name+" set."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/users", "Password of "+name+" set.")
 }
 
 func (w *Web) userDelete(c *fiber.Ctx) error {
@@ -123,5 +122,5 @@ func (w *Web) userDelete(c *fiber.Ctx) error {
 		return err
 	}
 	w.log.Info("web user deleted", slog.String("user", name))
-	return c.Redirect("/admin/users?flash="+url.QueryEscape("Login "+name+" deleted."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/users", "Login "+name+" deleted.")
 }

@@ -51,6 +51,12 @@ type SystemInfo struct {
 	Started    time.Time
 }
 
+// PBXStatus is whether a PBX is configured and connected.
+type PBXStatus struct {
+	Configured bool
+	Connected  bool
+}
+
 // Options configure the web panel.
 type Options struct {
 	// Store is the daemon's store.
@@ -61,8 +67,14 @@ type Options struct {
 	AdminTokenHash string
 	// HashToken hashes an admin token the way AdminTokenHash was made.
 	HashToken func(string) string
-	// Agent is nil when no PBX is configured.
+	// Agent handles what agents type in the console; nil disables it.
 	Agent Agent
+	// Presence is told when an extension opens or leaves the console
+	// (channel/routing's Router.OnConsole); may be nil.
+	Presence func(ext string, online bool)
+	// PBX reports the phone system's state, shown on every page; nil
+	// means no PBX is configured.
+	PBX func() PBXStatus
 	// PublicURL is the daemon's external base URL.
 	PublicURL string
 	// Secure marks cookies Secure (TLS, or an https public URL).
@@ -73,6 +85,8 @@ type Options struct {
 	MediaLink func(m *store.Message) string
 	// System reports the System page's figures; nil shows none.
 	System func() SystemInfo
+	// Demo labels every page as a demo against emulators.
+	Demo bool
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// LoginRate and LoginBurst limit sign-in attempts per client IP; 0
@@ -91,6 +105,8 @@ type Web struct {
 	pages  *pages
 	assets *assets
 	live   *hub
+	// presence tracks which extensions have the console open.
+	presence *presence
 
 	// dummyHash is checked against when a user does not exist, so that
 	// both cases take as long.
@@ -143,6 +159,7 @@ func New(opts Options) (*Web, error) {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
 	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
+		presence: newPresence(opts.Presence, presenceGrace),
 		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
 }
 
@@ -168,6 +185,7 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Post("/channels/:id", w.channelSave)
 	adm.Post("/channels/:id/test", w.channelTest)
 	adm.Post("/channels/:id/delete", w.channelDelete)
+	adm.Get("/unrouted", w.unrouted)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)
@@ -181,6 +199,9 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Post("/sessions/:id/transfer", w.sessionTransfer)
 	adm.Get("/templates", w.templates)
 	adm.Post("/templates/sync", w.templatesSync)
+	adm.Get("/templates/new", w.templateNew)
+	adm.Post("/templates/new", w.templateCreate)
+	adm.Post("/templates/delete", w.templateDelete)
 	adm.Get("/campaigns", w.campaigns)
 	adm.Post("/campaigns/:id/:action", w.campaignAction)
 	adm.Get("/system", w.system)
@@ -191,7 +212,7 @@ func (w *Web) Register(r fiber.Router) {
 
 	r.Get("/agent/login", w.loginPage(roleAgent))
 	r.Post("/agent/login", w.login(roleAgent))
-	ag := r.Group("/agent", w.require(roleAgent))
+	ag := r.Group("/agent", w.require(roleAgent), w.agentSeen)
 	ag.Post("/logout", w.logout(roleAgent))
 	ag.Get("/", w.inbox)
 	ag.Get("/events", w.events)

@@ -13,6 +13,9 @@ import (
 const usage = `wachan — WhatsApp Business channel for Asterisk PBXs
 
 Usage:
+  wachan demo   [--listen ADDR]
+                             try wachan in a minute: the daemon with emulated WhatsApp and Asterisk,
+                             simulated phones and a customer page (throw-away data, loopback only)
   wachan serve   [flags]     run the daemon in the foreground
   wachan config  [flags]     print the effective configuration (secrets masked)
   wachan service ACTION      install|uninstall|start|stop|restart|status the system service
@@ -20,9 +23,10 @@ Usage:
                              copy the store to FILE, through the running daemon's API
                              (WACHAN_ADMIN_TOKEN) when it holds the store
   wachan restore FILE        replace the store with a backup (daemon stopped; old one kept as .bak)
-  wachan setup asterisk [--check] [--asterisk-etc DIR]
-                             print what Asterisk needs; --check verifies it through ARI,
-                             --asterisk-etc checks http.conf, ari.conf, pjsip.conf, extensions.conf
+  wachan setup asterisk [--freepbx] [--check] [--asterisk-dir DIR] [--clean APP]
+                             print what Asterisk (or FreePBX) needs; --check verifies it through
+                             ARI, --asterisk-dir checks its configuration files, --clean removes
+                             every subscription of an ARI application
   wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock
   wachan version             print the version
   wachan help                show this help and every setting
@@ -41,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return runServe(rest, stdout, stderr)
+	case "demo":
+		return runDemo(rest, stdout, stderr)
 	case "config":
 		return runConfig(rest, stdout, stderr)
 	case "service":

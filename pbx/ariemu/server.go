@@ -20,6 +20,9 @@ type Options struct {
 	Endpoints []string
 	// AsteriskID is the entity id in events; default "02:fc:00:00:00:01".
 	AsteriskID string
+	// Modules are the loaded modules, e.g. "func_curl.so"; nil means those
+	// wachan's set-up relies on.
+	Modules []string
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -37,7 +40,10 @@ type Server struct {
 	endpoints []*endpoint
 	apps      map[string]*app
 	inbox     map[string][]Received
-	changed   chan struct{} // closed and replaced on every state change
+	dialplan  []Extension
+	missed    map[string]int // per application
+	hold      chan struct{}  // closed to release held /ari/events upgrades
+	changed   chan struct{}  // closed and replaced on every state change
 	seq       uint64
 	wg        sync.WaitGroup
 }
@@ -56,6 +62,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Endpoints == nil {
 		opts.Endpoints = []string{"1001", "1002", "1003"}
 	}
+	if opts.Modules == nil {
+		opts.Modules = defaultModules
+	}
 	if opts.AsteriskID == "" {
 		opts.AsteriskID = "02:fc:00:00:00:01"
 	}
@@ -64,13 +73,15 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		opts:    opts,
-		log:     log,
-		started: time.Now(),
-		conns:   map[net.Conn]struct{}{},
-		apps:    map[string]*app{},
-		inbox:   map[string][]Received{},
-		changed: make(chan struct{}),
+		opts:     opts,
+		log:      log,
+		started:  time.Now(),
+		conns:    map[net.Conn]struct{}{},
+		apps:     map[string]*app{},
+		inbox:    map[string][]Received{},
+		missed:   map[string]int{},
+		dialplan: RecordedDialplan(),
+		changed:  make(chan struct{}),
 	}
 	for i, name := range opts.Endpoints {
 		s.endpoints = append(s.endpoints, &endpoint{name: name, port: 5080 + 2*i})
@@ -139,6 +150,7 @@ func (s *Server) Restart() error {
 
 // Close stops the server and waits for its goroutines.
 func (s *Server) Close() {
+	s.HoldEvents(false)
 	s.Stop()
 	s.wg.Wait()
 }

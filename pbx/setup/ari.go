@@ -107,16 +107,17 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 	case errors.As(err, &se) && se.status == http.StatusUnauthorized:
 		return append(out, ok("ari reachable", c.p.URL),
 			fail("ari credentials", "401 Authentication required: wrong ari user/password in ari.conf",
-				fmt.Sprintf("in /etc/asterisk/ari.conf add or fix [%s] with type = user, read_only = no, password = <ari_password>, then `asterisk -rx 'module reload res_ari.so'`; or correct ari_user/ari_password in wachan", c.p.user())))
+				fmt.Sprintf("in %s add or fix [%s] with type = user, read_only = no, password = <ari_password>, then `asterisk -rx 'module reload res_ari.so'`; or correct ari_user/ari_password in wachan", c.p.edit("ari.conf", "ari_additional_custom.conf"), c.p.user())))
 	case errors.As(err, &se) && se.status == http.StatusNotFound:
 		return append(out, fail("ari reachable", fmt.Sprintf("%s answers 404 for /asterisk/info", c.p.URL),
 			fmt.Sprintf("ari_url must end in /ari (http://%s:%s/ari); if it does, ARI is off: set enabled = yes under [general] in ari.conf and load res_ari.so", host, port)))
 	case err != nil:
 		return append(out, fail("ari reachable", fmt.Sprintf("cannot reach %s: %v", c.p.URL, err),
-			fmt.Sprintf("start Asterisk; in /etc/asterisk/http.conf set enabled = yes, bindaddr = %s and bindport = %s under [general], then `asterisk -rx 'module reload http'`", host, port)))
+			fmt.Sprintf("start Asterisk; in %s set enabled = yes, bindaddr = %s and bindport = %s under [general], then `asterisk -rx 'module reload http'`", c.p.edit("http.conf", "http_custom.conf"), host, port)))
 	}
 	out = append(out, ok("ari reachable", c.p.URL), ok("ari credentials", "user "+c.p.User+" accepted"))
 	out = append(out, versionResult(info.System.Version))
+	out = append(out, c.checkCurl(ctx))
 
 	var eps []struct {
 		Technology string `json:"technology"`
@@ -139,10 +140,10 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 		switch {
 		case len(all) == 0:
 			out = append(out, fail("pjsip endpoints", "Asterisk has no PJSIP endpoints",
-				"configure the agents' phones as PJSIP endpoints in pjsip.conf (type = endpoint with auth and aors), then `asterisk -rx 'pjsip reload'`"))
+				"configure the agents' phones as PJSIP endpoints (type = endpoint with auth and aors), then `asterisk -rx 'module reload res_pjsip.so'`"))
 		case len(online) == 0:
 			out = append(out, warn("pjsip endpoints", fmt.Sprintf("%d configured (%s), none registered", len(all), strings.Join(all, ", ")),
-				"register at least one agent's softphone; messages to offline extensions fail with 404"))
+				"register at least one agent's softphone; until then wachan holds the messages for offline extensions"))
 		default:
 			out = append(out, ok("pjsip endpoints", fmt.Sprintf("%d configured, %d registered (%s)", len(all), len(online), strings.Join(online, ", "))))
 		}
@@ -153,6 +154,22 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 			"set ari_subscribe = endpoint:PJSIP alone"))
 	}
 	return out
+}
+
+// checkCurl checks that func_curl.so, which the hand-off rule's CURL()
+// needs, is loaded.
+func (c *ARIClient) checkCurl(ctx context.Context) Result {
+	const name = "func_curl.so"
+	err := c.get(ctx, http.MethodGet, "/asterisk/modules/func_curl.so", nil)
+	var se *statusError
+	switch {
+	case errors.As(err, &se) && se.status == http.StatusNotFound:
+		return fail(name, "not loaded: the dialplan rule cannot hand agents' messages to wachan, so every agent gets the \"not sent\" notice",
+			"asterisk -rx 'module load func_curl.so' (it needs Asterisk built with libcurl), and load it at start (modules.conf)")
+	case err != nil:
+		return warn(name, "cannot tell whether it is loaded: "+err.Error(), "asterisk -rx 'module show like func_curl'")
+	}
+	return ok(name, "loaded (CURL() for the hand-off rule)")
 }
 
 // versionResult judges the Asterisk version.
@@ -216,62 +233,4 @@ func (c *ARIClient) checkSubscribe(ctx context.Context) Result {
 	}
 	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	return ok(name, "the ARI user may subscribe an application to "+sources)
-}
-
-// CheckApp reports on the Stasis application wachan uses. connected says
-// whether a wachan daemon is known to be running: then the application
-// must exist with the configured subscriptions; otherwise a leftover
-// application with subscriptions is the problem, since Asterisk accepts
-// agents' messages for it (202) and drops them.
-func (c *ARIClient) CheckApp(ctx context.Context, connected bool) Result {
-	name := "ari app " + c.p.app()
-	app, exists, err := c.App(ctx, c.p.app())
-	if err != nil {
-		return fail(name, "reading the application: "+err.Error(), "check ari_url, ari_user and ari_password")
-	}
-	var want []string
-	for _, s := range c.p.sources() {
-		if id, ok := strings.CutPrefix(s, "endpoint:"); ok {
-			want = append(want, id)
-		}
-	}
-	have := map[string]bool{}
-	for _, id := range app.EndpointIDs {
-		have[id] = true
-	}
-	var extra []string
-	for _, id := range app.EndpointIDs {
-		for _, other := range app.EndpointIDs {
-			if id != other && strings.HasPrefix(id, other+"/") {
-				extra = append(extra, id)
-			}
-		}
-	}
-	var missing []string
-	for _, id := range want {
-		if !have[id] {
-			missing = append(missing, id)
-		}
-	}
-	subs := strings.Join(app.EndpointIDs, ", ")
-	switch {
-	case !exists && connected:
-		return fail(name, "Asterisk has no application "+c.p.app()+": the running wachan is not connected to ARI",
-			"read wachan's log for ARI errors (journalctl -u wachan); check ari_url, ari_user and ari_password")
-	case !exists:
-		return ok(name, "not registered (wachan registers it when it connects)")
-	case !connected && len(app.EndpointIDs) > 0:
-		return warn(name, "Asterisk keeps "+c.p.app()+" subscribed to "+subs+" while wachan is not running: agents' messages to wa- addresses are accepted (202) and dropped",
-			"start wachan (systemctl start wachan)")
-	case len(extra) > 0:
-		return warn(name, "overlapping subscriptions "+subs+": every event arrives twice",
-			fmt.Sprintf("remove the extra ones: curl -u %s -X DELETE '%s/applications/%s/subscription?eventSource=endpoint:%s'", c.p.user(), c.p.URL, c.p.app(), extra[0]))
-	case connected && len(missing) > 0:
-		return fail(name, "not subscribed to "+strings.Join(missing, ", ")+": agents' messages do not reach wachan",
-			"restart wachan so it subscribes again; check ari_subscribe")
-	}
-	if subs == "" {
-		subs = "nothing"
-	}
-	return ok(name, "registered, subscribed to "+subs)
 }
