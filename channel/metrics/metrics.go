@@ -21,6 +21,7 @@ type Metrics struct {
 	graphErrors  *prometheus.CounterVec
 	hookErrors   *prometheus.CounterVec
 	hookUpdates  *prometheus.CounterVec
+	refused      *prometheus.CounterVec
 	ariConnected prometheus.Gauge
 }
 
@@ -46,13 +47,17 @@ func New(st *store.Store) *Metrics {
 			Name: "wachan_webhook_updates_total",
 			Help: "Webhook updates other than messages and statuses (templates, quality, account, preferences, Business app sync…), by webhook field.",
 		}, []string{"field"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wachan_webhook_refused_total",
+			Help: "Webhook deliveries refused for a missing or wrong signature, by Meta app id (or channel:<id> for a channel without one).",
+		}, []string{"app"}),
 		ariConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wachan_ari_connected",
 			Help: "1 while the ARI event WebSocket to Asterisk is connected.",
 		}),
 	}
 	m.reg.MustRegister(
-		m.ack, m.graphErrors, m.hookErrors, m.hookUpdates, m.ariConnected,
+		m.ack, m.graphErrors, m.hookErrors, m.hookUpdates, m.refused, m.ariConnected,
 		newStoreCollector(st),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -75,6 +80,9 @@ func (m *Metrics) WebhookError(code int) { m.hookErrors.WithLabelValues(strconv.
 // WebhookUpdate counts one webhook update of field other than a message
 // or a status.
 func (m *Metrics) WebhookUpdate(field string) { m.hookUpdates.WithLabelValues(field).Inc() }
+
+// WebhookRefused counts one webhook delivery refused for app.
+func (m *Metrics) WebhookRefused(app string) { m.refused.WithLabelValues(app).Inc() }
 
 // SetARIConnected reports whether the ARI connection is up.
 func (m *Metrics) SetARIConnected(up bool) {

@@ -263,17 +263,18 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 			return false, err
 		}
 		c.sess = s
-	case !mayAnswer(tx, s, ext):
-		if s.State == store.StateActive {
-			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
-		}
-		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d waits in queue %s, and only its members may answer it.", s.ID, s.Queue))
-	case s.State == store.StateWaiting:
-		if pickup(tx, s) == store.PickupTakeOnly {
+	default:
+		switch answerRule(tx, s, ext) {
+		case outsider:
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d belongs to queue %s, and only its members may answer it.", s.ID, s.Queue))
+		case takeOnly:
 			return false, r.notify(tx, c, ext, "[wachan] Not sent: type /take first to take this conversation.")
-		}
-		if err := r.take(tx, c, ext); err != nil {
-			return false, err
+		case take:
+			if err := r.take(tx, c, ext); err != nil {
+				return false, err
+			}
+		case others:
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
 		}
 	}
 	if windowShut {
@@ -362,7 +363,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if r.opts.SendURL == nil {
 			return say("Sending files is not available.")
 		}
-		if s != nil && s.State == store.StateActive && s.Agent != ext && pickup(tx, s) != store.PickupShared {
+		if s != nil && s.Open() && answerRule(tx, s, ext) == others {
 			return needOwner() // another agent's conversation: fetch nothing
 		}
 		caption := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[len(f[0]):]), args[0]))
