@@ -13,11 +13,14 @@ run:
 demo:
 	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/wachan demo
 
-## test: vet, format check and the race-enabled test suite
+## test: vet, format check and the race-enabled test suite, in random order
+## (the browser tests need Chromium; WACHAN_BROWSER_TESTS=required fails
+## them instead of skipping them without it)
 test:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	@command -v chromium >/dev/null || echo "make test: Chromium not found, so the browser tests are skipped (apt-get install chromium)"
+	$(GO) test -race -count=1 -shuffle=on ./...
 
 ## fuzz: run every fuzz target for FUZZTIME seconds each (default 10)
 FUZZTIME ?= 10

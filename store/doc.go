@@ -77,6 +77,13 @@
 //	unrouted/
 //	  <seq>                   -> Unrouted (signed updates no channel owns; the
 //	                             last MaxUnrouted, the sequence counts all)
+//	button_actions/
+//	  <channel id> 0x00 <trigger> -> ButtonAction (a reply id or payload's action)
+//	canned_replies/
+//	  <owner> 0x00 <shortcut> -> CannedReply (owner "" for shared, else an extension)
+//	menus/
+//	  'm' <channel id>        -> Menu (the chat menu and business hours)
+//	  's' <channel id> 0x00 <customer key> -> MenuState (a menu awaiting its answer)
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

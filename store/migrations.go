@@ -31,6 +31,9 @@ var migrations = []migration{
 		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
 	)},
 	{5, "add Meta apps (one callback URL per app) and kept unrouted webhook updates", addApps},
+	{6, "add button actions bucket", createBuckets(bucketButtonActions)},
+	{7, "add canned replies bucket", createBuckets(bucketCannedReplies)},
+	{8, "add chat menus bucket", createBuckets(bucketMenus)},
 }
 
 // SchemaVersion is the version this build writes.

@@ -177,3 +177,15 @@ func TestUnroutedKeptAndCounted(t *testing.T) {
 		return nil
 	})
 }
+
+func TestMigration6AddsButtonActions(t *testing.T) {
+	migrateFrom(t, 5, "button_actions")
+}
+
+func TestMigration7AddsCannedReplies(t *testing.T) {
+	migrateFrom(t, 6, "canned_replies")
+}
+
+func TestMigration8AddsMenus(t *testing.T) {
+	migrateFrom(t, 7, "menus")
+}

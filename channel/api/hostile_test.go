@@ -308,7 +308,7 @@ func (e *hostileEnv) raw(req string) (int, []byte) {
 		e.t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.SetDeadline(time.Now().Add(time.Minute))
 	if _, err := io.WriteString(conn, req); err != nil {
 		e.t.Fatal(err)
 	}

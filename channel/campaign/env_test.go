@@ -146,7 +146,9 @@ func (e *env) create(rs []RecipientInput, limit int) *store.Campaign {
 // wait polls campaign id until ok holds.
 func (e *env) wait(id uint64, what string, ok func(*store.Campaign) bool) *store.Campaign {
 	e.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	// A safety net: ten thousand sends under the race detector on a busy
+	// machine take minutes.
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		c, err := e.svc.Get(id)
 		if err != nil {

@@ -105,7 +105,7 @@ func serveHTTP(t *testing.T, h http.Handler) string {
 // server's leaf certificate.
 func handshake(addr, serverName string, roots *x509.CertPool) (*x509.Certificate, error) {
 	d := &tls.Dialer{Config: &tls.Config{ServerName: serverName, RootCAs: roots, NextProtos: []string{"h2", "http/1.1"}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -188,7 +188,7 @@ func TestACMETLSALPN01(t *testing.T) {
 	t.Run("second manager reuses the cache", func(t *testing.T) {
 		m2 := c.manager(t, cacheDir, host)
 		addr2 := serveTLS(t, m2)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := m2.Obtain(ctx); err != nil {
 			t.Fatal(err)
@@ -299,7 +299,7 @@ func TestACMEIssuanceFailure(t *testing.T) {
 	if c.emu.Issued() != 0 {
 		t.Error("the CA issued a certificate")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := m.Obtain(ctx); err == nil {
 		t.Error("Obtain succeeded")

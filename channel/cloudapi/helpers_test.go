@@ -109,7 +109,7 @@ func receive(t testing.TB, ch <-chan hook) hook {
 	select {
 	case h := <-ch:
 		return h
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no webhook received")
 		return hook{}
 	}

@@ -28,7 +28,8 @@ const (
 
 // uploadRoutes are the POST routes taking a multipart upload, as path.Match
 // patterns.
-var uploadRoutes = []string{"/api/v1/sessions/*/media", "/api/v1/campaigns", "/agent/c/*/file"}
+var uploadRoutes = []string{"/api/v1/sessions/*/media", "/api/v1/campaigns", "/agent/c/*/file",
+	"/api/v1/channels/*/templates/media", "/admin/templates/new"}
 
 var (
 	errTooLarge   = &api.Error{Status: fiber.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}

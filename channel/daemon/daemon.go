@@ -27,6 +27,7 @@ import (
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/media"
+	"github.com/wachan/wachan/channel/menus"
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/channel/routing"
@@ -96,6 +97,7 @@ type Daemon struct {
 	media       *media.Service
 	campaigns   *campaign.Service
 	integration *integration.Service
+	menus       *menus.Service
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -170,6 +172,8 @@ func (d *Daemon) wire(out io.Writer) error {
 	if err := d.wireMedia(); err != nil {
 		return err
 	}
+	d.wireActions()
+	d.wireMenus()
 	// Routing runs with or without a PBX: without one, the web console is
 	// the agents' only view.
 	d.wireRouting()
@@ -196,7 +200,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
 	apiOpts.Sessions = d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
-	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireMenuRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
 			return err
 		}
@@ -290,6 +294,7 @@ func (d *Daemon) wireRouting() {
 		SendURL:         d.media.SendURL,
 		SessionChanged:  d.onSession,
 		Changed:         d.onChanged,
+		Hold:            d.menus.Hold,
 	})
 	d.router = rt
 }

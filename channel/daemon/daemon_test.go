@@ -96,7 +96,7 @@ func serve(t testing.TB, d *Daemon, cfg *config.Config) *harness {
 }
 
 func (h *harness) waitHealthy() {
-	for range 200 {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		resp, err := http.Get(h.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -142,7 +142,7 @@ type stats struct {
 func (h *harness) waitStats(channel string, ok func(stats) bool) stats {
 	h.t.Helper()
 	var s stats
-	for range 500 {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
 		h.do("GET", "/api/v1/channels/"+channel+"/stats?range=all", nil, &s)
 		if ok(s) {
 			return s

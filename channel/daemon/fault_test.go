@@ -44,7 +44,7 @@ func (p *pbxHarness) heldDeliveries() int {
 // poll waits up to five seconds for cond.
 func poll(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -126,7 +126,7 @@ func TestARIGoesAwayMidConversation(t *testing.T) {
 	// The restart forgot the application: wait until wachan has
 	// connected and subscribed again (until then Asterisk hands phone
 	// messages to the dialplan).
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := p.ari.WaitAppState(ctx, p.cfg.ARIApp, true, true); err != nil {
 		t.Fatal(err)

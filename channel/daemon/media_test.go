@@ -27,7 +27,7 @@ func mediaSample(head string, n int) []byte {
 // getLink downloads a media link, retrying while it is still fetching.
 func getLink(t *testing.T, link string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		req, _ := http.NewRequest("GET", link, nil)
 		for i := 0; i+1 < len(hdr); i += 2 {

@@ -53,7 +53,7 @@ func (b *syncBuffer) String() string {
 // waitLog waits until the log holds want.
 func (b *syncBuffer) waitLog(t *testing.T, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(b.String(), want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("log never showed %q", want)

@@ -26,7 +26,7 @@ type templateView struct {
 func (h *harness) waitTemplate(channel, name, lang string, ok func(templateView) bool) templateView {
 	h.t.Helper()
 	var v templateView
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		v = templateView{}
 		if code := h.do("GET", fmt.Sprintf("/api/v1/channels/%s/templates/%s?language=%s", channel, name, lang), nil, &v); code == 200 && ok(v) {

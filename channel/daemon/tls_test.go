@@ -63,7 +63,7 @@ func TestACMECertificateAtStart(t *testing.T) {
 	}()
 
 	// Issued at start, without waiting for a first client.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for emu.Issued() == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

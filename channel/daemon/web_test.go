@@ -172,7 +172,7 @@ func (b *browser) shot(name, url string) {
 // waitText reloads url until the element sel's text contains want.
 func (b *browser) waitText(url, sel, want string) {
 	b.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	var got string
 	for time.Now().Before(deadline) {
 		b.run(chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS(sel)))
@@ -188,7 +188,7 @@ func (b *browser) waitText(url, sel, want string) {
 // (the page may still be loading when it starts).
 func (b *browser) waitContains(sel, want string) {
 	b.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	var got string
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
@@ -362,7 +362,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	}
 	b.run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{photo}), chromedp.Click(chromedp.CSS("#send-file")))
 	b.waitContains("#notices", "photo.png sent")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for p.graph.SentCount(pnid) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -388,7 +388,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	b.shot("agent-window-closed", "")
 	b.run(chromedp.SendKeys(chromedp.CSS("#values"), "A1"), chromedp.Click(chromedp.CSS("#send-template")))
 	b.waitContains("#notices", "Template order_update sent")
-	for deadline := time.Now().Add(5 * time.Second); p.graph.SentCount(pnid) < 3 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Minute); p.graph.SentCount(pnid) < 3 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if sent := p.graph.Sent(pnid); len(sent) != 3 || sent[2].Body["type"] != "template" {
@@ -452,7 +452,7 @@ func TestWebPanelAndConsole(t *testing.T) {
 	// closes it.
 	p.customerSays("447700900009", "Dee", "anyone there?")
 	var waiting []map[string]any
-	for deadline := time.Now().Add(5 * time.Second); len(waiting) == 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Minute); len(waiting) == 0 && time.Now().Before(deadline); {
 		waiting = p.sessions("?state=waiting")
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -105,7 +105,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) run(t *testing.T) (string, setup.Status) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var b strings.Builder
 	worst := setup.Print(&b, New(e.opts).Run(ctx))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -74,7 +76,7 @@ func (e *env) raw(req string) int {
 		e.t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.SetDeadline(time.Now().Add(time.Minute))
 	if _, err := io.WriteString(conn, req); err != nil {
 		return 0
 	}
@@ -510,6 +512,12 @@ func TestVerifyHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, err := http.Get(e.base + "/webhook/c1?" + tt.query)
+			if err != nil && len(tt.query) > 64<<10 && errors.Is(err, syscall.ECONNRESET) {
+				// Refused too: the server answered and closed before
+				// reading the whole request, so the client may get the
+				// reset before the answer.
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,10 +27,13 @@ const (
 	// EventError is an error Meta reported about the account, app or
 	// system rather than one message (a webhook's value-level errors).
 	EventError = "channel.error"
+	// EventButtonAction is a customer's tap on a button whose action is to
+	// tell the integration.
+	EventButtonAction = "button.action"
 )
 
 // Events lists every event name, in order.
-var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventEcho, EventError}
+var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventEcho, EventError, EventButtonAction}
 
 // Envelope is the JSON body of every event webhook.
 type Envelope struct {
@@ -179,6 +182,16 @@ func (s *Service) SessionChanged(tx *store.Tx, sess *store.Session, event string
 			Agent: sess.Agent, Queue: sess.Queue, CreatedAt: sess.CreatedAt, ClosedAt: sess.ClosedAt, CloseReason: sess.CloseReason}
 	}
 	if err := s.record(tx, sess.ChannelID, name, data); err != nil {
+		return err
+	}
+	tx.OnCommit(s.Wake)
+	return nil
+}
+
+// Record queues event name with data for every key subscribed to it
+// that may use channel, inside tx, and wakes the runner after the commit.
+func (s *Service) Record(tx *store.Tx, channel, name string, data any) error {
+	if err := s.record(tx, channel, name, func() any { return data }); err != nil {
 		return err
 	}
 	tx.OnCommit(s.Wake)

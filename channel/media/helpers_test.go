@@ -208,7 +208,7 @@ func (e *env) ingest(m *store.Message) {
 // wait polls message id until its media is fetched or failed.
 func (e *env) wait(id uint64) *store.MediaRef {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var m *store.Message
 		e.st.View(func(tx *store.Tx) (err error) { m, err = tx.Message(id); return })
@@ -225,7 +225,7 @@ func (e *env) wait(id uint64) *store.MediaRef {
 // failure waits briefly for OnFailed to report message id and returns
 // its reason ("" if it never did).
 func (e *env) failure(id uint64) string {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		e.mu.Lock()
 		r, ok := e.failed[id]

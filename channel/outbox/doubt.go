@@ -95,3 +95,34 @@ func uncertain(err error) bool {
 	}
 	return cloudapi.ClassOf(err) == cloudapi.Retry
 }
+
+// unmark clears the in-flight mark of jobs that shutdown stopped before
+// they were sent: they are not in doubt, and go at once after a restart
+// rather than after DoubtWait.
+func (o *Outbox) unmark(jobs []*store.Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	err := o.store.Update(func(tx *store.Tx) error {
+		for _, j := range jobs {
+			stored, err := tx.Job(j.Seq)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !stored.InFlight.Equal(j.InFlight) {
+				continue
+			}
+			stored.InFlight = time.Time{}
+			if err := tx.PutJob(stored); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		o.log.Warn("clearing the in-flight mark of sends that never left; they wait for proof after a restart", slog.Any("error", err))
+	}
+}

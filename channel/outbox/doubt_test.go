@@ -139,12 +139,18 @@ func TestBulkYieldsToLive(t *testing.T) {
 		}
 	}
 	e.start()
-	time.Sleep(100 * time.Millisecond) // bulk traffic under way
+	// Bulk traffic under way.
+	for deadline := time.Now().Add(time.Minute); e.emu.SentCount(pnid) < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("bulk traffic never started")
+		}
+	}
 	for i := range 3 {
 		if _, err := e.ob.Send(text(fmt.Sprintf("4478009%05d", i), fmt.Sprintf("live %d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
+	before := e.emu.SentCount(pnid) // at most this many went before the live ones were queued
 	e.waitQueueEmpty()
 	sent := e.emu.Sent(pnid)
 	if len(sent) != 63 {
@@ -155,10 +161,10 @@ func TestBulkYieldsToLive(t *testing.T) {
 		body, _ := s.Body["text"].(map[string]any)["body"].(string)
 		if strings.HasPrefix(body, "live") {
 			live++
-			// At 50/s, 100 ms in, about 5 bulk sends went out; a few more
-			// may already wait in the lane, but not the whole campaign.
-			if i > 15 {
-				t.Errorf("live message %q was send #%d: it waited behind campaign traffic", body, i)
+			// A few bulk sends may already wait in the lane or be under
+			// way, but not the rest of the campaign.
+			if i > before+10 {
+				t.Errorf("live message %q was send #%d, %d sent when it was queued: it waited behind campaign traffic", body, i, before)
 			}
 		}
 	}
@@ -195,5 +201,72 @@ func TestTemplateThroughQueue(t *testing.T) {
 	lang, _ := tpl["language"].(map[string]any)
 	if tpl["name"] != "order_ready" || lang["code"] != "en_US" {
 		t.Fatalf("template sent = %v", sent[0].Body)
+	}
+}
+
+func TestSendsStoppedBeforeLeavingAreNotInDoubt(t *testing.T) {
+	// One send at a time, and Meta does not answer: when the outbox stops,
+	// at most the request under way may have gone out. The others never
+	// left, so after a restart they go without waiting for proof.
+	const n = 6
+	e := newEnv(t, 0)
+	e.ob.opts.InFlight = 1
+	for i := range n {
+		if _, err := e.ob.Send(text(fmt.Sprintf("4477009%05d", i), "hello")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.emu.SetDelay(time.Hour)
+	e.start()
+	e.waitJobs(func(jobs []*store.Job) bool {
+		for _, j := range jobs {
+			if j.InFlight.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+	e.stop()
+	e.emu.SetDelay(0)
+	e.open()
+	e.withDoubtWait(time.Hour)
+	restarted := time.Now()
+	e.start()
+	// Every message reaches Meta once, but for the one whose request was
+	// under way, if any: it waits for proof.
+	recipients := func() map[string]int {
+		seen := map[string]int{}
+		for _, s := range e.emu.Sent(pnid) {
+			seen[s.To]++
+		}
+		return seen
+	}
+	e.waitJobs(func(jobs []*store.Job) bool {
+		for _, j := range jobs {
+			if j.InFlight.IsZero() || !j.InFlight.Before(restarted) {
+				return false
+			}
+		}
+		return len(jobs) <= 1 && len(jobs)+len(recipients()) == n
+	})
+	for to, k := range recipients() {
+		if k != 1 {
+			t.Errorf("%s got the message %d times", to, k)
+		}
+	}
+}
+
+// waitJobs waits until ok holds for the queued jobs, and returns them.
+func (e *env) waitJobs(ok func([]*store.Job) bool) []*store.Job {
+	e.t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		var jobs []*store.Job
+		e.store.View(func(tx *store.Tx) (err error) { jobs, err = tx.Jobs(); return })
+		if ok(jobs) {
+			return jobs
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("queue never reached the expected state; %d jobs", len(jobs))
+		}
 	}
 }

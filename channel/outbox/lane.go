@@ -48,7 +48,11 @@ type lane struct {
 func (l *lane) run(ctx context.Context) {
 	sem := make(chan struct{}, l.o.opts.InFlight)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	var unsent []*store.Job
+	defer func() {
+		wg.Wait()
+		l.o.unmark(unsent)
+	}()
 	for sj := range l.in {
 		j := sj.job
 		ch, err := l.channelOf()
@@ -62,10 +66,23 @@ func (l *lane) run(ctx context.Context) {
 				l.limiter.SetBurst(burstFor(r))
 			}
 			if werr := l.limiter.Wait(ctx); werr != nil {
-				continue // shutting down; the job stays queued
+				// Shutting down: the job stays queued, and as it never
+				// left it is not in doubt.
+				if !sj.doubt {
+					unsent = append(unsent, j)
+				}
+				continue
 			}
 		}
 		sem <- struct{}{}
+		if ctx.Err() != nil {
+			// Shut down while waiting for a free slot: not sent either.
+			<-sem
+			if !sj.doubt {
+				unsent = append(unsent, j)
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()

@@ -34,6 +34,9 @@ const HelpText = `[wachan] Commands:
 /history [n] - show the last n messages (default 10, at most 50)
 /send <link> [caption] - send the file at link (image, audio, video, document)
 /template <name> [language] <value> | <value> - send an approved template
+/buttons [question?] Yes | No | Later - send up to 3 reply buttons
+/list [question?] choice | choice | … - send a list of up to 10 choices
+/r <shortcut> - send a canned reply (/r alone lists them)
 /info - channel, customer and time left to answer
 /help - this list
 Anything else you type is sent to the customer on WhatsApp.
@@ -356,6 +359,8 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			tx.OnCommit(r.opts.WakeOutbox)
 		}
 		return err
+	case "/buttons", "/list", "/r":
+		return r.compose(tx, c, ext, name, strings.TrimSpace(text[len(f[0]):]))
 	case "/send":
 		if len(args) == 0 {
 			return say("Usage: /send <https link to a file> [caption]")

@@ -27,6 +27,11 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 	if err := r.openSession(tx, c); err != nil {
 		return err
 	}
+	if c.sess == nil && r.opts.Hold != nil {
+		if held, err := r.opts.Hold(tx, ch, cust, m); err != nil || held {
+			return err
+		}
+	}
 	fresh := c.sess == nil
 	if fresh {
 		if err := r.newSession(tx, c); err != nil {

@@ -58,6 +58,10 @@ type Options struct {
 	// SendURL fetches and checks a file an agent linked with /send and
 	// returns the message to queue; nil disables /send.
 	SendURL func(ctx context.Context, channelID, rawURL, caption string) (*media.Outgoing, error)
+	// Hold is asked about a customer message that would open a new
+	// session; true keeps the message out of routing (a chat menu
+	// answered it). May be nil.
+	Hold func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) (bool, error)
 }
 
 // Window is how long after a customer's last message free text may be sent.

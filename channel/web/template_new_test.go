@@ -102,8 +102,8 @@ func TestTemplateForm(t *testing.T) {
 	if code != 303 || loc != "/admin/templates?channel=ch1" {
 		t.Fatalf("submit = %d %s", code, loc)
 	}
-	if _, list := p.get(loc, "wachan_admin=admin-cookie"); !strings.Contains(list, "PENDING") {
-		t.Fatal("the templates page does not say the template was submitted")
+	if _, list := p.get(loc, "wachan_admin=admin-cookie"); !strings.Contains(list, "submitted to Meta: PENDING") {
+		t.Fatal("no notice after submitting")
 	}
 	if len(rec.calls) != 2 || rec.calls[0].ctype != "image/png" || !strings.Contains(rec.calls[0].path, "/api/v1/channels/ch1/templates/media?filename=shop.png") {
 		t.Fatalf("calls = %+v", rec.calls)

@@ -30,7 +30,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.close()
-	if err := r.proc.stop(10 * time.Second); err != nil {
+	if err := r.proc.stop(time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(filepath.Join(dataDir, store.FileName))
@@ -51,7 +51,7 @@ func TestDiskFull(t *testing.T) {
 	genCtx, stopGen := context.WithCancel(ctx)
 	genDone := make(chan struct{})
 	go func() { defer close(genDone); g.run(genCtx, ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for tr.snapshot().Failed < 20 {
 		if time.Now().After(deadline) {
 			stopGen()
@@ -76,7 +76,7 @@ func TestDiskFull(t *testing.T) {
 	if !r.proc.running() {
 		t.Fatal("the daemon died when the store could not grow")
 	}
-	if err := r.proc.stop(10 * time.Second); err != nil {
+	if err := r.proc.stop(time.Minute); err != nil {
 		t.Logf("stopping under the limit: %v", err)
 	}
 	// Consistent, though acknowledged webhooks may wait in the journal.
@@ -98,8 +98,8 @@ func TestDiskFull(t *testing.T) {
 		}
 		tr.redelivered(i, time.Now())
 	}
-	drain(ctx, t, r, tr, 20*time.Second, true)
-	if err := r.proc.stop(10 * time.Second); err != nil {
+	drain(ctx, t, r, tr, 2*time.Minute, true)
+	if err := r.proc.stop(time.Minute); err != nil {
 		t.Fatalf("clean stop: %v", err)
 	}
 	stopBG()

@@ -85,9 +85,9 @@ func (p *daemonProc) start(ctx context.Context) error {
 }
 
 // waitHealthy polls /healthz until it answers 200, the process exits or
-// ten seconds pass.
+// a minute passes (a busy machine starts it slowly).
 func (p *daemonProc) waitHealthy(ctx context.Context, exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	hc := &http.Client{Timeout: time.Second}
 	for {

@@ -202,7 +202,7 @@ func (r *rig) restart(ctx context.Context) error {
 
 // waitARI waits until the daemon's ARI application is connected.
 func (r *rig) waitARI(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := r.ari.WaitAppState(ctx, ariApp, true, true); err != nil {
 		return fmt.Errorf("waiting for the daemon to connect to ARI: %w", err)

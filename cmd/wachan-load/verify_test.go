@@ -256,7 +256,7 @@ func drain(ctx context.Context, t *testing.T, r *rig, tr *tracker, within time.D
 // logJobs stops the daemon and logs the jobs left in its outbox.
 func logJobs(t *testing.T, r *rig) {
 	t.Helper()
-	if err := r.proc.stop(10 * time.Second); err != nil {
+	if err := r.proc.stop(time.Minute); err != nil {
 		t.Logf("stopping: %v", err)
 	}
 	st, err := store.Open(r.dataDir, store.Options{Timeout: time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -264,7 +264,7 @@ func TestAppLifecycle(t *testing.T) {
 	if ex, _ := e.s.AppState("wachan"); ex {
 		t.Fatal("app survived Stop")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, _, err := websocketDial(e.s.Addr())
 	if err != nil {

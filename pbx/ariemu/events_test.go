@@ -37,7 +37,7 @@ func readLines(t *testing.T, name string) [][]byte {
 // next reads one frame or fails.
 func next(t *testing.T, c *websocket.Conn) []byte {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(time.Minute))
 	typ, data, err := c.ReadMessage()
 	if err != nil {
 		t.Fatalf("reading event: %v", err)
@@ -227,7 +227,7 @@ func TestApplicationReplacedEvents(t *testing.T) {
 	// A stays open but gets nothing: the next thing it sees is the EOF of
 	// a restart, not a frame.
 	e.restart()
-	a.SetReadDeadline(time.Now().Add(5 * time.Second))
+	a.SetReadDeadline(time.Now().Add(time.Minute))
 	if _, data, err := a.ReadMessage(); err == nil {
 		t.Fatalf("replaced socket received %s", data)
 	}
@@ -242,7 +242,7 @@ func TestRestartIsPlainEOF(t *testing.T) {
 	c := e.connect("wachan", "a")
 	e.subscribe("wachan", "endpoint:PJSIP")
 	e.restart()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(time.Minute))
 	_, _, err := c.ReadMessage()
 	// gorilla reports a missing close frame as the synthetic code 1006.
 	var ce *websocket.CloseError

@@ -104,7 +104,7 @@ func replay(t *testing.T, s *Server, x exchange) *rawResponse {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(time.Minute))
 	var b bytes.Buffer
 	target := x.Request.Path
 	if x.Request.QueryString != "" {
@@ -180,7 +180,7 @@ func (e *env) closeWS(label, app string, exists bool) {
 			break
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := e.s.WaitAppState(ctx, app, exists, false); err != nil {
 		e.t.Fatalf("waiting for %s to be inactive: %v", app, err)
@@ -319,7 +319,7 @@ func rawExchange(t *testing.T, s *Server, x exchange, n int) string {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(time.Minute))
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s %s?%s HTTP/1.1\r\n", x.Request.Method, x.Request.Path, x.Request.QueryString)
 	for _, h := range x.Request.Headers {

@@ -60,7 +60,7 @@ func newHarness(t *testing.T, mutate func(*Options), registered ...string) *harn
 		cancel()
 		select {
 		case <-h.done:
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute):
 			t.Error("Run did not return after cancel")
 		}
 	})
@@ -72,7 +72,7 @@ func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatalf("timed out waiting for %s", what)
 		panic("unreachable")
 	}

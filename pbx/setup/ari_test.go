@@ -28,7 +28,7 @@ func params(emu *ariemu.Server) Params {
 }
 
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	c, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return c
 }
@@ -73,7 +73,7 @@ func TestCheckAgainstEmulator(t *testing.T) {
 		t.Fatalf("not all ok:\n%s", out)
 	}
 	// The throw-away application is gone once its socket closed.
-	for i := 0; ; i++ {
+	for deadline := time.Now().Add(time.Minute); ; {
 		var apps []Application
 		if err := c.get(ctx(t), http.MethodGet, "/applications", &apps); err != nil {
 			t.Fatal(err)
@@ -81,7 +81,7 @@ func TestCheckAgainstEmulator(t *testing.T) {
 		if len(apps) == 0 {
 			break
 		}
-		if i == 200 {
+		if time.Now().After(deadline) {
 			t.Fatalf("the check left applications behind: %+v", apps)
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -44,7 +44,7 @@ func start(t *testing.T, resolve func(string, int) string, challenges ...string)
 func client(t *testing.T, srv *httptest.Server, key crypto.Signer) *acme.Client {
 	t.Helper()
 	c := &acme.Client{Key: key, DirectoryURL: srv.URL + acmeemu.DirectoryPath, HTTPClient: srv.Client()}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, err := c.Register(ctx, &acme.Account{Contact: []string{"mailto:ops@example.com"}}, acme.AcceptTOS); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestFlowRSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := client(t, srv, rk)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	o, ch := pendingChallenge(t, ctx, c, acmeemu.TLSALPN01)
 
@@ -214,7 +214,7 @@ func TestValidationFailures(t *testing.T) {
 	addrs := &ports{m: map[int]string{}}
 	emu, srv := start(t, addrs.resolve)
 	c := client(t, srv, ecKey(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
 	t.Run("tls-alpn-01 with another token", func(t *testing.T) {
