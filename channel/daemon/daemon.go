@@ -179,7 +179,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.wireRouting()
 	d.media.SetOnFailed(d.router.MediaFailed)
 	d.finished = append(d.finished, d.router.Finished)
-	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
+	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Echo: d.router.Echo, Status: d.router.Status, Other: d.router.Preference, Committed: d.router.Committed})
 	if err := d.wireIntegration(); err != nil {
 		return err
 	}

@@ -189,8 +189,8 @@ func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer strin
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := tx.Customer(channel, digits); err == nil {
-		return channel, digits, nil
+	if c, err := tx.Customer(channel, digits); err == nil {
+		return channel, c.Key, nil // perhaps known by their user id
 	}
 	c := &store.Customer{ChannelID: channel, Key: digits, WaID: digits, CreatedAt: r.now()}
 	if err := tx.PutCustomer(c); err != nil {
