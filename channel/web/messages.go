@@ -46,7 +46,7 @@ func (w *Web) messageViews(ms []*store.Message) []msgView {
 			v.Failure = failure(m.Error)
 		}
 		if m.Media != nil && w.opts.MediaLink != nil {
-			v.MediaURL = w.opts.MediaLink(m)
+			v.MediaURL = w.sameOrigin(w.opts.MediaLink(m))
 			v.Image = strings.HasPrefix(m.Media.MIME, "image/") && v.MediaURL != ""
 		}
 		out = append(out, v)
