@@ -25,6 +25,9 @@ type Options struct {
 	Sessions Sessions
 	// Keys authenticates API keys; nil accepts only the admin token.
 	Keys KeyAuthenticator
+	// Agents checks queue members and reports their presence; may be
+	// nil.
+	Agents Agents
 }
 
 // API holds the handlers' dependencies.

@@ -237,3 +237,42 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	thread := agent.open(fmt.Sprintf("/agent/events?view=conversation&id=%d", id))
 	thread.waitFor(t, "Answered from my phone", "Yours")
 }
+
+// TestQueueMembers: with a PBX connected, a queue member the PBX does not
+// have is refused; the queues page says where each member is present.
+func TestQueueMembers(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	var out map[string]any
+	for _, members := range [][]string{{"1001", "9999"}, {"abc"}} {
+		code := p.do("POST", "/api/v1/queues", queue("support", "ringall", members...), &out)
+		e, _ := out["error"].(map[string]any)
+		if code != 422 || !strings.Contains(fmt.Sprint(e["message"]), "the PBX has no extension "+members[len(members)-1]) {
+			t.Fatalf("queue with %v = %d %v", members, code, out)
+		}
+	}
+	if code := p.do("PUT", "/api/v1/queues/sales", queue("sales", "ringall", "1001", "1003"), &out); code != 200 {
+		t.Fatalf("queue with PBX extensions = %d %v", code, out)
+	}
+
+	admin := signIn(t, p.base, "admin", "", adminToken)
+	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1003"}, "password": {"agent-pass-1003"}}); code != 200 {
+		t.Fatalf("creating agent = %d", code)
+	}
+	p.register("1001")
+	agent := signIn(t, p.base, "agent", "1003", "agent-pass-1003")
+	agent.open("/agent/events?view=inbox")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, page := admin.get("/admin/queues")
+		if strings.Contains(page, "1001 <span class=\"muted\">present: phone</span>") && strings.Contains(page, "1003 <span class=\"muted\">present: console</span>") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queues page does not show presence:\n%s", page)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, page := admin.post("/admin/queues/sales", url.Values{"members": {"1001, 9999"}, "strategy": {"ringall"}, "pickup": {"first_reply"}, "ring_timeout": {"20"}}); code != 422 || !strings.Contains(page, "the PBX has no extension 9999") {
+		t.Fatalf("saving a queue with an unknown member in the panel = %d:\n%s", code, page)
+	}
+}

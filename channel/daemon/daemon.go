@@ -160,7 +160,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	webhooks.Register(d.app)
 	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys}
-	apiOpts.Sessions = d.router
+	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
