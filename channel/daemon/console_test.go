@@ -276,3 +276,64 @@ func TestQueueMembers(t *testing.T) {
 		t.Fatalf("saving a queue with an unknown member in the panel = %d:\n%s", code, page)
 	}
 }
+
+// TestConsoleRetry: a reply Meta keeps refusing for a passing reason says
+// in the console when it will be tried again, then goes out.
+func TestConsoleRetry(t *testing.T) {
+	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
+	admin := signIn(t, p.base, "admin", "", adminToken)
+	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
+		t.Fatalf("creating agent = %d", code)
+	}
+	p.customerSays(customer, "Ann", "Hello")
+	var id uint64
+	deadline := time.Now().Add(10 * time.Second)
+	for id == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no session")
+		}
+		if l := p.sessions(""); len(l) > 0 {
+			id = uint64(l[0]["id"].(float64))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
+	p.graph.FailNext(pnid, 2, 131000) // Meta's "something went wrong": retried
+	conv := fmt.Sprintf("/agent/c/%d", id)
+	if code, _ := agent.post(conv, url.Values{"action": {"send"}, "text": {"Sorry for the wait"}}); code != 200 {
+		t.Fatalf("reply = %d", code)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, page := agent.get(conv)
+		if strings.Contains(page, "Not sent yet (1 failed attempts): retrying in") || strings.Contains(page, "Not sent yet (2 failed attempts): retrying in") {
+			if !strings.Contains(page, `data-retry-at="`) {
+				t.Fatalf("no countdown for the page's script:\n%s", page)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the console never said when the reply is retried:\n%s", page)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := p.waitSentWithin(1, 15*time.Second); got != "Sorry for the wait" {
+		t.Fatalf("sent %q", got)
+	}
+}
+
+// waitSentWithin is waitSent with its own deadline.
+func (p *pbxHarness) waitSentWithin(n int, d time.Duration) string {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if sent := p.graph.Sent(pnid); len(sent) >= n {
+			text, _ := sent[n-1].Body["text"].(map[string]any)
+			b, _ := text["body"].(string)
+			return b
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.t.Fatalf("Graph emulator never got send #%d", n)
+	return ""
+}

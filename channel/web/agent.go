@@ -171,7 +171,11 @@ func (w *Web) convData(ext string, id uint64) (*convData, error) {
 			return err
 		}
 		d.Messages = w.messageViews(ms)
-		return nil
+		now := time.Now()
+		for i := range d.Messages {
+			d.Messages[i].Now = now
+		}
+		return addRetries(tx, d.Messages)
 	})
 	return d, err
 }
