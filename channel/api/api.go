@@ -20,8 +20,8 @@ type Options struct {
 	AdminTokenHash string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Sessions closes and transfers sessions; nil when no PBX is
-	// configured.
+	// Sessions closes and transfers sessions; nil when routing is not
+	// running.
 	Sessions Sessions
 	// Keys authenticates API keys; nil accepts only the admin token.
 	Keys KeyAuthenticator
