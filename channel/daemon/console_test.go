@@ -146,20 +146,30 @@ func TestConsoleWithoutPBX(t *testing.T) {
 	p.customerSays(customer, "Ann", "My order A1 is late")
 	thread.waitFor(t, "My order A1 is late")
 
-	// 1001 closes it from the console.
-	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"close"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
+	// 1001 hands it to 1002, who is not signed in: 1002 finds it on
+	// signing in and closes it.
+	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
+		t.Fatalf("transfer from the console = %d:\n%s", code, page)
+	}
+	p.waitSession(id, "with 1002", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1002" })
+	thread.waitFor(t, "With 1002")
+	second := signIn(t, p.base, "agent", "1002", "agent-pass-1002")
+	second.open("/agent/events?view=inbox") // present however long the test takes
+	if _, page := second.get("/agent/"); !strings.Contains(page, fmt.Sprintf(`/agent/c/%d"`, id)) || !strings.Contains(page, "My order A1 is late") {
+		t.Fatalf("1002's inbox lacks the transferred conversation:\n%s", page)
+	}
+	if code, page := second.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"close"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
 		t.Fatalf("closing from the console = %d:\n%s", code, page)
 	}
 	s := p.waitSession(id, "closed", func(s map[string]any) bool { return s["state"] == "closed" })
-	if s["close_reason"] != "was closed by 1001" {
+	if s["close_reason"] != "was closed by 1002" {
 		t.Fatalf("close reason = %v", s["close_reason"])
 	}
-	thread.waitFor(t, "Closed")
 	// The admin's timeline of the session shows each routing step (the
 	// routing clock of this test stands still, so only their order counts).
 	_, page := admin.get(fmt.Sprintf("/admin/sessions/%d", id))
 	last := -1
-	for _, step := range []string{"Opened for queue sales.", "Offered to 1001.", "Taken (by 1001).", "Closed by 1001."} {
+	for _, step := range []string{"Opened for queue sales.", "Offered to 1001.", "Taken (by 1001).", "Transferred to extension 1002 (by 1001).", "Closed by 1002."} {
 		i := strings.Index(page, step)
 		if i < last || i < 0 {
 			t.Fatalf("the session's timeline lacks %q in order:\n%s", step, page)
@@ -167,8 +177,8 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		last = i
 	}
 
-	// A new conversation reaches 1001 at once; unanswered for the idle
-	// time, it closes itself.
+	// A new conversation is offered at once to both agents, present in
+	// the console; unanswered for the idle time, it closes itself.
 	p.customerSays(customer, "Ann", "One more thing")
 	var id2 uint64
 	deadline = time.Now().Add(10 * time.Second)
@@ -183,7 +193,7 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	p.waitSession(id2, "offered to 1001", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
+	p.waitSession(id2, "offered to 1001 and 1002", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001", "1002"}) })
 	p.clock.Add(p.cfg.SessionIdle + time.Minute)
 	p.d.router.Poke()
 	p.waitSession(id2, "closed when idle", func(s map[string]any) bool { return s["state"] == "closed" })
