@@ -28,6 +28,8 @@ type Config struct {
 	ACMEDirectory  string // acme_directory: the CA's ACME directory URL
 	ACMEHTTPListen string // acme_http_listen: host:port of the http-01 listener; empty for none
 
+	MetricsListen string // metrics_listen: host:port serving /metrics; empty serves none
+
 	AdminToken   string // admin_token: secret; empty lets the daemon generate one
 	LogLevel     string // log_level: debug, info, warn or error
 	LogFormat    string // log_format: text or json
@@ -36,7 +38,7 @@ type Config struct {
 
 	SendRate          int           // send_rate: messages per second per number
 	SendDoubtWait     time.Duration // send_doubt_wait: wait for proof before resending a send of unknown outcome
-	AgentMessageMax   int           // agent_message_max: longest agent message in bytes
+	AgentMessageMax   int           // agent_message_max: size above which messages to phones are split
 	SessionIdle       time.Duration // session_idle: idle time that ends a conversation
 	MediaMaxSize      int64         // media_max_size: largest media file in bytes
 	MediaRetention    time.Duration // media_retention: how long media files are kept

@@ -36,7 +36,7 @@ func TestDefaultsValid(t *testing.T) {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
 	want := &Config{
-		Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", DataDir: "/var/lib/wachan",
+		Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", DataDir: "/var/lib/wachan", MetricsListen: "127.0.0.1:9464",
 		LogLevel: "info", LogFormat: "text", ACMEDirectory: "https://acme-v02.api.letsencrypt.org/directory",
 		GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SendRate: 80, SendDoubtWait: 2 * time.Minute, AgentMessageMax: 1000, SessionIdle: 24 * time.Hour,
@@ -55,7 +55,7 @@ func TestNames(t *testing.T) {
 	want := []string{
 		"WACHAN_LISTEN", "WACHAN_PUBLIC_URL", "WACHAN_DATA_DIR", "WACHAN_TLS_CERT", "WACHAN_TLS_KEY",
 		"WACHAN_ACME", "WACHAN_ACME_EMAIL", "WACHAN_ACME_HOSTS", "WACHAN_ACME_DIRECTORY", "WACHAN_ACME_HTTP_LISTEN",
-		"WACHAN_ADMIN_TOKEN", "WACHAN_LOG_LEVEL", "WACHAN_LOG_FORMAT", "WACHAN_GRAPH_URL",
+		"WACHAN_METRICS_LISTEN", "WACHAN_ADMIN_TOKEN", "WACHAN_LOG_LEVEL", "WACHAN_LOG_FORMAT", "WACHAN_GRAPH_URL",
 		"WACHAN_GRAPH_VERSION", "WACHAN_SEND_RATE", "WACHAN_SEND_DOUBT_WAIT", "WACHAN_AGENT_MESSAGE_MAX", "WACHAN_SESSION_IDLE",
 		"WACHAN_MEDIA_MAX_SIZE", "WACHAN_MEDIA_RETENTION", "WACHAN_MEDIA_FETCH_PRIVATE", "WACHAN_ARI_URL", "WACHAN_ARI_USER",
 		"WACHAN_ARI_PASSWORD", "WACHAN_ARI_APP", "WACHAN_ARI_SUBSCRIBE", "WACHAN_STORE_TIMEOUT",
@@ -424,6 +424,10 @@ func TestValidate(t *testing.T) {
 		{"acme_http_listen", func(c *Config) { c.ACME, c.PublicURL, c.ACMEHTTPListen = true, "https://pbx.example.com", "80" }, "acme_http_listen: must be host:port"},
 		{"acme_http_listen without acme", func(c *Config) { c.ACMEHTTPListen = ":80" }, "acme_http_listen: needs acme = true"},
 		{"acme_http_listen ok", func(c *Config) { c.ACME, c.PublicURL, c.ACMEHTTPListen = true, "https://pbx.example.com", ":80" }, ""},
+		{"metrics_listen", func(c *Config) { c.MetricsListen = "9464" }, "metrics_listen: must be host:port"},
+		{"metrics_listen same as listen", func(c *Config) { c.MetricsListen = c.Listen }, "metrics_listen: must be another address"},
+		{"metrics_listen off", func(c *Config) { c.MetricsListen = "" }, ""},
+		{"metrics_listen any host", func(c *Config) { c.MetricsListen = ":9464" }, ""},
 		{"admin_token short", func(c *Config) { c.AdminToken = "short" }, "admin_token: must be at least 16 characters, got 5"},
 		{"admin_token space", func(c *Config) { c.AdminToken = "0123456789 abcdef" }, "admin_token: must not contain spaces"},
 		{"admin_token ok", func(c *Config) { c.AdminToken = "0123456789abcdef" }, ""},

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/wachan/wachan/channel/certs"
+	"github.com/wachan/wachan/config/hostname"
 )
 
 // Validate checks every option and the rules between options. It reports all
@@ -32,6 +32,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("tls_cert, tls_key: set both or neither"))
 	}
 	errs = append(errs, c.validateACME()...)
+	if c.MetricsListen != "" && (c.MetricsListen == c.Listen || c.MetricsListen == c.ACMEHTTPListen) {
+		errs = append(errs, errors.New("metrics_listen: must be another address than listen and acme_http_listen"))
+	}
 	if c.ARIURL != "" {
 		if c.ARIUser == "" {
 			errs = append(errs, errors.New("ari_user: required when ari_url is set"))
@@ -65,7 +68,7 @@ func (c *Config) validateACME() []error {
 	}
 	public := strings.ToLower(u.Hostname())
 	if c.ACMEHosts == "" {
-		if err := certs.CheckHost(public); err != nil {
+		if err := hostname.Check(public); err != nil {
 			errs = append(errs, fmt.Errorf("public_url: no ACME certificate possible: %w; set acme_hosts or use a public host name", err))
 		}
 		return errs
@@ -101,7 +104,7 @@ func hostList(v any) error {
 		return nil
 	}
 	for h := range strings.SplitSeq(s, ",") {
-		if err := certs.CheckHost(strings.TrimSpace(h)); err != nil {
+		if err := hostname.Check(strings.TrimSpace(h)); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,10 @@ import (
 
 // TextMessage is a SIP MESSAGE an agent's phone sent to a channel address.
 type TextMessage struct {
+	// ID identifies the SIP request (its Call-ID and CSeq), so that the
+	// copies of one message that reach wachan by two routes (ARI and the
+	// dialplan hand-off) are recognised; "" when unknown.
+	ID string
 	// From is the sending extension, e.g. "1001".
 	From string
 	// To is the user part of the destination, e.g. "wa-447700900001".

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Channel returns the channel with id.
@@ -77,5 +77,5 @@ func (t *Tx) PutCustomer(c *Customer) error {
 }
 
 func isBucketNotFound(err error) bool {
-	return errors.Is(err, bolt.ErrBucketNotFound)
+	return errors.Is(err, bolterrors.ErrBucketNotFound)
 }

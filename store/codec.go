@@ -64,7 +64,7 @@ func (t *Tx) bucket(name []byte) *bolt.Bucket {
 func appendOnly(name []byte) bool {
 	switch string(name) {
 	case string(bucketMessages), string(bucketJournal), string(bucketOutbox),
-		string(bucketDeliveries), string(bucketEvents), string(bucketHookOut):
+		string(bucketDeliveries), string(bucketEvents), string(bucketHookOut), string(bucketUnrouted):
 		return true
 	}
 	return false

@@ -69,6 +69,11 @@
 //	  <name>                  -> User (admin or agent; password hashed)
 //	web_sessions/
 //	  <sha256 of the cookie>  -> WebSession
+//	apps/
+//	  <Meta app id>           -> App (verify token of the app's callback URL)
+//	unrouted/
+//	  <seq>                   -> Unrouted (signed updates no channel owns; the
+//	                             last MaxUnrouted, the sequence counts all)
 //
 // Schema changes are ordered migrations applied with the schema version in
 // one transaction (see migrations.go).

@@ -30,6 +30,7 @@ var migrations = []migration{
 		bucketMedia, bucketMediaFiles, bucketMediaJobs, bucketAPIKeys, bucketIdempotency, bucketHookOut,
 		bucketCampaigns, bucketRecipients, bucketOptOuts, bucketUsers, bucketWebSessions,
 	)},
+	{5, "add Meta apps (one callback URL per app) and kept unrouted webhook updates", addApps},
 }
 
 // SchemaVersion is the version this build writes.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,4 +115,65 @@ func TestNewerSchemaRefused(t *testing.T) {
 func TestMigration4AddsFeatureBuckets(t *testing.T) {
 	migrateFrom(t, 3, "media", "media_files", "media_jobs", "api_keys", "idempotency", "hook_out",
 		"campaigns", "recipients", "optouts", "users", "web_sessions")
+}
+
+// Migration 5 gives every app id existing channels name an app with a
+// verify token of its own.
+func TestMigration5AddsApps(t *testing.T) {
+	dir := t.TempDir()
+	openAt(t, dir, 4)
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{tx: btx}
+		for _, c := range []*Channel{{ID: "a", AppID: "111"}, {ID: "b", AppID: "111"}, {ID: "c", AppID: "222"}, {ID: "d"}} {
+			if err := tx.PutChannel(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var apps []*App
+	s.View(func(tx *Tx) (err error) { apps, err = tx.Apps(); return })
+	if len(apps) != 2 || apps[0].ID != "111" || apps[1].ID != "222" || len(apps[0].VerifyToken) != 40 || apps[0].VerifyToken == apps[1].VerifyToken {
+		t.Fatalf("apps = %+v", apps)
+	}
+}
+
+// Unrouted updates are kept up to MaxUnrouted and all counted.
+func TestUnroutedKeptAndCounted(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{}, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Update(func(tx *Tx) error {
+		for i := range MaxUnrouted + 3 {
+			if err := tx.AddUnrouted(&Unrouted{PhoneNumberID: fmt.Sprint(i), Reason: "r"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		all, total, err := tx.UnroutedList(2 * MaxUnrouted)
+		if err != nil || total != MaxUnrouted+3 || len(all) != MaxUnrouted || all[0].PhoneNumberID != fmt.Sprint(MaxUnrouted+2) || all[len(all)-1].Seq != 4 {
+			t.Fatalf("list %d (first %+v), total %d, %v", len(all), all[0], total, err)
+		}
+		return nil
+	})
 }

@@ -163,9 +163,11 @@ type Job struct {
 // Event is an account, phone-number or template update from Meta, kept for
 // admins.
 type Event struct {
-	Seq       uint64          `json:"seq"`
-	ChannelID string          `json:"channel_id"`
-	Kind      string          `json:"kind"`
-	At        time.Time       `json:"at"`
-	Raw       json.RawMessage `json:"raw"`
+	Seq       uint64    `json:"seq"`
+	ChannelID string    `json:"channel_id"`
+	Kind      string    `json:"kind"`
+	At        time.Time `json:"at"`
+	// Text describes the event in one line for the admin.
+	Text string          `json:"text,omitempty"`
+	Raw  json.RawMessage `json:"raw"`
 }

@@ -15,6 +15,10 @@ type OptOut struct {
 	// through the API.
 	Word string    `json:"word"`
 	At   time.Time `json:"at"`
+	// Source is how the opt-out came: "word" (a stop word), "admin", or
+	// "whatsapp" (the customer stopped marketing messages in WhatsApp);
+	// empty for entries from before sources were recorded.
+	Source string `json:"source,omitempty"`
 }
 
 // OptOutWords are a channel's opt-out and opt-in keywords.

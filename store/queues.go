@@ -31,10 +31,14 @@ type Queue struct {
 	// StickyDays prefers the agent who served the customer within this many
 	// days; 0 disables it.
 	StickyDays int `json:"sticky_days,omitempty"`
-	// AwayMessage is sent once to a customer when no member is online.
+	// MaxConversations is the most conversations a member owns at once
+	// before the queue skips them; 0 means no limit.
+	MaxConversations int `json:"max_conversations,omitempty"`
+	// AwayMessage is sent once per session when no member can answer (none
+	// online, or all at MaxConversations).
 	AwayMessage string `json:"away_message,omitempty"`
 	// UnansweredTimeout moves a session nobody took to Overflow; 0
-	// disables it.
+	// disables it. A session no member can answer overflows at once.
 	UnansweredTimeout time.Duration `json:"unanswered_timeout,omitempty"`
 	Overflow          *Destination  `json:"overflow,omitempty"`
 	CreatedAt         time.Time     `json:"created_at"`

@@ -25,7 +25,8 @@ type Session struct {
 	Agent string `json:"agent,omitempty"`
 	// Queue is the queue the session is routed through, if any.
 	Queue string `json:"queue,omitempty"`
-	// Alerted are the extensions currently offered a waiting session.
+	// Alerted are the extensions currently offered a waiting session (in
+	// a shared queue, those sharing the active session with its owner).
 	Alerted []string `json:"alerted,omitempty"`
 	// Tried are the extensions already offered in this round (one at a
 	// time strategies).

@@ -85,9 +85,12 @@ type WebSession struct {
 	Role      string `json:"role"`
 	Extension string `json:"extension,omitempty"`
 	// CSRF is the token every form of this session must post back.
-	CSRF      string    `json:"csrf"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	CSRF string `json:"csrf"`
+	// Credential identifies the credential signed in with (a digest of
+	// its stored hash): the session ends when that credential changes.
+	Credential string    `json:"credential,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
 }
 
 func webSessionKey(cookie string) []byte {

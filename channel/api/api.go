@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/time/rate"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/outbox"
 	"github.com/wachan/wachan/store"
 )
@@ -25,6 +27,13 @@ type Options struct {
 	Sessions Sessions
 	// Keys authenticates API keys; nil accepts only the admin token.
 	Keys KeyAuthenticator
+	// Health is the webhook handler's record of refused and accepted
+	// deliveries; nil shows none.
+	Health *ingest.Health
+	// AuthFailureRate and AuthFailureBurst limit failed authentications
+	// per client address; 0 means one every 6 seconds with a burst of 10.
+	AuthFailureRate  rate.Limit
+	AuthFailureBurst int
 	// Agents checks queue members and reports their presence; may be
 	// nil.
 	Agents Agents
@@ -37,6 +46,7 @@ type API struct {
 	outbox *outbox.Outbox
 	log    *slog.Logger
 	opts   Options
+	guard  *failureGuard
 }
 
 // New returns the API. Every argument must be non-nil.
@@ -44,7 +54,14 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &API{store: st, graph: graph, outbox: ob, log: log, opts: opts}
+	if opts.AuthFailureRate == 0 {
+		opts.AuthFailureRate = rate.Every(6 * time.Second)
+	}
+	if opts.AuthFailureBurst == 0 {
+		opts.AuthFailureBurst = 10
+	}
+	return &API{store: st, graph: graph, outbox: ob, log: log, opts: opts,
+		guard: newFailureGuard(log, opts.AuthFailureRate, opts.AuthFailureBurst)}
 }
 
 // Register mounts /healthz and /api/v1 on r and returns the /api/v1 group,
@@ -52,7 +69,7 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 // AdminOnly). Call Finish on the group once every route is added.
 func (a *API) Register(r fiber.Router) fiber.Router {
 	r.Get("/healthz", a.health)
-	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys))
+	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard))
 	v1.Get("/channels", AdminOnly, a.listChannels)
 	v1.Post("/channels", AdminOnly, a.createChannel)
 	v1.Get("/channels/:id", AdminOnly, a.getChannel)
@@ -60,6 +77,12 @@ func (a *API) Register(r fiber.Router) fiber.Router {
 	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
 	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
 	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
+	v1.Get("/apps", AdminOnly, a.listApps)
+	v1.Get("/apps/:id", AdminOnly, a.getApp)
+	v1.Patch("/apps/:id", AdminOnly, a.patchApp)
+	v1.Get("/unrouted", AdminOnly, a.listUnrouted)
+	v1.Delete("/unrouted/:seq", AdminOnly, a.deleteUnrouted)
+	v1.Get("/channels/:id/events", AdminOnly, a.channelEvents)
 	v1.Get("/stats", AdminOnly, a.allStats)
 	v1.Post("/messages", a.sendMessage)
 	v1.Get("/messages/:id", a.getMessage)

@@ -64,12 +64,19 @@ func AdminOnly(c *fiber.Ctx) error {
 }
 
 // authenticate accepts the admin token (checked against hash) or an API
-// key accepted by keys, and records the principal.
-func authenticate(hash string, keys KeyAuthenticator) fiber.Handler {
+// key accepted by keys, and records the principal. Failures are logged
+// and limited per client address by guard.
+func authenticate(hash string, keys KeyAuthenticator, guard *failureGuard) fiber.Handler {
 	want := []byte(hash)
 	return func(c *fiber.Ctx) error {
+		ip := c.IP()
+		if guard.blocked(ip) {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return ErrTooManyFailures
+		}
 		scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+			guard.failed(c, ip)
 			return ErrUnauthorized
 		}
 		if subtle.ConstantTimeCompare([]byte(HashToken(token)), want) == 1 {
@@ -82,6 +89,7 @@ func authenticate(hash string, keys KeyAuthenticator) fiber.Handler {
 				return c.Next()
 			}
 		}
+		guard.failed(c, ip)
 		return ErrUnauthorized
 	}
 }

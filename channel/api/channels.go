@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/store"
 )
 
@@ -43,10 +45,17 @@ type ChannelView struct {
 	VerifyToken   string            `json:"verify_token"`
 	Destination   store.Destination `json:"destination"`
 	SendRate      int               `json:"send_rate"`
-	Verified      bool              `json:"webhook_verified"`
-	VerifiedAt    *time.Time        `json:"webhook_verified_at,omitempty"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
+	// AppWebhookURL and AppVerifyToken are the callback URL of the
+	// channel's Meta app, shared by its channels (empty without app_id).
+	AppWebhookURL  string `json:"app_webhook_url,omitempty"`
+	AppVerifyToken string `json:"app_verify_token,omitempty"`
+	// Verified is true only when Meta verified the channel's or its app's
+	// URL and no delivery was refused in the last 24 hours.
+	Verified   bool        `json:"webhook_verified"`
+	VerifiedAt *time.Time  `json:"webhook_verified_at,omitempty"`
+	Webhook    WebhookView `json:"webhook"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
 // Mask hides a secret, keeping its last four characters when it is long
@@ -62,18 +71,79 @@ func Mask(s string) string {
 	}
 }
 
-func (a *API) view(ch *store.Channel) ChannelView {
+// view shows ch; app is its Meta app (nil without app_id) and unrouted
+// the recent unrouted updates per app key.
+func (a *API) view(ch *store.Channel, app *store.App, unrouted map[string]int) ChannelView {
 	v := ChannelView{
 		ID: ch.ID, Name: ch.Name, Number: ch.Number, PhoneNumberID: ch.PhoneNumberID,
 		WABAID: ch.WABAID, AppID: ch.AppID, AccessToken: Mask(ch.AccessToken), AppSecret: Mask(ch.AppSecret),
 		WebhookURL: a.opts.PublicURL + "/webhook/" + ch.ID, VerifyToken: ch.VerifyToken,
 		Destination: ch.Destination, SendRate: ch.SendRate, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt,
 	}
-	if !ch.VerifiedAt.IsZero() {
-		t := ch.VerifiedAt
-		v.Verified, v.VerifiedAt = true, &t
+	verified := ch.VerifiedAt
+	if app != nil {
+		v.AppWebhookURL, v.AppVerifyToken = a.appURL(app.ID), app.VerifyToken
+		if app.VerifiedAt.After(verified) {
+			verified = app.VerifiedAt
+		}
 	}
+	v.Webhook = a.webhookView(ingest.AppKey(ch), verified, unrouted)
+	v.VerifiedAt = v.Webhook.VerifiedAt
+	v.Verified = v.Webhook.State == "verified"
 	return v
+}
+
+// viewTx shows ch reading what view needs inside tx.
+func (a *API) viewTx(tx *store.Tx, ch *store.Channel) (ChannelView, error) {
+	unrouted, err := a.unroutedByApp(tx)
+	if err != nil {
+		return ChannelView{}, err
+	}
+	return a.viewWith(tx, ch, unrouted)
+}
+
+func (a *API) viewWith(tx *store.Tx, ch *store.Channel, unrouted map[string]int) (ChannelView, error) {
+	var app *store.App
+	if ch.AppID != "" {
+		var err error
+		app, err = tx.App(ch.AppID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return ChannelView{}, err
+		}
+	}
+	return a.view(ch, app, unrouted), nil
+}
+
+// shareApp makes ch one of its app's channels: the app exists, and every
+// channel of the app has one secret, the one just given (secretGiven) or
+// else the app's.
+func (a *API) shareApp(tx *store.Tx, ch *store.Channel, secretGiven bool) error {
+	if ch.AppID == "" {
+		return nil
+	}
+	if _, err := tx.EnsureApp(ch.AppID, a.opts.Now()); err != nil {
+		return err
+	}
+	others, err := tx.AppChannels(ch.AppID)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID == ch.ID {
+			continue
+		}
+		if !secretGiven {
+			ch.AppSecret = o.AppSecret
+			return nil
+		}
+		if o.AppSecret != ch.AppSecret {
+			o.AppSecret, o.UpdatedAt = ch.AppSecret, a.opts.Now().UTC()
+			if err := tx.PutChannel(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 var (
@@ -147,6 +217,16 @@ func (in *channelInput) apply(ch *store.Channel) error {
 	return nil
 }
 
+// secretGiven reports whether in sets a new app secret on ch (not empty
+// and not ch's secret masked, as a panel posts it back).
+func (in *channelInput) secretGiven(ch *store.Channel) bool {
+	if in.AppSecret == nil {
+		return false
+	}
+	v := strings.TrimSpace(*in.AppSecret)
+	return v != "" && !(ch.AppSecret != "" && v == Mask(ch.AppSecret))
+}
+
 // required checks the fields a channel cannot work without.
 func required(ch *store.Channel) error {
 	for _, f := range []struct{ name, v string }{
@@ -156,6 +236,23 @@ func required(ch *store.Channel) error {
 	} {
 		if f.v == "" {
 			return invalid(f.name, "is required")
+		}
+	}
+	return nil
+}
+
+// unique refuses ch when another channel already has its phone number
+// id: Meta's webhooks name the number by that id, so two channels with it
+// could not be told apart.
+func unique(tx *store.Tx, ch *store.Channel) error {
+	list, err := tx.Channels()
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if o.ID != ch.ID && o.PhoneNumberID == ch.PhoneNumberID {
+			return &Error{Status: ErrDuplicate.Status, Code: ErrDuplicate.Code, Field: "phone_number_id",
+				Message: fmt.Sprintf("phone_number_id: %s is already the number of channel %q (id %s); edit that channel instead", ch.PhoneNumberID, o.Name, o.ID)}
 		}
 	}
 	return nil
@@ -188,24 +285,52 @@ func (a *API) createChannel(c *fiber.Ctx) error {
 	if err := in.apply(ch); err != nil {
 		return err
 	}
-	if err := required(ch); err != nil {
+	var v ChannelView
+	err := a.store.Update(func(tx *store.Tx) (err error) {
+		if err := a.shareApp(tx, ch, in.secretGiven(ch)); err != nil {
+			return err
+		}
+		if err := required(ch); err != nil {
+			return err
+		}
+		if err := unique(tx, ch); err != nil {
+			return err
+		}
+		if err := tx.PutChannel(ch); err != nil {
+			return err
+		}
+		v, err = a.viewTx(tx, ch)
 		return err
-	}
-	if err := a.store.Update(func(tx *store.Tx) error { return tx.PutChannel(ch) }); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	a.log.Info("channel created", "channel", ch.ID, "number", ch.Number)
-	return c.Status(fiber.StatusCreated).JSON(a.view(ch))
+	return c.Status(fiber.StatusCreated).JSON(v)
 }
 
 func (a *API) listChannels(c *fiber.Ctx) error {
-	var list []*store.Channel
-	if err := a.store.View(func(tx *store.Tx) (err error) { list, err = tx.Channels(); return }); err != nil {
+	out := []ChannelView{}
+	err := a.store.View(func(tx *store.Tx) error {
+		list, err := tx.Channels()
+		if err != nil {
+			return err
+		}
+		unrouted, err := a.unroutedByApp(tx)
+		if err != nil {
+			return err
+		}
+		for _, ch := range list {
+			v, err := a.viewWith(tx, ch, unrouted)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	out := make([]ChannelView, 0, len(list))
-	for _, ch := range list {
-		out = append(out, a.view(ch))
 	}
 	return c.JSON(fiber.Map{"channels": out})
 }
@@ -224,7 +349,11 @@ func (a *API) getChannel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(a.view(ch))
+	var v ChannelView
+	if err := a.store.View(func(tx *store.Tx) (err error) { v, err = a.viewTx(tx, ch); return }); err != nil {
+		return err
+	}
+	return c.JSON(v)
 }
 
 func (a *API) patchChannel(c *fiber.Ctx) error {
@@ -233,29 +362,40 @@ func (a *API) patchChannel(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	var ch *store.Channel
-	err := a.store.Update(func(tx *store.Tx) (err error) {
-		ch, err = tx.Channel(id)
+	var v ChannelView
+	err := a.store.Update(func(tx *store.Tx) error {
+		ch, err := tx.Channel(id)
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("channel", id)
 		}
 		if err != nil {
 			return err
 		}
+		given := in.secretGiven(ch)
 		if err := in.apply(ch); err != nil {
+			return err
+		}
+		if err := a.shareApp(tx, ch, given); err != nil {
 			return err
 		}
 		if err := required(ch); err != nil {
 			return err
 		}
+		if err := unique(tx, ch); err != nil {
+			return err
+		}
 		ch.UpdatedAt = a.opts.Now().UTC()
-		return tx.PutChannel(ch)
+		if err := tx.PutChannel(ch); err != nil {
+			return err
+		}
+		v, err = a.viewTx(tx, ch)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	a.outbox.Wake() // a replaced token may unblock parked sends
-	return c.JSON(a.view(ch))
+	return c.JSON(v)
 }
 
 func (a *API) deleteChannel(c *fiber.Ctx) error {

@@ -29,6 +29,7 @@ var (
 	ErrInvalid      = &Error{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid value"}
 	ErrWindowClosed = &Error{Status: fiber.StatusConflict, Code: "window_closed", Message: "more than 24 h since the customer's last message: only a template can reach them now"}
 	ErrOptedOut     = &Error{Status: fiber.StatusConflict, Code: "opted_out", Message: "the customer opted out of messages from this number"}
+	ErrDuplicate    = &Error{Status: fiber.StatusConflict, Code: "duplicate", Message: "already exists"}
 	ErrTooLarge     = &Error{Status: fiber.StatusRequestEntityTooLarge, Code: "too_large", Message: "request body too large"}
 	ErrInternal     = &Error{Status: fiber.StatusInternalServerError, Code: "internal", Message: "internal error; see the daemon's log"}
 )

@@ -35,7 +35,13 @@ type hostileEnv struct {
 
 func newHostileEnv(t *testing.T) *hostileEnv {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
+	return newHostileEnvWith(t, slog.New(slog.DiscardHandler), 1000)
+}
+
+// newHostileEnvWith is newHostileEnv logging to log and allowing burst
+// failed authentications per address.
+func newHostileEnvWith(t *testing.T, log *slog.Logger, burst int) *hostileEnv {
+	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	graph := cloudapi.New(cloudapi.Options{BaseURL: "http://127.0.0.1:1"})
 	ob := outbox.New(st, graph, log, outbox.Options{})
 	app := fiber.New(fiber.Config{BodyLimit: ingest.MaxBody, DisableStartupMessage: true, ErrorHandler: api.ErrorHandler(log)})
-	v1 := api.New(st, graph, ob, log, api.Options{PublicURL: "http://wachan.test", AdminTokenHash: api.HashToken(hostileToken)}).Register(app)
+	v1 := api.New(st, graph, ob, log, api.Options{PublicURL: "http://wachan.test", AdminTokenHash: api.HashToken(hostileToken), AuthFailureBurst: burst}).Register(app)
 	api.Finish(v1)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -46,6 +46,9 @@ type sendInput struct {
 	To        string          `json:"to"`
 	Text      string          `json:"text,omitempty"`
 	Template  json.RawMessage `json:"template,omitempty"`
+	// Interactive and Location are free-form messages, like Text.
+	Interactive *interactiveInput `json:"interactive,omitempty"`
+	Location    *locationInput    `json:"location,omitempty"`
 	// ReplyTo is where the customer's answer opens a session; nil uses the
 	// channel's destination.
 	ReplyTo *store.Destination `json:"reply_to,omitempty"`
@@ -80,13 +83,10 @@ func (a *API) sendMessage(c *fiber.Ctx) error {
 	if in.To == "" {
 		return invalid("to", "is required (the customer's wa_id or number)")
 	}
-	isTemplate := len(in.Template) > 0 && string(in.Template) != "null"
-	switch {
-	case isTemplate && in.Text != "":
-		return invalid("text", "give either text or template, not both")
-	case !isTemplate && strings.TrimSpace(in.Text) == "":
-		return invalid("text", "is required (or template)")
-	case len(in.Text) > cloudapi.MaxTextBody:
+	if err := in.checkKind(); err != nil {
+		return err
+	}
+	if len(in.Text) > cloudapi.MaxTextBody {
 		return invalid("text", "must be at most %d bytes", cloudapi.MaxTextBody)
 	}
 	if in.ReplyTo != nil {
@@ -194,7 +194,10 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 		return nil, &Error{Status: ErrOptedOut.Status, Code: ErrOptedOut.Code,
 			Message: fmt.Sprintf("the customer opted out (%s) on %s: integrations and campaigns do not message them", o.Word, o.At.Format("2006-01-02"))}
 	}
-	var msg *cloudapi.Message
+	var (
+		msg     *cloudapi.Message
+		summary string
+	)
 	if len(in.Template) > 0 && string(in.Template) != "null" {
 		if msg, err = buildTemplate(tx, ch.ID, in.Template); err != nil {
 			return nil, err
@@ -203,7 +206,7 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 		if cust == nil || now.Sub(cust.LastInAt) > Window {
 			return nil, ErrWindowClosed
 		}
-		msg = &cloudapi.Message{Text: &cloudapi.Text{Body: in.Text}}
+		msg, summary = in.freeForm()
 	}
 	key := to
 	switch {
@@ -216,7 +219,7 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 	default:
 		msg.Recipient = to
 	}
-	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: ch.ID, CustomerKey: key, Agent: "api", Message: msg, KeyID: p.KeyID}, now)
+	m, err := outbox.Enqueue(tx, &outbox.Request{ChannelID: ch.ID, CustomerKey: key, Agent: "api", Message: msg, Text: summary, KeyID: p.KeyID}, now)
 	if errors.Is(err, cloudapi.ErrInvalidMessage) {
 		var ie *cloudapi.ValidationError
 		if errors.As(err, &ie) {

@@ -25,6 +25,7 @@ type queueInput struct {
 	Pickup            string             `json:"pickup"`
 	RingTimeout       *int               `json:"ring_timeout"`
 	StickyDays        int                `json:"sticky_days"`
+	MaxConversations  int                `json:"max_conversations"`
 	AwayMessage       string             `json:"away_message"`
 	UnansweredTimeout int                `json:"unanswered_timeout"`
 	Overflow          *store.Destination `json:"overflow"`
@@ -38,6 +39,7 @@ type queueView struct {
 	Pickup            string             `json:"pickup"`
 	RingTimeout       int                `json:"ring_timeout"`
 	StickyDays        int                `json:"sticky_days"`
+	MaxConversations  int                `json:"max_conversations"`
 	AwayMessage       string             `json:"away_message"`
 	UnansweredTimeout int                `json:"unanswered_timeout"`
 	Overflow          *store.Destination `json:"overflow"`
@@ -49,7 +51,7 @@ type queueView struct {
 
 func viewQueue(q *store.Queue) queueView {
 	return queueView{Name: q.Name, Members: q.Members, Strategy: q.Strategy, Pickup: q.Pickup,
-		RingTimeout: int(q.RingTimeout / time.Second), StickyDays: q.StickyDays, AwayMessage: q.AwayMessage,
+		RingTimeout: int(q.RingTimeout / time.Second), StickyDays: q.StickyDays, MaxConversations: q.MaxConversations, AwayMessage: q.AwayMessage,
 		UnansweredTimeout: int(q.UnansweredTimeout / time.Second), Overflow: q.Overflow,
 		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
 }
@@ -68,7 +70,7 @@ func (in *queueInput) queue() (*store.Queue, error) {
 		}
 	}
 	q := &store.Queue{Name: in.Name, Members: slices.Compact(slices.Clone(in.Members)), Strategy: in.Strategy, Pickup: in.Pickup,
-		StickyDays: in.StickyDays, AwayMessage: in.AwayMessage}
+		StickyDays: in.StickyDays, MaxConversations: in.MaxConversations, AwayMessage: in.AwayMessage}
 	if q.Strategy == "" {
 		q.Strategy = store.RingAll
 	}
@@ -91,6 +93,9 @@ func (in *queueInput) queue() (*store.Queue, error) {
 	q.RingTimeout = time.Duration(ring) * time.Second
 	if q.StickyDays < 0 || q.StickyDays > 365 {
 		return nil, invalid("sticky_days", "must be 0 (off) to 365, got %d", q.StickyDays)
+	}
+	if q.MaxConversations < 0 || q.MaxConversations > 1000 {
+		return nil, invalid("max_conversations", "must be 0 (no limit) to 1000, got %d", q.MaxConversations)
 	}
 	if len(q.AwayMessage) > 4096 {
 		return nil, invalid("away_message", "must be at most 4096 bytes")

@@ -15,7 +15,7 @@ import (
 // Sessions is what the API needs from the router.
 type Sessions interface {
 	Close(ctx context.Context, id uint64) error
-	Transfer(ctx context.Context, id uint64, to store.Destination) error
+	Transfer(ctx context.Context, id uint64, to store.Destination, hold bool) error
 	Poke()
 }
 
@@ -124,6 +124,9 @@ func sessionError(c *fiber.Ctx, err error) error {
 		return &Error{Status: fiber.StatusConflict, Code: "session_closed", Message: "session " + c.Params("id") + " is already closed"}
 	case errors.Is(err, routing.ErrNoTarget):
 		return invalid("to", "%s", err.Error())
+	case errors.Is(err, routing.ErrOffline):
+		return &Error{Status: fiber.StatusConflict, Code: "extension_offline", Field: "to",
+			Message: err.Error() + `: its messages would wait until its phone registers; send "hold": true to transfer anyway, or choose another destination`}
 	}
 	return err
 }
@@ -146,6 +149,8 @@ func (a *API) closeSession(c *fiber.Ctx) error {
 
 type transferInput struct {
 	To store.Destination `json:"to"`
+	// Hold transfers to an offline extension, holding its messages.
+	Hold bool `json:"hold"`
 }
 
 func (a *API) transferSession(c *fiber.Ctx) error {
@@ -168,7 +173,7 @@ func (a *API) transferSession(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
-	if err := sessionError(c, a.opts.Sessions.Transfer(ctx, id, in.To)); err != nil {
+	if err := sessionError(c, a.opts.Sessions.Transfer(ctx, id, in.To, in.Hold)); err != nil {
 		return err
 	}
 	return a.getSession(c)

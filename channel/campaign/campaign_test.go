@@ -309,7 +309,7 @@ func TestReplyTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.start()
-	c = e.wait(c.ID, "completed", func(c *store.Campaign) bool { return c.State == store.CampaignCompleted })
+	e.wait(c.ID, "completed", func(c *store.Campaign) bool { return c.State == store.CampaignCompleted })
 	err = e.store.View(func(tx *store.Tx) error {
 		for _, r := range rs {
 			rt, err := tx.PendingReplyTo(chID, r.To[1:], time.Now())

@@ -25,12 +25,15 @@ func (s *Service) registerOptOuts(v1 fiber.Router) {
 type OptOutView struct {
 	Customer string `json:"customer"`
 	Word     string `json:"word"`
-	At       string `json:"at"`
-	Notice   string `json:"notice"`
+	// Source is "word", "admin" or "whatsapp" (stopped in WhatsApp's
+	// settings); empty for older entries.
+	Source string `json:"source,omitempty"`
+	At     string `json:"at"`
+	Notice string `json:"notice"`
 }
 
 func viewOptOut(o *store.OptOut) OptOutView {
-	return OptOutView{Customer: o.CustomerKey, Word: o.Word, At: o.At.UTC().Format("2006-01-02T15:04:05Z"), Notice: optout.Notice(o)}
+	return OptOutView{Customer: o.CustomerKey, Word: o.Word, Source: o.Source, At: o.At.UTC().Format("2006-01-02T15:04:05Z"), Notice: optout.Notice(o)}
 }
 
 // customerKey turns a number ("+44 7700 900001") or a customer key into

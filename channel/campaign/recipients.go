@@ -49,10 +49,7 @@ func NormalizeNumber(s string) (e164, key string, err error) {
 		return "", "", errors.New("number is empty")
 	}
 	if !strings.HasPrefix(s, "+") {
-		if strings.HasPrefix(s, "00") {
-			s = s[2:]
-		}
-		s = "+" + s
+		s = "+" + strings.TrimPrefix(s, "00")
 	}
 	e164, err = cloudapi.ParseNumber(s)
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/wachan/wachan/config/hostname"
 )
 
 // alpnProto is the ALPN protocol of the tls-alpn-01 challenge.
@@ -25,13 +27,13 @@ const alpnProto = acme.ALPNProto
 type acmeSource struct {
 	ac    *autocert.Manager
 	hosts []string // normalized, in configured order
-	cache autocert.DirCache
+	cache *closingCache
 }
 
 func newACMESource(opts Options) (*acmeSource, error) {
 	var hosts []string
 	for _, h := range opts.Hosts {
-		if err := CheckHost(h); err != nil {
+		if err := hostname.Check(h); err != nil {
 			return nil, fmt.Errorf("certs: ACME host: %w", err)
 		}
 		if n := normalizeHost(h); !slices.Contains(hosts, n) {
@@ -61,7 +63,7 @@ func newACMESource(opts Options) (*acmeSource, error) {
 	if err := makePrivateDir(dir); err != nil {
 		return nil, err
 	}
-	cache := autocert.DirCache(dir)
+	cache := &closingCache{Cache: autocert.DirCache(dir)}
 	ac := &autocert.Manager{
 		// Configuring a CA means accepting its subscriber agreement.
 		Prompt:      autocert.AcceptTOS,
@@ -117,7 +119,8 @@ func (a *acmeSource) get(m *Manager, hello *tls.ClientHelloInfo) (*tls.Certifica
 // not wait for issuance. In ACME mode the HTTPS listener (and, for http-01,
 // the HTTPHandler listener) must already be serving; in files mode Obtain
 // does nothing. If ctx ends first Obtain returns ctx.Err() and issuance in
-// progress goes on in the background.
+// progress goes on in the background (without storing anything once the
+// Manager is closed).
 func (m *Manager) Obtain(ctx context.Context) error {
 	if m.mode != ModeACME {
 		return nil
@@ -185,4 +188,9 @@ func cachedLeaf(ctx context.Context, cache autocert.Cache, name string) *x509.Ce
 			return c
 		}
 	}
+}
+
+// normalizeHost lower-cases name and drops a trailing dot.
+func normalizeHost(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, "."))
 }

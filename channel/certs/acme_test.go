@@ -310,3 +310,29 @@ func TestACMEIssuanceFailure(t *testing.T) {
 		t.Error("Obtain with a done context succeeded")
 	}
 }
+
+func TestACMECloseStopsWrites(t *testing.T) {
+	// Once closed, the Manager leaves its cache directory alone: the
+	// issuance Obtain starts cannot even store the account key.
+	c := newCA(t, acmeemu.Options{})
+	cacheDir := filepath.Join(t.TempDir(), "acme")
+	m := c.manager(t, cacheDir, host)
+	c.res.set(host, 443, serveTLS(t, m))
+	m.Close()
+	m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.Obtain(ctx); err == nil {
+		t.Error("Obtain after Close succeeded")
+	}
+	var files []string
+	filepath.WalkDir(cacheDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Errorf("files written after Close: %v", files)
+	}
+}

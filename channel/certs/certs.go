@@ -43,7 +43,7 @@ type Options struct {
 	// ACME selects ACME mode.
 	ACME bool
 	// Hosts are the host names certificates may be obtained for; at least
-	// one, each accepted by CheckHost. A handshake without a server name
+	// one, each accepted by hostname.Check. A handshake without a server name
 	// gets the first host's certificate.
 	Hosts []string
 	// Email is the contact address registered with the CA; optional.
@@ -196,6 +196,16 @@ func redirectHTTPS(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusMovedPermanently)
+}
+
+// Close makes the Manager stop writing to its ACME cache directory, waiting
+// for writes under way: call it once the HTTPS server has stopped, before
+// the directory may be removed or copied. Certificates obtained afterwards
+// are served but not stored. In files mode it does nothing.
+func (m *Manager) Close() {
+	if m.mode == ModeACME {
+		m.acme.cache.close()
+	}
 }
 
 // Status reports the current certificates and the last error.

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wachan/wachan/channel/outbound"
 )
 
 // DefaultBaseURL is the Graph API host used when Options.BaseURL is empty.
@@ -33,6 +35,10 @@ type Options struct {
 	// HTTP is the client used for every request; nil means a client with a
 	// 30 s timeout.
 	HTTP *http.Client
+	// MediaHTTP downloads media from Meta's media hosts; nil means a
+	// client with HTTP's timeout that connects only to public addresses
+	// (outbound.Guard) and follows redirects only to Meta's media hosts.
+	MediaHTTP *http.Client
 	// Logger receives debug lines about each request; nil discards them.
 	Logger *slog.Logger
 }
@@ -71,11 +77,13 @@ func mask(token string) string {
 
 // Client calls the Graph API. It is safe for concurrent use.
 type Client struct {
-	base     string
-	baseHost string
-	version  string
-	http     *http.Client
-	log      *slog.Logger
+	base       string
+	baseHost   string
+	baseScheme string
+	version    string
+	http       *http.Client
+	media      *http.Client
+	log        *slog.Logger
 }
 
 // New returns a Client configured by opts.
@@ -96,11 +104,21 @@ func New(opts Options) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var host string
+	var host, scheme string
 	if u, err := url.Parse(base); err == nil {
-		host = u.Host
+		host, scheme = u.Host, u.Scheme
 	}
-	return &Client{base: base, baseHost: host, version: version, http: hc, log: log}
+	media := opts.MediaHTTP
+	if media == nil {
+		media = &http.Client{Timeout: hc.Timeout, Transport: (&outbound.Guard{}).Transport(http.ProxyFromEnvironment),
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 5 || !metaMediaHost(req.URL) {
+					return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), ErrUntrustedMediaURL)
+				}
+				return nil
+			}}
+	}
+	return &Client{base: base, baseHost: host, baseScheme: scheme, version: version, http: hc, media: media, log: log}
 }
 
 // request describes one Graph API call.

@@ -18,6 +18,10 @@ type APIError struct {
 	Message    string
 	Details    string
 	FBTraceID  string
+	// UserTitle and UserMessage are Meta's error_user_title and
+	// error_user_msg, which template management errors carry.
+	UserTitle   string
+	UserMessage string
 }
 
 // Error describes the failure with Meta's code, message and details.
@@ -35,6 +39,10 @@ func (e *APIError) Error() string {
 		b.WriteString(" (")
 		b.WriteString(e.Details)
 		b.WriteString(")")
+	}
+	if e.UserTitle != "" || e.UserMessage != "" {
+		b.WriteString(": ")
+		b.WriteString(strings.TrimSpace(e.UserTitle + ". " + e.UserMessage))
 	}
 	if e.FBTraceID != "" {
 		b.WriteString(" [fbtrace_id ")
@@ -76,6 +84,8 @@ type envelope struct {
 		Code      int    `json:"code"`
 		Subcode   int    `json:"error_subcode"`
 		FBTraceID string `json:"fbtrace_id"`
+		UserTitle string `json:"error_user_title"`
+		UserMsg   string `json:"error_user_msg"`
 		ErrorData struct {
 			Details string `json:"details"`
 		} `json:"error_data"`
@@ -89,13 +99,15 @@ func parseError(status int, body []byte, token string) error {
 	var env envelope
 	if json.Unmarshal(body, &env) == nil && env.Error != nil && (env.Error.Code != 0 || env.Error.Message != "") {
 		return &APIError{
-			HTTPStatus: status,
-			Code:       env.Error.Code,
-			Subcode:    env.Error.Subcode,
-			Type:       scrub(env.Error.Type, token),
-			Message:    scrub(env.Error.Message, token),
-			Details:    scrub(env.Error.ErrorData.Details, token),
-			FBTraceID:  scrub(env.Error.FBTraceID, token),
+			HTTPStatus:  status,
+			Code:        env.Error.Code,
+			Subcode:     env.Error.Subcode,
+			Type:        scrub(env.Error.Type, token),
+			Message:     scrub(env.Error.Message, token),
+			Details:     scrub(env.Error.ErrorData.Details, token),
+			FBTraceID:   scrub(env.Error.FBTraceID, token),
+			UserTitle:   scrub(env.Error.UserTitle, token),
+			UserMessage: scrub(env.Error.UserMsg, token),
 		}
 	}
 	// Scrub first: a cut could leave the start of the token behind.

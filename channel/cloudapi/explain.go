@@ -84,6 +84,28 @@ func Explain(code, subcode int, details string) string {
 	return fmt.Sprintf("WhatsApp returned error %d. Check Meta's error code reference.", code)
 }
 
+// Known reports whether wachan has its own explanation of code.
+func Known(code int) bool {
+	_, ok := explanations[code]
+	return ok || code > 200 && code <= 299 || code >= 132000 && code <= 132999
+}
+
+// ExplainMeta is Explain for an error Meta reported in a webhook: for a
+// code wachan does not know, Meta's own title and details rather than a
+// generic sentence.
+func ExplainMeta(code int, title, details string) string {
+	if code == 0 || Known(code) || (title == "" && details == "") {
+		return Explain(code, 0, details)
+	}
+	switch {
+	case title == "" || title == details:
+		return details
+	case details == "":
+		return title
+	}
+	return title + ": " + details
+}
+
 func explain100(subcode int, details string) string {
 	d := strings.ToLower(details)
 	switch {

@@ -4,12 +4,16 @@ import "encoding/json"
 
 // Interactive kinds.
 const (
-	InteractiveButton = "button"
-	InteractiveList   = "list"
+	InteractiveButton          = "button"
+	InteractiveList            = "list"
+	InteractiveCTAURL          = "cta_url"
+	InteractiveLocationRequest = "location_request_message"
 )
 
 // Interactive is a reply-buttons message (Type "button", up to three
-// Buttons) or a list message (Type "list", a menu Button and Sections).
+// Buttons), a list message (Type "list", a menu Button and Sections), a
+// call-to-action URL button (Type "cta_url", CTA) or a location request
+// (Type "location_request_message", a body only).
 type Interactive struct {
 	Type   string
 	Header *Header
@@ -22,6 +26,14 @@ type Interactive struct {
 	Button string
 	// Sections are the menu sections of a "list" message.
 	Sections []Section
+	// CTA is the button of a "cta_url" message.
+	CTA *CTA
+}
+
+// CTA is a call-to-action button that opens URL.
+type CTA struct {
+	DisplayText string `json:"display_text"`
+	URL         string `json:"url"`
 }
 
 // Header is the optional header of an interactive message: Type "text" with
@@ -77,9 +89,11 @@ type wireSection struct {
 }
 
 type wireAction struct {
-	Buttons  []wireReply   `json:"buttons,omitempty"`
-	Button   string        `json:"button,omitempty"`
-	Sections []wireSection `json:"sections,omitempty"`
+	Name       string        `json:"name,omitempty"`
+	Parameters *CTA          `json:"parameters,omitempty"`
+	Buttons    []wireReply   `json:"buttons,omitempty"`
+	Button     string        `json:"button,omitempty"`
+	Sections   []wireSection `json:"sections,omitempty"`
 }
 
 type wireInteractive struct {
@@ -91,7 +105,8 @@ type wireInteractive struct {
 }
 
 // MarshalJSON encodes i in Meta's nested shape
-// {type, header?, body:{text}, footer?:{text}, action:{buttons|button,sections}}.
+// {type, header?, body:{text}, footer?:{text},
+// action:{buttons | button,sections | name,parameters}}.
 func (i *Interactive) MarshalJSON() ([]byte, error) {
 	w := wireInteractive{Type: i.Type}
 	if h := i.Header; h != nil {
@@ -119,6 +134,12 @@ func (i *Interactive) MarshalJSON() ([]byte, error) {
 		w.Action.Buttons = append(w.Action.Buttons, r)
 	}
 	w.Action.Button = i.Button
+	switch i.Type {
+	case InteractiveCTAURL:
+		w.Action.Name, w.Action.Parameters = "cta_url", i.CTA
+	case InteractiveLocationRequest:
+		w.Action.Name = "send_location"
+	}
 	for _, s := range i.Sections {
 		w.Action.Sections = append(w.Action.Sections, wireSection(s))
 	}

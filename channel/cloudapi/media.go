@@ -21,6 +21,47 @@ import (
 // longer valid (HTTP 404): resolve the media id again for a fresh URL.
 var ErrMediaURLExpired = errors.New("media url expired or unknown")
 
+// ErrUntrustedMediaURL is returned by Download for a URL that is neither
+// on the Graph API's host nor on one of Meta's media hosts over HTTPS: the
+// access token is never sent there. Resolve the media id for a URL that
+// is.
+var ErrUntrustedMediaURL = errors.New("media url is not on Meta's media hosts")
+
+// metaMediaDomains are the domains Meta serves media from: the URLs Graph
+// API gives for a media id are on lookaside.fbsbx.com, and downloads may
+// be redirected to Meta's CDNs.
+var metaMediaDomains = []string{"fbsbx.com", "fbcdn.net", "whatsapp.net", "facebook.com"}
+
+// metaMediaHost reports whether u is an HTTPS URL on one of Meta's media
+// hosts, on the standard port.
+func metaMediaHost(u *url.URL) bool {
+	if u.Scheme != "https" || (u.Port() != "" && u.Port() != "443") {
+		return false
+	}
+	h := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	for _, d := range metaMediaDomains {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// TrustedMediaURL reports whether Download would send the access token to
+// rawURL: the Graph API's own host (as configured), or one of Meta's media
+// hosts over HTTPS.
+func (c *Client) TrustedMediaURL(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User != nil {
+		return false
+	}
+	return c.ownHost(u) || metaMediaHost(u)
+}
+
+func (c *Client) ownHost(u *url.URL) bool {
+	return u.Host == c.baseHost && u.Scheme == c.baseScheme
+}
+
 // ErrMediaTooLarge is returned by Download when the media exceeds its
 // size limit.
 var ErrMediaTooLarge = errors.New("media larger than allowed")
@@ -77,7 +118,9 @@ func (c *Client) ResolveMedia(ctx context.Context, creds Creds, mediaID string) 
 // access token, and returns the number of bytes written. It refuses media
 // larger than max bytes with ErrMediaTooLarge (w may then hold a partial
 // copy) and reports an expired URL as ErrMediaURLExpired. The token is only
-// sent over HTTPS or to the Client's own Graph API host.
+// sent to the Client's own Graph API host or to Meta's media hosts over
+// HTTPS (see TrustedMediaURL), and the latter only at public addresses;
+// any other URL is refused with ErrUntrustedMediaURL.
 func (c *Client) Download(ctx context.Context, creds Creds, rawURL string, w io.Writer, max int64) (int64, error) {
 	if err := needCreds(creds, false, false); err != nil {
 		return 0, fmt.Errorf("downloading media: %w", err)
@@ -86,8 +129,15 @@ func (c *Client) Download(ctx context.Context, creds Creds, rawURL string, w io.
 	if err != nil {
 		return 0, fmt.Errorf("downloading media: parsing url: %w", err)
 	}
-	if u.Scheme != "https" && (u.Scheme != "http" || u.Host != c.baseHost) {
-		return 0, fmt.Errorf("downloading media: %w", errors.New("refusing to send the token to a non-HTTPS foreign host"))
+	hc := c.http
+	switch {
+	case u.User != nil:
+		return 0, fmt.Errorf("downloading media: refusing to send the token: %w", ErrUntrustedMediaURL)
+	case c.ownHost(u):
+	case metaMediaHost(u):
+		hc = c.media
+	default:
+		return 0, fmt.Errorf("downloading media: refusing to send the token: %w", ErrUntrustedMediaURL)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -95,7 +145,7 @@ func (c *Client) Download(ctx context.Context, creds Creds, rawURL string, w io.
 	}
 	req.Header.Set("Authorization", "Bearer "+creds.Token)
 	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("downloading media: %w", err)
 	}

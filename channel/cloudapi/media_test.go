@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,5 +130,49 @@ func TestDownloadRefusesForeignPlainHTTP(t *testing.T) {
 	_, err := c.Download(t.Context(), cloudapi.Creds{Token: "t"}, "http://media.example.invalid/media", io.Discard, 10)
 	if err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Fatalf("error %v, want a refusal", err)
+	}
+}
+
+// TestDownloadSendsTokenOnlyToMeta points Download at an HTTPS server the
+// client trusts but that is not Meta's: the token must not reach it.
+func TestDownloadSendsTokenOnlyToMeta(t *testing.T) {
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Write([]byte("file"))
+	}))
+	defer srv.Close()
+	c := cloudapi.New(cloudapi.Options{BaseURL: "https://graph.example.test", HTTP: srv.Client(), MediaHTTP: srv.Client()})
+	for _, u := range []string{
+		srv.URL + "/whatsapp_business/attachments/?mid=1",
+		"https://lookaside.fbsbx.com.attacker.test/x",
+		"https://lookaside.fbsbx.com:8443/x",
+		"http://lookaside.fbsbx.com/x",
+		"https://user:pw@lookaside.fbsbx.com/x",
+		"https://graph.example.test.attacker.test/x",
+	} {
+		_, err := c.Download(t.Context(), cloudapi.Creds{Token: "secret-token"}, u, io.Discard, 1<<20)
+		if !errors.Is(err, cloudapi.ErrUntrustedMediaURL) {
+			t.Errorf("Download(%s) = %v, want ErrUntrustedMediaURL", u, err)
+		}
+		if c.TrustedMediaURL(u) {
+			t.Errorf("TrustedMediaURL(%s) = true", u)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 0 {
+		t.Fatalf("the foreign host was asked %d times (Authorization %q)", len(seen), seen)
+	}
+	for _, u := range []string{
+		"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1",
+		"https://mmg.whatsapp.net/v/t62/x", "https://scontent.xx.fbcdn.net/x", "https://graph.example.test/v25.0/x",
+	} {
+		if !c.TrustedMediaURL(u) {
+			t.Errorf("TrustedMediaURL(%s) = false", u)
+		}
 	}
 }

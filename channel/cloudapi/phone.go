@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nyaruka/phonenumbers"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // phoneFields are the fields PhoneNumber asks for.
@@ -51,19 +52,47 @@ func (c *Client) PhoneNumber(ctx context.Context, creds Creds) (PhoneInfo, error
 }
 
 // ParseNumber returns s, a phone number in international format ("+",
-// the country code and the number; spaces and dashes allowed), in E.164
-// form, or why it is not a valid number.
+// the country code and the number; spaces, dashes, dots and parentheses
+// allowed), in E.164 form, or why it cannot be a phone number.
+//
+// It accepts every number whose length is possible for its country code
+// (libphonenumber's possible-number rules), not only numbers of ranges
+// known to be allocated: Meta hands out numbers, such as its +1 555 test
+// numbers, that a validity check refuses. A number that is only dialable
+// locally (no area code) is refused, since WhatsApp needs the full number.
 func ParseNumber(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !strings.HasPrefix(s, "+") {
 		return "", errors.New(`must be in international format starting with "+" and the country code, e.g. +447700900123`)
 	}
+	if i := strings.IndexFunc(s[1:], notPhoneRune); i >= 0 {
+		return "", fmt.Errorf("may contain only digits, spaces, dashes, dots and parentheses after the \"+\", found %q", []rune(s[1+i:])[0])
+	}
 	n, err := phonenumbers.Parse(s, "")
-	if err != nil {
+	switch {
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+		return "", errors.New("does not start with a known country code after the \"+\"")
+	case err != nil:
 		return "", errors.New("is not a phone number: " + err.Error())
 	}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", errors.New("is not a valid number for its country")
+	cc := n.GetCountryCode()
+	switch phonenumbers.IsPossibleNumberWithReason(n) {
+	case phonenumbers.IS_POSSIBLE:
+		return phonenumbers.Format(n, phonenumbers.E164), nil
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return "", fmt.Errorf("+%d is not a country code", cc)
+	case phonenumbers.TOO_SHORT:
+		return "", fmt.Errorf("is too short for a number of country code +%d", cc)
+	case phonenumbers.TOO_LONG:
+		return "", fmt.Errorf("is too long for a number of country code +%d", cc)
+	case phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return "", fmt.Errorf("is too short for a number of country code +%d: is the area code missing?", cc)
+	default:
+		return "", fmt.Errorf("has a length no number of country code +%d has", cc)
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// notPhoneRune reports whether r has no place in a written phone number.
+func notPhoneRune(r rune) bool {
+	return !(r >= '0' && r <= '9' || strings.ContainsRune(" -.()\u00a0", r))
 }

@@ -54,3 +54,39 @@ func TestUnregisteredNumber(t *testing.T) {
 		t.Fatalf("error %v, want 133010", err)
 	}
 }
+
+func TestParseNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		// Meta's test numbers and the Ofcom drama range: possible, not
+		// "valid" for libphonenumber, and real WhatsApp business numbers.
+		{in: "+15550253483", want: "+15550253483"},
+		{in: "+1 555-025-3483", want: "+15550253483"},
+		{in: "+447700900123", want: "+447700900123"},
+		{in: " +44 (0)7700 900123 ", want: "+447700900123"},
+		{in: "+55 11 91234-5678", want: "+5511912345678"},
+		{in: "+39 06 1234 5678", want: "+390612345678"}, // Italian leading zero kept
+		{in: "+49.30.123456", want: "+4930123456"},
+		{in: "07700 900123", err: "international format"},
+		{in: "", err: "international format"},
+		{in: "+", err: "not a phone number"},
+		{in: "+44 12", err: "too short for a number of country code +44"},
+		{in: "+1 456 7890", err: "area code missing"},
+		{in: "+44 7700 900123 4567 89", err: "too long for a number of country code +44"},
+		{in: "+999 1234567", err: "country code"},
+		{in: "+1 800 FLOWERS", err: `found 'F'`},
+		{in: "+44 7700 900123;ext=1", err: `found ';'`},
+	} {
+		got, err := cloudapi.ParseNumber(tc.in)
+		if tc.err == "" {
+			if err != nil || got != tc.want {
+				t.Errorf("ParseNumber(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("ParseNumber(%q) = %q, %v; want error containing %q", tc.in, got, err, tc.err)
+		}
+	}
+}

@@ -91,6 +91,17 @@ func TestSendBodies(t *testing.T) {
 			},
 		}},
 			`{` + head + `"type":"interactive","interactive":{"type":"list","body":{"text":"Choose a department"},"action":{"button":"Departments","sections":[{"title":"Sales","rows":[{"id":"s1","title":"New order","description":"Buy something"}]},{"title":"Support","rows":[{"id":"t1","title":"Broken item"}]}]}}}`},
+		{"interactive cta url", cloudapi.Message{To: "5511912345678", Interactive: &cloudapi.Interactive{
+			Type: cloudapi.InteractiveCTAURL,
+			Body: "Tap to see the dates.",
+			CTA:  &cloudapi.CTA{DisplayText: "See dates", URL: "https://shop.example/dates"},
+		}},
+			`{` + head + `"type":"interactive","interactive":{"type":"cta_url","body":{"text":"Tap to see the dates."},"action":{"name":"cta_url","parameters":{"display_text":"See dates","url":"https://shop.example/dates"}}}}`},
+		{"interactive location request", cloudapi.Message{To: "5511912345678", Interactive: &cloudapi.Interactive{
+			Type: cloudapi.InteractiveLocationRequest,
+			Body: "Where should we deliver?",
+		}},
+			`{` + head + `"type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Where should we deliver?"},"action":{"name":"send_location"}}}`},
 		{"template positional with media header and button", cloudapi.Message{To: "5511912345678", Template: &cloudapi.TemplateMessage{
 			Name:     "order_update",
 			Language: "pt_BR",

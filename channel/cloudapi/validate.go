@@ -198,8 +198,8 @@ func (i *Interactive) validate() error {
 				return err
 			}
 		case TypeImage, TypeVideo, TypeDocument:
-			if i.Type != InteractiveButton {
-				return invalid("interactive.header.type", "a list header must be text")
+			if i.Type != InteractiveButton && i.Type != InteractiveCTAURL {
+				return invalid("interactive.header.type", "a %s header must be text", i.Type)
 			}
 			if h.Media == nil {
 				return invalid("interactive.header."+h.Type, "required")
@@ -216,8 +216,12 @@ func (i *Interactive) validate() error {
 		return i.validateButtons()
 	case InteractiveList:
 		return i.validateList()
+	case InteractiveCTAURL:
+		return i.validateCTA()
+	case InteractiveLocationRequest:
+		return i.validateLocationRequest()
 	}
-	return invalid("interactive.type", "must be button or list")
+	return invalid("interactive.type", "must be button, list, cta_url or location_request_message")
 }
 
 func (i *Interactive) validateButtons() error {

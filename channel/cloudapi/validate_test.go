@@ -87,6 +87,13 @@ func TestValidate(t *testing.T) {
 		{"header text too long", btn(cloudapi.Interactive{Header: &cloudapi.Header{Type: "text", Text: strings.Repeat("h", 61)}, Buttons: buttons("A")}), "interactive.header.text"},
 		{"unknown interactive type", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: "carousel", Body: "b"}}, "interactive.type"},
 
+		{"valid cta", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveCTAURL, Body: "b", CTA: &cloudapi.CTA{DisplayText: "Open", URL: "https://a.example"}}}, ""},
+		{"cta text too long", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveCTAURL, Body: "b", CTA: &cloudapi.CTA{DisplayText: strings.Repeat("o", 21), URL: "https://a.example"}}}, "interactive.action.parameters.display_text"},
+		{"cta not a URL", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveCTAURL, Body: "b", CTA: &cloudapi.CTA{DisplayText: "Open", URL: "shop"}}}, "interactive.action.parameters.url"},
+		{"cta with buttons", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveCTAURL, Body: "b", Buttons: buttons("A"), CTA: &cloudapi.CTA{DisplayText: "Open", URL: "https://a.example"}}}, "interactive.action"},
+		{"valid location request", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveLocationRequest, Body: "Where?"}}, ""},
+		{"location request footer", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveLocationRequest, Body: "Where?", Footer: "f"}}, "interactive.footer"},
+		{"location request without body", cloudapi.Message{To: to, Interactive: &cloudapi.Interactive{Type: cloudapi.InteractiveLocationRequest}}, "interactive.body.text"},
 		{"valid list", list(cloudapi.Interactive{Sections: []cloudapi.Section{{Title: "S", Rows: rows(10)}}}), ""},
 		{"eleven sections", list(cloudapi.Interactive{Sections: func() []cloudapi.Section {
 			var ss []cloudapi.Section

@@ -33,7 +33,7 @@ func TestAgentStartsConversationWithTemplate(t *testing.T) {
 
 	// Free text to a new number is refused: only a template may open.
 	p.phoneSays("1001", addr, "Hi there")
-	_, n := p.waitFor("1001", 0, "only allows an approved template")
+	_, n := p.waitFor("1001", 0, "+447400123456 has never written to Sales, and WhatsApp lets a business start a new conversation only with an approved template: /template <name>")
 	// A wrong template says why.
 	p.phoneSays("1001", addr, "/template follow_up Ann | extra")
 	_, n = p.waitFor("1001", n, "Not sent")

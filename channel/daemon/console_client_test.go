@@ -32,7 +32,7 @@ var formCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func signIn(t testing.TB, base, role, name, password string) *consoleClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &consoleClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	c := &consoleClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 	_, page := c.get("/" + role + "/login")
 	m := formCSRF.FindStringSubmatch(page)
 	if m == nil {

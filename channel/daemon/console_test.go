@@ -146,13 +146,15 @@ func TestConsoleWithoutPBX(t *testing.T) {
 	p.customerSays(customer, "Ann", "My order A1 is late")
 	thread.waitFor(t, "My order A1 is late")
 
-	// 1001 hands it to 1002, who is not signed in: 1002 finds it on
-	// signing in and closes it.
-	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
+	// 1001 hands it to 1002, who is not signed in: told 1002 is offline,
+	// 1001 holds it for 1002, who finds it on signing in and closes it.
+	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002"}}); code != 200 || !strings.Contains(page, "1002 is offline") {
+		t.Fatalf("transfer to an agent who is away = %d:\n%s", code, page)
+	}
+	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002 hold"}}); code != 200 || strings.Contains(page, `id="conv-error"`) || !strings.Contains(page, `class="flash"`) {
 		t.Fatalf("transfer from the console = %d:\n%s", code, page)
 	}
 	p.waitSession(id, "with 1002", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1002" })
-	thread.waitFor(t, "With 1002")
 	second := signIn(t, p.base, "agent", "1002", "agent-pass-1002")
 	second.open("/agent/events?view=inbox") // present however long the test takes
 	if _, page := second.get("/agent/"); !strings.Contains(page, fmt.Sprintf(`/agent/c/%d"`, id)) || !strings.Contains(page, "My order A1 is late") {

@@ -23,6 +23,7 @@ import (
 	"github.com/wachan/wachan/channel/campaign"
 	"github.com/wachan/wachan/channel/certs"
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/handoff"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/integration"
 	"github.com/wachan/wachan/channel/media"
@@ -45,6 +46,8 @@ type Daemon struct {
 	proc   *ingest.Processor
 	outbox *outbox.Outbox
 	app    *fiber.App
+	// bodies limits request bodies.
+	bodies *bodyGate
 	// v1 is the authenticated /api/v1 group, open for routes until New
 	// returns.
 	v1 fiber.Router
@@ -54,11 +57,16 @@ type Daemon struct {
 	tlsCerts *certs.Manager
 	httpLn   net.Listener
 	acmeHTTP *http.Server
+	// metricsApp serves /metrics on metricsLn, when configured.
+	metricsApp *fiber.App
+	metricsLn  net.Listener
 	// ari is set when ARI is configured; router always is.
 	ari    *asterisk.Adapter
 	router *routing.Router
-	// clock is the routing clock; tests replace it before Run.
+	// clock is the routing clock and wakeAt its timers (nil: real ones);
+	// tests replace them before Run.
 	clock   func() time.Time
+	wakeAt  func(at time.Time) <-chan time.Time
 	metrics *metrics.Metrics
 
 	// Set while wiring, read-only afterwards: each part adds its hooks and
@@ -74,6 +82,8 @@ type Daemon struct {
 	keys api.KeyAuthenticator
 	// adminHash is HashToken of the admin token.
 	adminHash string
+	// webhookHealth counts refused and accepted webhook deliveries.
+	webhookHealth *ingest.Health
 
 	// version is the build's version, shown in the panel.
 	version string
@@ -120,15 +130,27 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",
-		// Uploads of media may be as large as media files; webhooks keep
-		// their own, smaller limit.
+		// Handlers may keep what they read from a request (a parameter
+		// as a map key, a header in a log record): fiber's strings must
+		// not alias buffers it reuses for the next request.
+		Immutable: true,
+		// Uploads of media may be as large as media files; the body gate
+		// limits every other route far lower.
 		BodyLimit:             max(ingest.MaxBody, int(cfg.MediaMaxSize)+1<<20),
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(log),
+
+		// Bodies reach the handlers unread: the body gate applies each
+		// route's limit while reading, before anything is authenticated,
+		// and leaves uploads to be read once they are.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
+	d.bodies = newBodyGate(cfg.MediaMaxSize + 1<<20)
+	d.app.Use(d.bodies.handle)
 	// Request bodies are taken as sent: a compressed body would be
 	// inflated without limit before any check.
 	// A bug in one handler answers 500 and is logged; it does not stop
@@ -137,6 +159,13 @@ func (d *Daemon) wire(out io.Writer) error {
 		log.Error("handler panicked", slog.String("path", c.Path()), slog.Any("panic", e))
 	}}))
 	d.app.Use(refuseEncoded)
+	if cfg.TLSCert != "" || cfg.ACME {
+		// Browsers that met wachan over HTTPS never fall back to HTTP.
+		d.app.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+			return c.Next()
+		})
+	}
 	obOpts := outbox.Options{Rate: cfg.SendRate, DoubtWait: cfg.SendDoubtWait, GraphError: d.metrics.GraphError}
 	if err := d.wireMedia(); err != nil {
 		return err
@@ -153,13 +182,17 @@ func (d *Daemon) wire(out io.Writer) error {
 	obOpts.Finished = d.onFinished
 	d.outbox = outbox.New(st, d.graph, log, obOpts)
 	// A status that proves a send in doubt went out lets it finish now.
-	d.hooks = append(d.hooks, ingest.Hooks{Proven: d.outbox.Wake})
+	d.hooks = append(d.hooks, ingest.Hooks{Proven: d.outbox.Wake}, ingest.Hooks{Other: d.countWebhookErrors})
 
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
 	webhooks.Register(d.app)
-	d.app.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys}
+	d.webhookHealth = webhooks.Health()
+	// Metrics name channels and their counts: they are served on their
+	// own listener (loopback by default), never on the public one.
+	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
+	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
 	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
@@ -226,10 +259,13 @@ func (d *Daemon) wireRouting() {
 		if u, err := url.Parse(cfg.ARIURL); err == nil && u.Hostname() != "" && u.Hostname() != "localhost" {
 			host = u.Hostname()
 		}
+		// Agents' messages come through ARI and through the dialplan hand-off.
+		gate := handoff.New(func(m pbx.TextMessage) { rt.OnMessage(m) }, "wa-", d.log)
+		gate.Register(d.app, asterisk.HandoffSecret(cfg.ARIPassword))
 		d.ari = asterisk.New(asterisk.Options{
 			URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp,
 			Subscribe: subs, Logger: d.log,
-			OnMessage:   func(m pbx.TextMessage) { rt.OnMessage(m) },
+			OnMessage:   gate.Deliver,
 			OnEndpoint:  func(st pbx.EndpointState) { rt.OnEndpoint(st) },
 			OnConnected: func(up bool) { d.metrics.SetARIConnected(up); rt.OnConnected(up) },
 		})
@@ -240,6 +276,7 @@ func (d *Daemon) wireRouting() {
 		AgentMessageMax: cfg.AgentMessageMax,
 		SessionIdle:     cfg.SessionIdle,
 		Now:             func() time.Time { return d.clock() },
+		WakeAt:          d.routingWakeAt,
 		WakeOutbox:      func() { d.outbox.Wake() },
 		MediaLink:       d.mediaLink,
 		SendURL:         d.media.SendURL,
@@ -247,6 +284,14 @@ func (d *Daemon) wireRouting() {
 		Changed:         d.onChanged,
 	})
 	d.router = rt
+}
+
+// routingWakeAt is the router's timer on the routing clock.
+func (d *Daemon) routingWakeAt(at time.Time) <-chan time.Time {
+	if d.wakeAt != nil {
+		return d.wakeAt(at)
+	}
+	return time.After(time.Until(at))
 }
 
 // adminTokenHash returns the hash of the configured admin token, or of the
@@ -285,6 +330,14 @@ func (d *Daemon) Listen() (string, error) {
 		return "", fmt.Errorf("listening on %s: %w", d.cfg.Listen, err)
 	}
 	d.ln = ln
+	if d.cfg.MetricsListen != "" {
+		ml, err := net.Listen("tcp", d.cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return "", fmt.Errorf("listening on %s (metrics_listen): %w", d.cfg.MetricsListen, err)
+		}
+		d.metricsLn = ml
+	}
 	if d.cfg.TLSCert == "" && !d.cfg.ACME {
 		return ln.Addr().String(), nil
 	}
@@ -294,7 +347,7 @@ func (d *Daemon) Listen() (string, error) {
 		DirectoryURL: d.cfg.ACMEDirectory, CacheDir: filepath.Join(d.cfg.DataDir, "acme"),
 	}, d.log)
 	if err != nil {
-		ln.Close()
+		d.closeListeners()
 		return "", fmt.Errorf("setting up TLS certificates: %w", err)
 	}
 	d.tlsCerts = m
@@ -302,7 +355,7 @@ func (d *Daemon) Listen() (string, error) {
 		// Set up before TLS is served: the handler enables http-01.
 		hl, err := net.Listen("tcp", d.cfg.ACMEHTTPListen)
 		if err != nil {
-			ln.Close()
+			d.closeListeners()
 			return "", fmt.Errorf("listening on %s: %w", d.cfg.ACMEHTTPListen, err)
 		}
 		d.httpLn = hl
@@ -310,6 +363,14 @@ func (d *Daemon) Listen() (string, error) {
 			ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelDebug)}
 	}
 	return ln.Addr().String(), nil
+}
+
+// closeListeners closes what Listen opened.
+func (d *Daemon) closeListeners() {
+	d.ln.Close()
+	if d.metricsLn != nil {
+		d.metricsLn.Close()
+	}
 }
 
 // Reload re-reads what can change without a restart (TLS certificate
@@ -354,6 +415,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		serveErr <- err
 	}()
+	if d.metricsLn != nil {
+		go func() {
+			if err := d.metricsApp.Listener(d.metricsLn); err != nil {
+				d.log.Error("metrics listener stopped", slog.Any("error", err))
+			}
+		}()
+	}
 	if d.acmeHTTP != nil {
 		go func() {
 			if err := d.acmeHTTP.Serve(d.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -386,8 +454,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	daemon.SdNotify(false, daemon.SdNotifyStopping)
 	d.log.Info("shutting down")
+	if d.ari != nil {
+		// Without its subscription Asterisk stops accepting agents'
+		// messages for wachan; the dialplan hand-off takes them while
+		// the HTTP server still runs, then tells agents wachan is away.
+		if cerr := d.ari.Close(context.Background()); cerr != nil {
+			d.log.Warn("removing ARI subscriptions", slog.Any("error", cerr))
+		}
+	}
 	if serr := d.app.ShutdownWithTimeout(d.cfg.ShutdownTimeout); serr != nil {
 		d.log.Warn("HTTP shutdown", slog.Any("error", serr))
+	}
+	if d.metricsLn != nil {
+		d.metricsApp.ShutdownWithTimeout(d.cfg.ShutdownTimeout)
 	}
 	if d.acmeHTTP != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
@@ -400,6 +479,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	stopWork()
 	wg.Wait()
+	if d.tlsCerts != nil {
+		// An issuance Obtain left running stores nothing from now on.
+		d.tlsCerts.Close()
+	}
 	return err
 }
 

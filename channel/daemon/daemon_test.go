@@ -28,7 +28,9 @@ type harness struct {
 	t    testing.TB
 	cfg  *config.Config
 	base string
-	stop func()
+	// metrics is the base URL of the metrics listener.
+	metrics string
+	stop    func()
 }
 
 func freeAddr(t testing.TB) string {
@@ -43,6 +45,7 @@ func freeAddr(t testing.TB) string {
 func testConfig(t testing.TB, graphURL string) *config.Config {
 	cfg := config.Default()
 	cfg.Listen = freeAddr(t)
+	cfg.MetricsListen = freeAddr(t)
 	cfg.PublicURL = "http://" + cfg.Listen
 	cfg.DataDir = t.TempDir()
 	cfg.GraphURL = graphURL
@@ -75,7 +78,7 @@ func serve(t testing.TB, d *Daemon, cfg *config.Config) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	h := &harness{t: t, cfg: cfg, base: "http://" + addr}
+	h := &harness{t: t, cfg: cfg, base: "http://" + addr, metrics: "http://" + cfg.MetricsListen}
 	stopped := false
 	h.stop = func() {
 		if stopped {
@@ -239,8 +242,17 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("message status = %v", got["status"])
 	}
 
-	// Metrics moved, and carry no secret.
+	// Metrics moved, and carry no secret; they are served on their own
+	// listener only.
 	resp, err = http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("/metrics on the public listener = %d", resp.StatusCode)
+	}
+	resp, err = http.Get(h.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -340,7 +340,7 @@ func TestGraphFaults(t *testing.T) {
 		t.Fatalf("131026 refused %d times, want 1 (never retried)", got)
 	}
 
-	resp, err := http.Get(p.base + "/metrics")
+	resp, err := http.Get(p.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,7 @@ func TestMediaEndToEnd(t *testing.T) {
 		stats.Bytes != int64(len(photo)+len(pdf)+len(png)) || stats.FreeBytes <= 0 || stats.MinFreeBytes != 2*p.cfg.MediaMaxSize {
 		t.Fatalf("stats = %d %+v", code, stats)
 	}
-	resp, data = getLink(t, p.base+"/metrics")
+	_, data = getLink(t, p.metrics+"/metrics")
 	if !bytes.Contains(data, []byte("wachan_media_files 3")) {
 		t.Fatalf("metrics lack the media gauge")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +18,17 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// fakeClock is the routing clock of a test daemon.
+// fakeClock is the routing clock of a test daemon; its alarms ring when
+// Add moves it to or past their time.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	alarms []fakeAlarm
+}
+
+type fakeAlarm struct {
+	at time.Time
+	c  chan time.Time
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -31,8 +39,28 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	c.alarms = slices.DeleteFunc(c.alarms, func(a fakeAlarm) bool {
+		if c.t.Before(a.at) {
+			return false
+		}
+		a.c <- c.t
+		return true
+	})
+}
+
+// WakeAt returns a channel that receives once the clock reaches at.
+func (c *fakeClock) WakeAt(at time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !c.t.Before(at) {
+		ch <- c.t
+		return ch
+	}
+	c.alarms = append(c.alarms, fakeAlarm{at: at, c: ch})
+	return ch
 }
 
 // pbxHarness is a daemon wired to a Graph API emulator and an ARI
@@ -107,7 +135,7 @@ func startDaemon(t testing.TB, cfg *config.Config, clock *fakeClock) (*harness, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.clock = clock.Now
+	d.clock, d.wakeAt = clock.Now, clock.WakeAt
 	return serve(t, d, cfg), d
 }
 
@@ -419,7 +447,7 @@ func TestRoutingQueueRingallTake(t *testing.T) {
 
 	// Release: it waits again and is offered anew.
 	p.phoneSays("1002", addr, "/release")
-	_, n2 = p.waitFor("1002", n2, "You released conversation")
+	p.waitFor("1002", n2, "You released conversation")
 	_, n1 = p.waitFor("1001", n1, "New WhatsApp conversation")
 	p.phoneSays("1001", addr, "/take")
 	_, n1 = p.waitFor("1001", n1, "You took conversation")
@@ -532,7 +560,7 @@ func TestRoutingRoundRobinAndLeastBusy(t *testing.T) {
 	p.customerSays("447700900002", "Bea", "second")
 	_, n3 := p.waitFor("1003", 0, "second")
 	p.phoneSays("1003", bea, "/take")
-	_, n3 = p.waitFor("1003", n3, "You took conversation")
+	p.waitFor("1003", n3, "You took conversation")
 	if p.inboxHas("1001", "second") {
 		t.Fatal("1001 was offered the second customer")
 	}
@@ -572,7 +600,7 @@ func TestRoutingSticky(t *testing.T) {
 	// Back the next day: Bob alone is offered it first.
 	p.advance(24 * time.Hour)
 	p.customerSays(customer, "Ann", "second visit")
-	_, n2 = p.waitFor("1002", n2, "second visit")
+	p.waitFor("1002", n2, "second visit")
 	if p.inboxHas("1001", "second visit") {
 		t.Fatal("sticky session offered to everyone at once")
 	}
@@ -662,6 +690,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 		{map[string]any{"name": "q", "members": []string{"1001"}, "strategy": "random"}, "strategy"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "pickup": "anyone"}, "pickup"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "ring_timeout": 1}, "ring_timeout"},
+		{map[string]any{"name": "q", "members": []string{"1001"}, "max_conversations": -1}, "max_conversations"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60}, "overflow"},
 		{map[string]any{"name": "q", "members": []string{"1001"}, "unanswered_timeout": 60, "overflow": map[string]string{"type": "queue", "id": "q"}}, "overflow.id"},
 	} {
@@ -694,7 +723,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 || s["state"] != "waiting" || s["queue"] != "sales" {
 		t.Fatalf("transfer to queue = %d %v", code, s)
 	}
-	_, n1 = p.waitFor("1001", n1, "transferred to queue sales by an administrator")
+	p.waitFor("1001", n1, "transferred to queue sales by an administrator")
 	_, n2 := p.waitFor("1002", 0, "Type /take to take it")
 	p.phoneSays("1002", "wa-1-"+customer, "Hi")
 	_, n2 = p.waitFor("1002", n2, "type /take first")
@@ -724,22 +753,17 @@ func TestRoutingUnansweredOverflow(t *testing.T) {
 	q["unanswered_timeout"] = 60
 	q["overflow"] = map[string]string{"type": "extension", "id": "1001"}
 	p := startPBX(t, map[string]string{"type": "queue", "id": "night"}, q)
-	p.register("1001")
+	p.register("1001", "1002")
 	p.customerSays(customer, "Ann", "anyone?")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(p.sessions("?state=waiting")) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("session never waiting")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	p.waitFor("1002", 0, "anyone?")
 	if len(p.ari.Inbox("1001")) != 0 {
 		t.Fatal("overflow extension alerted before the timeout")
 	}
 	p.advance(61 * time.Second)
 	p.waitFor("1001", 0, "transferred to you by overflow of queue night")
 	p.waitFor("1001", 0, "anyone?")
-	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 {
+	p.waitFor("1002", 0, "transferred to 1001 by overflow of queue night")
+	if ss := p.sessions("?state=active&agent=1001"); len(ss) != 1 || ss[0]["queue"] != nil {
 		t.Fatalf("sessions = %v", ss)
 	}
 }

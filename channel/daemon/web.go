@@ -27,11 +27,12 @@ import (
 func (d *Daemon) wireWeb() error {
 	token := api.NewToken(32)
 	internal := fiber.New(fiber.Config{
+		Immutable:             true,
 		BodyLimit:             max(ingest.MaxBody, int(d.cfg.MediaMaxSize)+1<<20),
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
-	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token)}
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth}
 	opts.Sessions, opts.Agents = d.router, d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same

@@ -25,9 +25,6 @@ import (
 	"github.com/wachan/wachan/channel/graphemu"
 )
 
-// chromiumPath is where Debian's chromium package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
-
 // browser is a headless Chromium driven over the DevTools protocol, with
 // every console error, uncaught exception and dialog recorded.
 type browser struct {
@@ -40,11 +37,9 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("browser tests need Chromium at %s (Debian/Ubuntu: apt-get install chromium): %v", chromiumPath, err)
-	}
+	path := chromium(t)
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -67,7 +62,7 @@ func newBrowser(t *testing.T) *browser {
 	// Start the browser here, once: a failed start must fail the test,
 	// not be retried behind the next action's back.
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
+		browserUnavailable(t, "starting %s: %v", path, err)
 	}
 	b := &browser{t: t, ctx: ctx, dir: filepath.Join("..", "..", "artifacts", "screenshots")}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {

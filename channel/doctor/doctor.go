@@ -183,7 +183,7 @@ func (d *Doctor) checkARI(ctx context.Context, running bool) []Result {
 			return res
 		}
 	}
-	return append(res, c.CheckApp(ctx, running))
+	return append(res, c.CheckApps(ctx, running)...)
 }
 
 // checkDisk warns when data_dir has less than MinFree available.

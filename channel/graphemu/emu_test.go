@@ -124,7 +124,7 @@ func TestAuthAndPaths(t *testing.T) {
 		{"other version", "GET", "/v24.0/" + pnid, token, 400, 2500, 0},
 		{"not a version", "GET", "/latest/" + pnid, token, 400, 2500, 0},
 		{"unknown object", "GET", "/v25.0/42", token, 400, 100, 33},
-		{"unknown route", "POST", "/v25.0/" + pnid + "/register", token, 400, 2500, 0},
+		{"unknown route", "POST", "/v25.0/" + pnid + "/no_such_edge", token, 400, 2500, 0},
 		{"delete unknown media", "DELETE", "/v25.0/42", token, 400, 100, 33},
 		{"waba node", "GET", "/v25.0/" + waba + "?fields=id", token, 200, 0, 0},
 		{"profile fields", "GET", "/v25.0/" + pnid + "?fields=verified_name", token, 200, 0, 0},

@@ -16,6 +16,9 @@ type graphError struct {
 	message    string
 	details    string
 	retryAfter int // seconds; 0 leaves the header off
+	// userTitle and userMsg are the error_user_title and error_user_msg
+	// Meta adds to template management errors.
+	userTitle, userMsg string
 }
 
 // codeInfo holds the HTTP status and message Meta uses for each code the
@@ -34,6 +37,7 @@ var codeInfo = map[int]struct {
 	190:    {http.StatusUnauthorized, "Error validating access token: Session has expired."},
 	200:    {http.StatusForbidden, "(#200) Permissions error"},
 	368:    {http.StatusForbidden, "(#368) Temporarily blocked for policies violations"},
+	2200:   {http.StatusBadRequest, "(#2200) Callback verification failed"},
 	80007:  {http.StatusTooManyRequests, "(#80007) Rate limit issues"},
 	130429: {http.StatusTooManyRequests, "(#130429) Rate limit hit"},
 	130472: {http.StatusBadRequest, "(#130472) User's number is part of an experiment"},
@@ -62,6 +66,7 @@ var codeInfo = map[int]struct {
 	132015: {http.StatusBadRequest, "(#132015) Template is Paused"},
 	132016: {http.StatusBadRequest, "(#132016) Template is Disabled"},
 	133004: {http.StatusServiceUnavailable, "(#133004) Server Temporarily Unavailable"},
+	133005: {http.StatusBadRequest, "(#133005) Two step verification PIN Mismatch"},
 	133010: {http.StatusBadRequest, "(#133010) Account not registered"},
 }
 
@@ -124,6 +129,8 @@ type wireError struct {
 	Code      int            `json:"code"`
 	Subcode   int            `json:"error_subcode,omitempty"`
 	ErrorData *wireErrorData `json:"error_data,omitempty"`
+	UserTitle string         `json:"error_user_title,omitempty"`
+	UserMsg   string         `json:"error_user_msg,omitempty"`
 	FBTraceID string         `json:"fbtrace_id"`
 }
 
@@ -134,7 +141,7 @@ type wireErrorData struct {
 
 // writeError answers with e in Meta's envelope.
 func writeError(w http.ResponseWriter, e graphError) {
-	we := wireError{Message: e.message, Type: e.typ, Code: e.code, Subcode: e.subcode, FBTraceID: newTraceID()}
+	we := wireError{Message: e.message, Type: e.typ, Code: e.code, Subcode: e.subcode, UserTitle: e.userTitle, UserMsg: e.userMsg, FBTraceID: newTraceID()}
 	if e.details != "" {
 		we.ErrorData = &wireErrorData{MessagingProduct: "whatsapp", Details: e.details}
 	}

@@ -74,24 +74,28 @@ func (s *Server) Inbound(pnid, fromWaID, name, typ string, payload any) (wamid s
 	return wamid, body
 }
 
+// ErrNoWebhook is DeliverInbound's error when Meta would send the number's
+// webhook nowhere: no URL, or its app not subscribed to its WABA.
+var ErrNoWebhook = errors.New("delivering inbound webhook: no webhook URL for the number (or its app is not subscribed to its WABA)")
+
 // DeliverInbound signs body with the number's app secret and POSTs it to
-// its WebhookURL, returning the receiver's HTTP status. It stops when the
+// where Meta would send it, returning the receiver's HTTP status. It stops when the
 // Server is closed.
 func (s *Server) DeliverInbound(pnid string, body []byte) (status int, err error) {
 	s.mu.Lock()
 	n := s.numbers[pnid]
-	var num Number
+	var url, secret string
 	if n != nil {
-		num = n.Number
+		url, secret = s.target(n, "messages")
 	}
 	s.mu.Unlock()
 	switch {
 	case n == nil:
 		return 0, fmt.Errorf("delivering inbound webhook: unknown number %q", pnid)
-	case num.WebhookURL == "":
-		return 0, errors.New("delivering inbound webhook: number has no webhook URL")
+	case url == "":
+		return 0, ErrNoWebhook
 	}
-	status, err = s.post(s.ctx, pnid, num.WebhookURL, num.AppSecret, body)
+	status, err = s.post(s.ctx, pnid, url, secret, body)
 	if err != nil {
 		return status, fmt.Errorf("delivering inbound webhook: %w", err)
 	}

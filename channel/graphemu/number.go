@@ -17,8 +17,12 @@ type Number struct {
 	DisplayPhoneNumber string // as Meta shows it, such as "+1 555-078-3881"
 	VerifiedName       string
 	Token              string // the access token that may use this number
-	AppSecret          string // signs this number's webhooks
-	WebhookURL         string // where webhooks go; empty fires none
+	// AppID is the Meta app (AddApp) whose callback URL and secret serve
+	// this number, with overrides and subscriptions as Meta applies them.
+	// Without one, AppSecret and WebhookURL are used directly.
+	AppID      string
+	AppSecret  string // signs this number's webhooks (without AppID)
+	WebhookURL string // where webhooks go (without AppID); empty fires none
 
 	// Rate is the throughput in messages per second (0 = unlimited); over
 	// it sends fail with 130429.
@@ -32,8 +36,12 @@ type Number struct {
 	PairBurst int
 	// QualityRating is reported by the phone number endpoint; "" is GREEN.
 	QualityRating string
-	// Unregistered makes every send fail with 133010.
+	// Unregistered makes every send fail with 133010 and the number's
+	// status PENDING until POST /{phone-number-id}/register.
 	Unregistered bool
+	// PIN is the number's two-step verification PIN; register must give
+	// it when set (and sets it when not).
+	PIN string
 }
 
 // number is a registered Number with its state.
@@ -45,6 +53,8 @@ type number struct {
 	reads    []ReadReceipt
 	inbound  map[string]bool
 	rejected map[int]int
+	// overrideURL is the number's webhook_configuration override.
+	overrideURL string
 }
 
 // AddNumber registers n, replacing a number with the same PhoneNumberID

@@ -29,6 +29,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		info := n.profile()
+		info["webhook_configuration"] = s.webhookConfiguration(n)
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, selectFields(info, r.URL.Query().Get("fields")))
 		return
@@ -81,9 +82,11 @@ func (n *number) profile() map[string]any {
 	if quality == "" {
 		quality = "GREEN"
 	}
-	status := "CONNECTED"
+	status, platform := "CONNECTED", "CLOUD_API"
 	if n.Unregistered {
-		status = "DISCONNECTED"
+		// Added and verified but not registered: Meta shows PENDING
+		// until POST /{phone-number-id}/register.
+		status, platform = "PENDING", "NOT_APPLICABLE"
 	}
 	level := "STANDARD"
 	if n.Rate > 80 {
@@ -95,7 +98,7 @@ func (n *number) profile() map[string]any {
 		"verified_name":            n.VerifiedName,
 		"quality_rating":           quality,
 		"code_verification_status": "VERIFIED",
-		"platform_type":            "CLOUD_API",
+		"platform_type":            platform,
 		"throughput":               map[string]string{"level": level},
 		"name_status":              "APPROVED",
 		"status":                   status,

@@ -65,6 +65,13 @@ type Server struct {
 	delay      time.Duration
 	deliveries []Delivery
 	closed     bool
+
+	apps        map[string]*App
+	subs        map[string]map[string]*subscription // WABA id → app id
+	gated       int
+	quickstarts int
+	// auth is the template authoring state, made on first use.
+	auth *authoring
 }
 
 var versionPattern = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
@@ -83,6 +90,8 @@ func New(opts Options) *Server {
 		mediaURLs: make(map[string]mediaURL),
 		templates: make(map[string][]Template),
 		faults:    make(map[string][]int),
+		apps:      make(map[string]*App),
+		subs:      make(map[string]map[string]*subscription),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -117,6 +126,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /{ver}/{id}/messages", s.graph(s.handleMessages))
 	s.mux.HandleFunc("POST /{ver}/{id}/media", s.graph(s.handleUpload))
 	s.mux.HandleFunc("GET /{ver}/{id}/message_templates", s.graph(s.handleTemplates))
+	s.mux.HandleFunc("POST /{ver}/{id}/register", s.graph(s.handleRegister))
+	s.mux.HandleFunc("/{ver}/{id}/subscribed_apps", s.graph(s.handleSubscribedApps))
+	s.mux.HandleFunc("POST /{ver}/{id}/message_templates", s.graph(s.handleCreateTemplate))
+	s.mux.HandleFunc("DELETE /{ver}/{id}/message_templates", s.graph(s.handleDeleteTemplate))
+	s.mux.HandleFunc("POST /{ver}/{id}/uploads", s.graph(s.handleStartUpload))
+	s.mux.HandleFunc("POST /{ver}/{id}", s.graph(s.handlePost))
 	s.mux.HandleFunc("GET /{ver}/{id}", s.graph(s.handleGet))
 	s.mux.HandleFunc("DELETE /{ver}/{id}", s.graph(s.handleDelete))
 	s.mux.HandleFunc("GET "+downloadPath+"{token}", s.handleDownload)

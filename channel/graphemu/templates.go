@@ -319,8 +319,8 @@ func templateValue(t Template, extra map[string]any) map[string]any {
 }
 
 // queueTemplateWebhook queues an account-level webhook (no metadata, an
-// entry time) of field with value to each distinct webhook URL of the
-// numbers of wabaID.
+// entry time) of field with value to each distinct app URL of the numbers
+// of wabaID (template fields ignore overrides).
 func (s *Server) queueTemplateWebhook(wabaID, field string, value map[string]any) {
 	body, err := encodeMeta(map[string]any{
 		"object": "whatsapp_business_account",
@@ -334,17 +334,8 @@ func (s *Server) queueTemplateWebhook(wabaID, field string, value map[string]any
 		s.log.Error("encoding template webhook", slog.Any("err", err))
 		return
 	}
-	type target struct{ pnid, url, secret string }
-	var targets []target
-	seen := map[string]bool{}
 	s.mu.Lock()
-	for _, n := range s.numbers {
-		if n.WABAID != wabaID || n.WebhookURL == "" || seen[n.WebhookURL] {
-			continue
-		}
-		seen[n.WebhookURL] = true
-		targets = append(targets, target{n.PhoneNumberID, n.WebhookURL, n.AppSecret})
-	}
+	targets := s.appTargets(wabaID)
 	s.mu.Unlock()
 	for _, tg := range targets {
 		if !s.dispatch.enqueue(webhookJob{due: time.Now(), pnid: tg.pnid, url: tg.url, secret: tg.secret, body: body}) {

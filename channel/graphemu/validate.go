@@ -216,6 +216,10 @@ func validateInteractive(i map[string]any) *graphError {
 		if rows == 0 || rows > 10 {
 			return notValid("Total row count exceed max allowed count: 10")
 		}
+	case "cta_url":
+		return validateCTA(i, action)
+	case "location_request_message":
+		return validateLocationRequest(i, action)
 	default:
 		return required("interactive['type']")
 	}

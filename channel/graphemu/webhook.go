@@ -134,7 +134,8 @@ func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 // queueStatuses schedules the status webhooks of an accepted message; s.mu
 // must not be held.
 func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque string) {
-	if n.WebhookURL == "" {
+	url, secret := s.targetOf(n.PhoneNumberID, "messages")
+	if url == "" {
 		return
 	}
 	start := time.Now()
@@ -161,8 +162,8 @@ func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque st
 		job := webhookJob{
 			due:    start.Add(time.Duration(i) * s.opts.StatusDelay),
 			pnid:   n.PhoneNumberID,
-			url:    n.WebhookURL,
-			secret: n.AppSecret,
+			url:    url,
+			secret: secret,
 			body:   body,
 		}
 		if !s.dispatch.enqueue(job) {
@@ -208,17 +209,23 @@ func (s *Server) RetryWebhooksNow() { s.dispatch.retryNow(time.Now()) }
 // redelivers it until it is answered 2xx, like Meta. It reports false for
 // an unknown number, a number without a webhook URL or a full queue.
 func (s *Server) QueueInbound(pnid string, body []byte) bool {
-	s.mu.Lock()
-	n := s.numbers[pnid]
-	var num Number
-	if n != nil {
-		num = n.Number
-	}
-	s.mu.Unlock()
-	if n == nil || num.WebhookURL == "" {
+	url, secret := s.targetOf(pnid, "messages")
+	if url == "" {
 		return false
 	}
-	return s.dispatch.enqueue(webhookJob{due: time.Now(), pnid: pnid, url: num.WebhookURL, secret: num.AppSecret, body: body})
+	return s.dispatch.enqueue(webhookJob{due: time.Now(), pnid: pnid, url: url, secret: secret, body: body})
+}
+
+// targetOf is target for the number pnid, taking s.mu; an unknown number
+// has none.
+func (s *Server) targetOf(pnid, field string) (url, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.numbers[pnid]
+	if n == nil {
+		return "", ""
+	}
+	return s.target(n, field)
 }
 
 // post signs body with secret, POSTs it to url and records the delivery.

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,12 +25,13 @@ import (
 const secret = "app-secret-for-tests"
 
 type env struct {
-	t     testing.TB
-	dir   string
-	store *store.Store
-	proc  *Processor
-	base  string
-	app   *fiber.App
+	t       testing.TB
+	dir     string
+	store   *store.Store
+	proc    *Processor
+	handler *Handler
+	base    string
+	app     *fiber.App
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -44,7 +46,8 @@ func newEnv(t testing.TB, dir string) *env {
 	e := &env{t: t, dir: dir, store: st}
 	e.proc = NewProcessor(st, discard(), Hooks{})
 	e.app = fiber.New(fiber.Config{BodyLimit: MaxBody, DisableStartupMessage: true})
-	NewHandler(st, discard(), nil).Register(e.app)
+	e.handler = NewHandler(st, discard(), nil)
+	e.handler.Register(e.app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +286,7 @@ func TestDuplicateRedeliveryCountedOnce(t *testing.T) {
 	})
 }
 
-func TestOtherPhoneNumberIgnored(t *testing.T) {
+func TestOtherPhoneNumberKeptUnrouted(t *testing.T) {
 	e := newEnv(t, t.TempDir())
 	e.addChannel("c1", "PN1")
 	e.postSigned("c1", textBody("PN-OTHER", "wamid.O", "447700900001", "hi", 1763830000))
@@ -291,12 +294,21 @@ func TestOtherPhoneNumberIgnored(t *testing.T) {
 	if c := e.counts("c1"); c.Received != 0 {
 		t.Fatalf("received = %d, want 0", c.Received)
 	}
+	if u := e.unrouted(); len(u) != 1 || u[0].PhoneNumberID != "PN-OTHER" || u[0].Via != "c1" {
+		t.Fatalf("unrouted = %+v", u)
+	}
 }
 
 func addOutbound(t *testing.T, st *store.Store, channel, wamid string, at time.Time) {
 	t.Helper()
+	addOutboundAs(t, st, channel, wamid, "sent", at)
+}
+
+// addOutboundAs stores a send the outbox finished, now in status.
+func addOutboundAs(t *testing.T, st *store.Store, channel, wamid, status string, at time.Time) {
+	t.Helper()
 	err := st.Update(func(tx *store.Tx) error {
-		if _, err := tx.AddMessage(&store.Message{ChannelID: channel, Direction: store.Outbound, WAMID: wamid, Type: "text", Status: "sent", Timestamp: at}); err != nil {
+		if _, err := tx.AddMessage(&store.Message{ChannelID: channel, Direction: store.Outbound, WAMID: wamid, Type: "text", Status: status, Timestamp: at}); err != nil {
 			return err
 		}
 		return tx.AddCounts(channel, at, store.Counts{Sent: 1, SentOK: 1})
@@ -310,22 +322,25 @@ func TestStatusesOneWay(t *testing.T) {
 	sent := time.Unix(1763830000, 0)
 	tests := []struct {
 		name       string
+		initial    string // the message's status before the webhooks; "" is sent
 		seq        []string
 		wantStatus string
 		want       store.Counts
 	}{
-		{"in order", []string{"sent", "delivered", "read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"read before delivered", []string{"read", "delivered", "sent"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"read without delivered", []string{"read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
-		{"repeated delivered", []string{"delivered", "delivered"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
-		{"failed terminal", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
-		{"played after read", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"in order", "", []string{"sent", "delivered", "read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"read before delivered", "", []string{"read", "delivered", "sent"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"read without delivered", "", []string{"read"}, "read", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"repeated delivered", "", []string{"delivered", "delivered"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
+		{"failed terminal", "", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"played after read", "", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
+		{"failed straight from accepted", "accepted", []string{"failed"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"failed after accepted and sent", "accepted", []string{"sent", "failed", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, t.TempDir())
 			e.addChannel("c1", "PN1")
-			addOutbound(t, e.store, "c1", "wamid.OUT", sent)
+			addOutboundAs(t, e.store, "c1", "wamid.OUT", cmp.Or(tt.initial, "sent"), sent)
 			for i, s := range tt.seq {
 				e.postSigned("c1", statusBody("PN1", "wamid.OUT", s, sent.Unix()+int64(10*(i+1))))
 			}

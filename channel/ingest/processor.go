@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,9 +151,13 @@ func (p *Processor) Drain() (int, error) {
 		parsed[i].events, parsed[i].err = wa.Parse(e.Body)
 	}
 	err := p.store.Update(func(tx *store.Tx) error {
+		chans, err := tx.Channels()
+		if err != nil {
+			return err
+		}
 		for i := range parsed {
 			pe := &parsed[i]
-			if err := p.apply(tx, pe); err != nil {
+			if err := p.apply(tx, pe, chans); err != nil {
 				return fmt.Errorf("applying journal entry %d: %w", pe.entry.Seq, err)
 			}
 			if err := tx.DeleteJournal(pe.entry.Seq); err != nil {
@@ -176,36 +182,66 @@ type parsedEntry struct {
 	err    error
 }
 
-func (p *Processor) apply(tx *store.Tx, pe *parsedEntry) error {
+// apply routes each update of an entry to the channel it belongs to,
+// among the channels of the app whose secret verified it; updates no
+// channel owns are kept as unrouted.
+func (p *Processor) apply(tx *store.Tx, pe *parsedEntry, chans []*store.Channel) error {
 	e := pe.entry
-	ch, err := tx.Channel(e.ChannelID)
-	if errors.Is(err, store.ErrNotFound) {
-		p.log.Warn("dropping webhook for a deleted channel", slog.String("channel", e.ChannelID))
-		return nil
+	var via *store.Channel
+	for _, ch := range chans {
+		if ch.ID == e.ChannelID {
+			via = ch
+		}
 	}
-	if err != nil {
-		return err
+	if via == nil {
+		p.log.Warn("webhook for a deleted channel kept as unrouted", slog.String("channel", e.ChannelID))
+		return tx.AddUnrouted(&store.Unrouted{ReceivedAt: e.ReceivedAt, Via: e.ChannelID,
+			Reason: "the channel whose URL received it was deleted before it was processed", Raw: quoteRaw(e.Body)})
 	}
+	ch := via
 	if pe.err != nil {
 		// Signed but unreadable: keep it for the admin rather than lose it.
 		p.log.Warn("webhook body is not a WhatsApp envelope; kept as an event", slog.String("channel", ch.ID), slog.Any("error", pe.err))
 		return tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: "unparsed", At: e.ReceivedAt, Raw: quoteRaw(e.Body)})
 	}
+	scope := sameApp(chans, via)
 	for i := range pe.events {
 		ev := &pe.events[i]
-		switch ev.Kind {
-		case wa.KindMessage:
-			err = p.message(tx, ch, ev, e.ReceivedAt)
-		case wa.KindStatus:
-			err = p.status(tx, ch, ev)
-		default:
-			err = p.other(tx, ch, ev, e.ReceivedAt)
+		to := owners(scope, via, ev)
+		if len(to) == 0 {
+			if err := p.unrouted(tx, e, via, ev); err != nil {
+				return err
+			}
+			continue
 		}
-		if err != nil {
-			return err
+		for _, ch := range to {
+			var err error
+			switch ev.Kind {
+			case wa.KindMessage:
+				err = p.message(tx, ch, ev, e.ReceivedAt)
+			case wa.KindStatus:
+				err = p.status(tx, ch, ev)
+			default:
+				err = p.other(tx, ch, ev, e.ReceivedAt)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// unrouted keeps an update of via's app that no channel owns.
+func (p *Processor) unrouted(tx *store.Tx, e *store.JournalEntry, via *store.Channel, ev *wa.Event) error {
+	p.log.Warn("webhook update for a number or account no channel has; kept as unrouted",
+		slog.String("via", via.ID), slog.String("field", ev.Field),
+		slog.String("phone_number_id", ev.PhoneNumberID), slog.String("waba_id", ev.WABAID))
+	return tx.AddUnrouted(&store.Unrouted{
+		ReceivedAt: e.ReceivedAt, AppID: via.AppID, Via: via.ID, Field: ev.Field, Kind: string(ev.Kind),
+		PhoneNumberID: ev.PhoneNumberID, DisplayPhoneNumber: ev.DisplayPhoneNumber, WABAID: ev.WABAID,
+		Reason: unroutedReason(ev), Raw: ev.Raw,
+	})
 }
 
 // forUs reports whether an event concerns the channel's number.
@@ -224,7 +260,8 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if !p.forUs(ch, ev) {
 		return nil
 	}
-	if _, err := tx.MessageIDByWAMID(ch.ID, m.ID); err == nil {
+	key := dedupeKey(m)
+	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
 		return nil // redelivery
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -254,6 +291,11 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if _, err := tx.AddMessage(sm); err != nil {
 		return err
 	}
+	if key != m.ID {
+		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
+			return err
+		}
+	}
 	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
 		return err
 	}
@@ -261,6 +303,17 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 		return p.hooks.Inbound(tx, ch, cust, sm)
 	}
 	return nil
+}
+
+// dedupeKey is what recognises a redelivered message: its wamid, or for
+// a message Meta sent without one, a hash of the message object, which a
+// redelivery repeats byte for byte.
+func dedupeKey(m *wa.Message) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	sum := sha256.Sum256(m.Raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // customer finds or creates the message's sender, refreshing what Meta
@@ -275,6 +328,16 @@ func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at 
 		c = &store.Customer{ChannelID: ch.ID, Key: key, CreatedAt: at}
 	} else if err != nil {
 		return nil, err
+	}
+	if m.GroupID != "" {
+		// A group is the conversation; its members come and go.
+		if c.Name == "" {
+			c.Name = "WhatsApp group " + m.GroupID
+		}
+		if at.After(c.LastInAt) {
+			c.LastInAt = at
+		}
+		return c, tx.PutCustomer(c)
 	}
 	if m.From != "" {
 		c.WaID = m.From
@@ -328,9 +391,11 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 				m.Error.Title = e.Message
 			}
 		}
-		// Accepted earlier, failed now: move it from ok to failed on the
-		// day it was sent so sent = sent_ok + sent_failed holds.
-		if cur > 0 {
+		// Meta accepted the send (the outbox counts it sent_ok, now or when
+		// its answer is recorded) and then failed it, often straight from
+		// accepted: move it from ok to failed on the day it was sent so
+		// sent = sent_ok + sent_failed holds.
+		if countedSend(m) {
 			if err := tx.AddCounts(ch.ID, m.Timestamp, store.Counts{SentOK: -1, SentFailed: 1}); err != nil {
 				return err
 			}
@@ -357,6 +422,12 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 		return p.hooks.Status(tx, ch, m)
 	}
 	return nil
+}
+
+// countedSend reports whether m is a send the outbox counts: one that
+// was queued through wachan and not withdrawn before it went out.
+func countedSend(m *store.Message) bool {
+	return m.Direction == store.Outbound && m.Status != "cancelled"
 }
 
 // statusMessage finds the message a status is about: by wamid, or, when
@@ -398,8 +469,13 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 	if at.IsZero() {
 		at = received
 	}
-	p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
-	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Raw: ev.Raw}); err != nil {
+	text := ev.Notice()
+	if ev.Kind == wa.KindError {
+		p.log.Warn("Meta reported an error in a webhook", slog.String("channel", ch.ID), slog.String("field", ev.Field), slog.String("error", text))
+	} else {
+		p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
+	}
+	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}); err != nil {
 		return err
 	}
 	if p.hooks.Other != nil {

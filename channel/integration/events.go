@@ -11,6 +11,7 @@ import (
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/routing"
+	"github.com/wachan/wachan/channel/wa"
 	"github.com/wachan/wachan/store"
 )
 
@@ -20,10 +21,13 @@ const (
 	EventStatus        = "message.status"
 	EventSessionOpened = "session.opened"
 	EventSessionClosed = "session.closed"
+	// EventError is an error Meta reported about the account, app or
+	// system rather than one message (a webhook's value-level errors).
+	EventError = "channel.error"
 )
 
 // Events lists every event name, in order.
-var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed}
+var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventError}
 
 // Envelope is the JSON body of every event webhook.
 type Envelope struct {
@@ -55,6 +59,9 @@ type MessageData struct {
 	CampaignID  uint64              `json:"campaign_id,omitempty"`
 	Agent       string              `json:"agent,omitempty"`
 	Explanation string              `json:"explanation,omitempty"`
+	// FlowResponse is the customer's answer to a Flow (interactive
+	// nfm_reply), parsed from Meta's response_json.
+	FlowResponse json.RawMessage `json:"flow_response,omitempty"`
 }
 
 // MediaData describes an inbound message's file.
@@ -78,8 +85,27 @@ type SessionData struct {
 	CloseReason string    `json:"close_reason,omitempty"`
 }
 
-// Hooks returns the ingest hooks that record message.inbound and
-// message.status events, and wake the runner after each batch.
+// ErrorData is the data of channel.error events.
+type ErrorData struct {
+	ChannelID string      `json:"channel_id"`
+	Field     string      `json:"field"`
+	Text      string      `json:"text"`
+	Errors    []ErrorItem `json:"errors"`
+	At        time.Time   `json:"at,omitzero"`
+}
+
+// ErrorItem is one error as Meta reported it.
+type ErrorItem struct {
+	Code    int    `json:"code"`
+	Title   string `json:"title,omitempty"`
+	Message string `json:"message,omitempty"`
+	Details string `json:"details,omitempty"`
+	Href    string `json:"href,omitempty"`
+}
+
+// Hooks returns the ingest hooks that record message.inbound,
+// message.status and channel.error events, and wake the runner after
+// each batch.
 func (s *Service) Hooks() ingest.Hooks {
 	return ingest.Hooks{
 		Inbound: func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
@@ -93,6 +119,12 @@ func (s *Service) Hooks() ingest.Hooks {
 		},
 		Status: func(tx *store.Tx, ch *store.Channel, m *store.Message) error {
 			return s.record(tx, ch.ID, EventStatus, func() any { return messageData(m) })
+		},
+		Other: func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
+			if ev.Kind != wa.KindError {
+				return nil
+			}
+			return s.record(tx, ch.ID, EventError, func() any { return errorData(ch.ID, ev) })
 		},
 		Committed: s.Wake,
 	}
@@ -136,6 +168,14 @@ func (s *Service) SessionChanged(tx *store.Tx, sess *store.Session, event string
 	return nil
 }
 
+func errorData(channel string, ev *wa.Event) ErrorData {
+	d := ErrorData{ChannelID: channel, Field: ev.Field, Text: ev.Notice(), At: ev.Time}
+	for _, e := range ev.Errors {
+		d.Errors = append(d.Errors, ErrorItem{Code: e.Code, Title: e.Title, Message: e.Message, Details: e.Details, Href: e.Href})
+	}
+	return d
+}
+
 func messageData(m *store.Message) MessageData {
 	d := MessageData{ID: m.ID, ChannelID: m.ChannelID, Customer: m.CustomerKey, SessionID: m.SessionID,
 		Direction: m.Direction, Type: m.Type, Text: m.Text, Status: m.Status, StatusAt: m.StatusAt,
@@ -145,6 +185,9 @@ func messageData(m *store.Message) MessageData {
 	}
 	if m.Error != nil {
 		d.Explanation = explain(m.Error)
+	}
+	if m.Type == "interactive" && m.Direction == store.Inbound {
+		d.FlowResponse = wa.FlowResponse(m.Raw)
 	}
 	return d
 }
@@ -188,5 +231,5 @@ func newEventID() string {
 
 // explain is the plain-English reason for a failed message.
 func explain(e *store.MessageError) string {
-	return cloudapi.Explain(e.Code, 0, e.Details)
+	return cloudapi.ExplainMeta(e.Code, e.Title, e.Details)
 }

@@ -112,11 +112,10 @@ func (e *env) createKey(body map[string]any) created {
 // receiver is a loopback webhook receiver that fails the first n
 // requests with 500.
 type receiver struct {
-	mu    sync.Mutex
-	fail  int
-	got   []hit
-	url   string
-	close func()
+	mu   sync.Mutex
+	fail int
+	got  []hit
+	url  string
 }
 
 type hit struct {

@@ -177,4 +177,14 @@ func TestSendURL(t *testing.T) {
 	if !errors.As(err, &r) || !strings.Contains(r.Reason, "local network") {
 		t.Fatalf("loopback URL: %v", err)
 	}
+	// Nor any other address IANA reserves, however it is written.
+	for _, u := range []string{
+		"http://100.64.0.1/x", "http://198.18.0.1/x", "http://192.0.0.170/x", "http://[64:ff9b::7f00:1]/x",
+		"http://[64:ff9b::a9fe:a9fe]/latest/meta-data", "http://[::ffff:169.254.169.254]/x", "http://[2002:c0a8:101::1]/x",
+	} {
+		_, err := strict.svc.SendURL(t.Context(), chID, u, "")
+		if !errors.As(err, &r) || !strings.Contains(r.Reason, "local network") {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
 }

@@ -242,7 +242,9 @@ const webhookURLLife = 4 * time.Minute
 // resolving again when a URL has expired.
 func (s *Service) download(ctx context.Context, creds cloudapi.Creds, ref *store.MediaRef, useWebhookURL bool, tmp *Temp) (cloudapi.MediaInfo, error) {
 	info := cloudapi.MediaInfo{ID: ref.MediaID, MimeType: ref.MIME}
-	if useWebhookURL {
+	// The webhook's URL is used only where the access token may go; any
+	// other is ignored for the media id's.
+	if useWebhookURL && s.graph.TrustedMediaURL(ref.URL) {
 		info.URL = ref.URL
 	}
 	resolved := false
@@ -285,6 +287,8 @@ func classify(err error, maxSize int64) error {
 	switch {
 	case errors.As(err, &ref):
 		return &permanent{reason: ref.Reason}
+	case errors.Is(err, cloudapi.ErrUntrustedMediaURL):
+		return &permanent{reason: "WhatsApp gave a download address outside Meta's media hosts"}
 	case errors.Is(err, cloudapi.ErrMediaTooLarge):
 		return &permanent{reason: fmt.Sprintf("the file is larger than the %s limit for media", humanSize(maxSize))}
 	case errors.Is(err, cloudapi.ErrMediaURLExpired):

@@ -8,46 +8,32 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"path"
-	"syscall"
 	"time"
-)
 
-// errPrivateAddress is returned when an agent's URL resolves to an address
-// on the PBX's own network.
-var errPrivateAddress = errors.New("address is loopback, private or link-local")
+	"github.com/wachan/wachan/channel/outbound"
+)
 
 // newFetchClient returns the client for agents' URLs: bounded in time,
 // following at most five http(s) redirects and, unless allowPrivate,
-// refusing to connect to loopback, private, link-local and other
-// non-public addresses (checked on the resolved address, so DNS cannot be
-// used to get around it).
+// connecting only to public addresses that are not the host's own
+// (outbound.Guard: checked on the resolved address, so DNS cannot be used
+// to get around it; through a proxy, on the requested host).
 func newFetchClient(timeout time.Duration, allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !allowPrivate {
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("checking address %q: %w", address, err)
-			}
-			ip := ap.Addr().Unmap()
-			if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || !ip.IsGlobalUnicast() {
-				return errPrivateAddress
-			}
-			return nil
+	var tr *http.Transport
+	if allowPrivate {
+		tr = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			MaxIdleConns:          4,
+			IdleConnTimeout:       30 * time.Second,
+			DisableCompression:    true,
 		}
-	}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       30 * time.Second,
-		DisableCompression:    true,
+	} else {
+		tr = (&outbound.Guard{}).Transport(http.ProxyFromEnvironment)
 	}
 	return &http.Client{
 		Timeout:   timeout,
@@ -95,7 +81,7 @@ func (s *Service) fetchURL(ctx context.Context, u *url.URL, w io.Writer, max int
 	req.Header.Set("User-Agent", "wachan-media/1")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errPrivateAddress) {
+		if errors.Is(err, outbound.ErrNotPublic) {
 			return "", refuse("URLs on the local network are not fetched")
 		}
 		return "", refuse("could not fetch the URL: %v", unwrapURLError(err))

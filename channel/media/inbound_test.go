@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/store"
 )
@@ -273,5 +276,33 @@ func TestLowDiskSpace(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(e.dir, "media", "tmp"))
 	if len(entries) != 0 {
 		t.Fatalf("%d temporary files left", len(entries))
+	}
+}
+
+// TestInboundWebhookURLOffMetaIgnored receives media whose webhook URL is
+// an HTTPS host the client trusts but that is not Meta's: it is never
+// asked (so never sees the access token), and the media is fetched by
+// its id.
+func TestInboundWebhookURLOffMetaIgnored(t *testing.T) {
+	var foreign atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		foreign.Add(1)
+		w.Write(sample(jpegHead, 10_000))
+	}))
+	defer srv.Close()
+	e := newEnv(t, nil)
+	e.graph = cloudapi.New(cloudapi.Options{BaseURL: e.emuURL, HTTP: srv.Client(), MediaHTTP: srv.Client()})
+	e.restart()
+	data := sample(jpegHead, 10_000)
+	id := e.emu.AddMedia(data, "image/jpeg")
+	m := e.receive("image", id, "image/jpeg", "", srv.URL+"/whatsapp_business/attachments/?mid="+id)
+	if ref := e.wait(m.ID); ref.Error != "" {
+		t.Fatalf("media = %+v", ref)
+	}
+	if n := foreign.Load(); n != 0 {
+		t.Fatalf("the webhook's foreign URL was fetched %d times", n)
+	}
+	if r, d := e.emu.MediaCalls(id); r != 1 || d != 1 {
+		t.Fatalf("%d resolves, %d downloads; want 1, 1", r, d)
 	}
 }

@@ -19,6 +19,7 @@ type Metrics struct {
 	reg          *prometheus.Registry
 	ack          prometheus.Histogram
 	graphErrors  *prometheus.CounterVec
+	hookErrors   *prometheus.CounterVec
 	ariConnected prometheus.Gauge
 }
 
@@ -36,13 +37,17 @@ func New(st *store.Store) *Metrics {
 			Name: "wachan_graph_errors_total",
 			Help: "Graph API errors by Meta error code.",
 		}, []string{"code"}),
+		hookErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wachan_webhook_errors_total",
+			Help: "Errors Meta reported in webhooks about the account, app or system (value-level errors), by Meta error code.",
+		}, []string{"code"}),
 		ariConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wachan_ari_connected",
 			Help: "1 while the ARI event WebSocket to Asterisk is connected.",
 		}),
 	}
 	m.reg.MustRegister(
-		m.ack, m.graphErrors, m.ariConnected,
+		m.ack, m.graphErrors, m.hookErrors, m.ariConnected,
 		newStoreCollector(st),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -58,6 +63,9 @@ func (m *Metrics) ObserveAck(d time.Duration) { m.ack.Observe(d.Seconds()) }
 
 // GraphError counts one Graph API error with Meta's code.
 func (m *Metrics) GraphError(code int) { m.graphErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// WebhookError counts one value-level error Meta reported in a webhook.
+func (m *Metrics) WebhookError(code int) { m.hookErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
 
 // SetARIConnected reports whether the ARI connection is up.
 func (m *Metrics) SetARIConnected(up bool) {

@@ -46,12 +46,29 @@ func Words(tx *store.Tx, channelID string) (store.OptOutWords, error) {
 	return *w, nil
 }
 
+// Sources of an opt-out (store.OptOut.Source).
+const (
+	SourceWord     = "word"
+	SourceAdmin    = "admin"
+	SourceWhatsApp = "whatsapp"
+)
+
 // Add puts customer key on channel id's list (keeping an earlier entry).
+// The source is SourceAdmin when word is "admin", else SourceWord.
 func Add(tx *store.Tx, channelID, key, word string, at time.Time) (*store.OptOut, error) {
+	source := SourceWord
+	if word == "admin" {
+		source = SourceAdmin
+	}
+	return AddFrom(tx, channelID, key, word, source, at)
+}
+
+// AddFrom is Add with the opt-out's source given.
+func AddFrom(tx *store.Tx, channelID, key, word, source string, at time.Time) (*store.OptOut, error) {
 	if o, err := Get(tx, channelID, key); err != nil || o != nil {
 		return o, err
 	}
-	o := &store.OptOut{ChannelID: channelID, CustomerKey: key, Word: word, At: at.UTC()}
+	o := &store.OptOut{ChannelID: channelID, CustomerKey: key, Word: word, At: at.UTC(), Source: source}
 	if err := tx.PutOptOut(o); err != nil {
 		return nil, fmt.Errorf("adding opt-out: %w", err)
 	}

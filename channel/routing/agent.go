@@ -27,9 +27,10 @@ const (
 const HelpText = `[wachan] Commands:
 /take - take this conversation
 /release - give it back to the queue
-/transfer <ext> - hand it to another extension
+/transfer <ext> - hand it to another extension (add "hold" if it is offline)
 /transfer queue <name> - hand it to a queue
 /close - end the conversation
+/reopen - open a closed conversation again (routed like a new one)
 /history [n] - show the last n messages (default 10, at most 50)
 /send <link> [caption] - send the file at link (image, audio, video, document)
 /template <name> [language] <value> | <value> - send an approved template
@@ -132,6 +133,11 @@ func (r *Router) handleAgent(tx *store.Tx, m pbx.TextMessage) (sent bool, err er
 		if errors.Is(err, store.ErrNotFound) {
 			channel, customer, err = r.newCustomer(tx, m.To)
 		}
+		if bad, ok := errors.AsType[*badNumberError](err); ok {
+			r.log.Warn("message to an impossible phone number", slog.String("ext", ext), slog.String("to", m.To))
+			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
+				"[wachan] Not sent: "+bad.Error()+".")
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			r.log.Warn("message to an unknown customer address", slog.String("ext", ext), slog.String("to", m.To))
 			return r.notify(tx, &conv{from: fmt.Sprintf("<sip:%s@%s>", m.To, r.opts.Host)}, ext,
@@ -165,11 +171,16 @@ func (r *Router) handleAgent(tx *store.Tx, m pbx.TextMessage) (sent bool, err er
 
 // newCustomer creates the customer an agent addressed as
 // wa-<channel index>-<E.164 digits> without having heard from them, so the
-// agent can reach them with a template.
+// agent can reach them with a template. The digits follow the channels'
+// rule (cloudapi.ParseNumber): any number possible for its country code,
+// written in E.164 without the "+"; anything else is a *badNumberError.
 func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer string, err error) {
 	idx, digits, ok := store.ParseNumberAddress(addr)
-	if !ok || !validNumber(digits) {
+	if !ok {
 		return "", "", store.ErrNotFound
+	}
+	if err := checkNumber(idx, digits); err != nil {
+		return "", "", &badNumberError{addr: addr, digits: digits, reason: err}
 	}
 	channel, err = tx.ChannelByIndex(idx)
 	if err != nil {
@@ -189,10 +200,30 @@ func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer strin
 	return channel, digits, nil
 }
 
-// validNumber reports whether digits form a valid international number.
-func validNumber(digits string) bool {
-	_, err := cloudapi.ParseNumber("+" + digits)
-	return err == nil
+// badNumberError is an agent's wa-<n>-<digits> address whose digits
+// cannot be a phone number.
+type badNumberError struct {
+	addr, digits string
+	reason       error
+}
+
+func (e *badNumberError) Error() string {
+	return fmt.Sprintf("%s: +%s %v", e.addr, e.digits, e.reason)
+}
+
+func (e *badNumberError) Unwrap() error { return e.reason }
+
+// checkNumber returns why digits, addressed on channel index idx, are not
+// a phone number in E.164 (without its "+"), or nil.
+func checkNumber(idx uint64, digits string) error {
+	e164, err := cloudapi.ParseNumber("+" + digits)
+	if err != nil {
+		return err
+	}
+	if e164[1:] != digits {
+		return fmt.Errorf("is written %s in E.164: write to %s%d-%s", e164, store.AddressPrefix, idx, e164[1:])
+	}
+	return nil
 }
 
 // reply sends an agent's text to the customer if the agent may answer and
@@ -209,13 +240,18 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	s := c.sess
 	windowShut := needWindow && (c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window)
 	refuseWindow := func() (bool, error) {
+		if c.cust.LastInAt.IsZero() {
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: %s has never written to %s, and WhatsApp lets a business start a new conversation only with an approved template: /template <name> [language] <value> | <value>.", who(c.cust), c.ch.Name))
+		}
 		return false, r.notify(tx, c, ext, "[wachan] Not sent: the customer last wrote more than 24 hours ago, so WhatsApp only allows an approved template message now (/template <name> [language] <values separated by |>).")
 	}
 	switch {
 	case s == nil && windowShut:
 		return refuseWindow()
+	case s == nil && needWindow:
+		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: the conversation with %s is closed. Type /reopen to open it again (it goes where the channel sends new conversations), then send your message; or send a template (/template <name> [language] <value> | <value>).", who(c.cust)))
 	case s == nil:
-		// The agent starts a conversation: it is theirs.
+		// The agent starts a conversation with a template: it is theirs.
 		now := r.now()
 		s = &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateActive, Agent: ext,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
@@ -227,6 +263,11 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 			return false, err
 		}
 		c.sess = s
+	case !mayAnswer(tx, s, ext):
+		if s.State == store.StateActive {
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
+		}
+		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d waits in queue %s, and only its members may answer it.", s.ID, s.Queue))
 	case s.State == store.StateWaiting:
 		if pickup(tx, s) == store.PickupTakeOnly {
 			return false, r.notify(tx, c, ext, "[wachan] Not sent: type /take first to take this conversation.")
@@ -234,8 +275,6 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 		if err := r.take(tx, c, ext); err != nil {
 			return false, err
 		}
-	case s.Agent != ext && pickup(tx, s) != store.PickupShared:
-		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
 	}
 	if windowShut {
 		return refuseWindow()
@@ -259,10 +298,16 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 	if err := tx.IndexMessage(m); err != nil {
 		return false, err
 	}
+	if s.State == store.StateActive && pickup(tx, s) == store.PickupShared {
+		if err := r.echoShared(tx, c, ext, m); err != nil {
+			return false, err
+		}
+	}
 	s.LastMessageAt, s.UpdatedAt = r.now(), r.now()
 	if err := tx.PutSession(s); err != nil {
 		return false, err
 	}
+	r.idleDue(tx, s)
 	return true, tx.SetLastAgent(c.ch.ID, c.cust.Key, ext, r.now())
 }
 
@@ -285,10 +330,14 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		return nil
 	}
-	owner := s != nil && s.State == store.StateActive && s.Agent == ext
+	// In a shared queue everyone sharing the session may steer it.
+	owner := s != nil && s.State == store.StateActive &&
+		(s.Agent == ext || slices.Contains(participants(s), ext) && pickup(tx, s) == store.PickupShared)
 	switch name {
 	case "/help":
 		return r.notify(tx, c, ext, HelpText)
+	case "/reopen":
+		return r.reopen(tx, c, ext)
 	case "/template":
 		rest := strings.TrimSpace(text[len(f[0]):])
 		msg, err := templates.BuildCommand(tx, c.ch.ID, rest)
@@ -327,6 +376,8 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			return say("Conversation #%d is already yours.", s.ID)
 		case s.State == store.StateActive:
 			return say("Conversation #%d is handled by %s.", s.ID, s.Agent)
+		case !mayAnswer(tx, s, ext):
+			return say("You cannot take conversation #%d: it waits in queue %s, and only its members may take it.", s.ID, s.Queue)
 		}
 		if err := r.take(tx, c, ext); err != nil {
 			return err
@@ -342,6 +393,10 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		}
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
+		if q, err := tx.Queue(queue); err == nil {
+			// Offered to the others first; back to ext only after a ring.
+			s.RingUntil = r.now().Add(ringTimeout(q))
+		}
 		r.note(s, EventReleased, ext, "")
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
@@ -351,16 +406,20 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if !owner {
 			return needOwner()
 		}
+		hold := len(args) == 2 && strings.EqualFold(args[1], "hold")
 		switch {
-		case len(args) == 1 && args[0] != ext:
+		case (len(args) == 1 || hold) && args[0] != ext && !strings.EqualFold(args[0], "queue"):
 			if !r.extensionExists(args[0]) {
+				if _, err := tx.Queue(args[0]); err == nil {
+					return say("Cannot transfer: extension %s does not exist. To hand it to queue %s, type /transfer queue %s", args[0], args[0], args[0])
+				}
 				return say("Cannot transfer: extension %s does not exist.", args[0])
 			}
-			if err := r.transferExt(tx, c, ext, args[0]); err != nil {
-				return err
+			if !hold && !r.online[args[0]] {
+				return say("Not transferred: %s is offline (no phone registered, no console open), so it would see the conversation only when it is back. Type /transfer %s hold to hand it over anyway, or choose another extension or /transfer queue <name>.", args[0], args[0])
 			}
-			return nil
-		case len(args) == 1:
+			return r.transferExt(tx, c, ext, args[0])
+		case (len(args) == 1 || hold) && args[0] == ext:
 			return say("Conversation #%d is already yours.", s.ID)
 		case len(args) == 2 && strings.EqualFold(args[0], "queue"):
 			if _, err := tx.Queue(args[1]); errors.Is(err, store.ErrNotFound) {
@@ -373,7 +432,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 			}
 			return nil
 		}
-		return say("Usage: /transfer <extension> or /transfer queue <name>")
+		return say("Usage: /transfer <extension> [hold] or /transfer queue <name>")
 	case "/close":
 		if !owner {
 			return needOwner()

@@ -47,6 +47,7 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 	if err := tx.PutSession(s); err != nil {
 		return err
 	}
+	r.idleDue(tx, s)
 	if fresh && s.Agent != "" {
 		if err := r.offer(tx, c, s.Agent, fmt.Sprintf("[wachan] New WhatsApp conversation #%d from %s on %s. Reply to answer, /help for commands.",
 			s.ID, who(cust), ch.Name)); err != nil {
@@ -128,7 +129,7 @@ func (r *Router) reportFailure(tx *store.Tx, ch *store.Channel, m *store.Message
 	if m.Error != nil {
 		switch {
 		case m.Error.Code != 0:
-			why = fmt.Sprintf("error %d: %s", m.Error.Code, cloudapi.Explain(m.Error.Code, 0, m.Error.Details))
+			why = fmt.Sprintf("error %d: %s", m.Error.Code, cloudapi.ExplainMeta(m.Error.Code, m.Error.Title, m.Error.Details))
 		case m.Error.Title != "":
 			why = m.Error.Title
 		}

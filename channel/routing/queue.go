@@ -26,7 +26,7 @@ func (r *Router) sweep() time.Time {
 		open, err := tx.OpenSessions()
 		for _, s := range open {
 			idleAt := s.LastMessageAt.Add(r.opts.SessionIdle)
-			if s.State == store.StateWaiting || !now.Before(idleAt) {
+			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(tx, s) != nil {
 				due = true
 			}
 			nextIdle = earliest(nextIdle, idleAt)
@@ -48,12 +48,7 @@ func (r *Router) sweep() time.Time {
 		if err != nil {
 			return err
 		}
-		busy := map[string]int{}
-		for _, s := range open {
-			if s.State == store.StateActive {
-				busy[s.Agent]++
-			}
-		}
+		busy := newLoad(open)
 		for _, s := range open {
 			c, err := r.load(tx, s)
 			if errors.Is(err, store.ErrNotFound) {
@@ -70,6 +65,11 @@ func (r *Router) sweep() time.Time {
 				continue
 			}
 			next = earliest(next, idleAt)
+			if q := r.sharedJoiner(tx, s); q != nil {
+				if err := r.joinShared(tx, c, q); err != nil {
+					return err
+				}
+			}
 			if s.State != store.StateWaiting {
 				continue
 			}
@@ -87,6 +87,14 @@ func (r *Router) sweep() time.Time {
 	return next
 }
 
+// ringTimeout is how long q offers a session to one member.
+func ringTimeout(q *store.Queue) time.Duration {
+	if q.RingTimeout <= 0 {
+		return DefaultRingTimeout
+	}
+	return q.RingTimeout
+}
+
 func earliest(a, b time.Time) time.Time {
 	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
 		return b
@@ -94,10 +102,54 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// load counts, per extension, the conversations it owns and the offers
+// ringing at it.
+type load struct {
+	owned, ringing map[string]int
+}
+
+func newLoad(open []*store.Session) *load {
+	l := &load{owned: map[string]int{}, ringing: map[string]int{}}
+	for _, s := range open {
+		switch s.State {
+		case store.StateActive:
+			l.owned[s.Agent]++
+		case store.StateWaiting:
+			for _, e := range s.Alerted {
+				l.ringing[e]++
+			}
+		}
+	}
+	return l
+}
+
+// of is how busy ext is: what it owns and what rings at it.
+func (l *load) of(ext string) int { return l.owned[ext] + l.ringing[ext] }
+
+// moved records that s, offered to before, is now offered to its Alerted
+// (when waiting) or owned by its agent.
+func (l *load) moved(before []string, s *store.Session) {
+	for _, e := range before {
+		l.ringing[e]--
+	}
+	switch s.State {
+	case store.StateWaiting:
+		for _, e := range s.Alerted {
+			l.ringing[e]++
+		}
+	case store.StateActive:
+		l.owned[s.Agent]++
+	}
+}
+
 // route offers a waiting session following its queue; it returns when the
 // session needs another look and whether an away message was queued.
-func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (time.Time, bool, error) {
+func (r *Router) route(tx *store.Tx, c *conv, busy *load, depth int) (time.Time, bool, error) {
 	s, now := c.sess, r.now()
+	if depth == 0 {
+		before := slices.Clone(s.Alerted)
+		defer func() { busy.moved(before, s) }()
+	}
 	var q *store.Queue
 	if s.Queue != "" {
 		var err error
@@ -121,31 +173,38 @@ func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (t
 		}
 		return zeroTime, false, r.offer(tx, c, ext, r.offerHeader(c, nil))
 	}
-	var next time.Time
-	if q.UnansweredTimeout > 0 && q.Overflow != nil && q.Overflow.ID != "" {
-		at := s.WaitingSince.Add(q.UnansweredTimeout)
-		if !now.Before(at) {
-			by := "overflow of queue " + q.Name
-			switch {
-			case q.Overflow.Type == "extension":
-				return zeroTime, false, r.transferExt(tx, c, by, q.Overflow.ID)
-			case q.Overflow.Type == "queue" && q.Overflow.ID != q.Name && depth < 3:
-				if err := r.transferQueue(tx, c, by, q.Overflow.ID); err != nil {
-					return zeroTime, false, err
-				}
-				return r.route(tx, c, busy, depth+1)
-			}
-		} else {
-			next = at
-		}
-	}
-	var online []string
+	// free are the members who can be offered it: online, and below the
+	// queue's limit of conversations (or already offered it).
+	var free []string
 	for _, m := range q.Members {
-		if r.online[m] && !slices.Contains(online, m) {
-			online = append(online, m)
+		if r.online[m] && !slices.Contains(free, m) && (slices.Contains(s.Alerted, m) || q.MaxConversations == 0 || busy.owned[m] < q.MaxConversations) {
+			free = append(free, m)
 		}
 	}
-	if len(online) == 0 {
+	var next time.Time
+	// Overflow: at once when no member can answer, after the unanswered
+	// timeout otherwise; only to a destination that can answer now.
+	if o := q.Overflow; o != nil && o.ID != "" && (len(free) == 0 || q.UnansweredTimeout > 0) {
+		at := now
+		if len(free) > 0 {
+			at = s.WaitingSince.Add(q.UnansweredTimeout)
+		}
+		switch {
+		case now.Before(at):
+			next = at
+		case r.canAnswer(tx, *o, q.Name, busy, depth):
+			by := "overflow of queue " + q.Name
+			if o.Type == "extension" {
+				return zeroTime, false, r.transferExt(tx, c, by, o.ID)
+			}
+			if err := r.transferQueue(tx, c, by, o.ID); err != nil {
+				return zeroTime, false, err
+			}
+			return r.route(tx, c, busy, depth+1)
+		}
+	}
+	if len(free) == 0 {
+		// Nobody can answer: tell the customer once.
 		if s.AwaySent || q.AwayMessage == "" {
 			return next, false, nil
 		}
@@ -156,25 +215,28 @@ func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (t
 		sent, err := r.sendAway(tx, c, q.AwayMessage)
 		return next, sent, err
 	}
-	ring := q.RingTimeout
-	if ring <= 0 {
-		ring = DefaultRingTimeout
-	}
+	ring := ringTimeout(q)
 	// Sticky: first offer it to the agent who served the customer last.
 	if q.StickyDays > 0 && len(s.Alerted) == 0 && len(s.Tried) == 0 {
 		la, err := tx.LastAgentOf(c.ch.ID, c.cust.Key)
-		if err == nil && now.Sub(la.At) <= time.Duration(q.StickyDays)*24*time.Hour && slices.Contains(online, la.Ext) {
+		if err == nil && now.Sub(la.At) <= time.Duration(q.StickyDays)*24*time.Hour && slices.Contains(free, la.Ext) {
 			return earliest(next, now.Add(ring)), false, r.alertOne(tx, c, q, la.Ext, now.Add(ring))
 		}
 	}
-	if !s.RingUntil.IsZero() && now.Before(s.RingUntil) && anyIn(s.Alerted, online) {
+	if !s.RingUntil.IsZero() && now.Before(s.RingUntil) && anyIn(s.Alerted, free) {
 		return earliest(next, s.RingUntil), false, nil
 	}
+	// Tried with no offer ringing are held back until RingUntil: the agent
+	// who released it or had it before a transfer.
+	holdBack := len(s.Alerted) == 0 && now.Before(s.RingUntil)
 	if q.Strategy == store.RoundRobin || q.Strategy == store.LeastBusy {
-		cand := slices.DeleteFunc(slices.Clone(online), func(e string) bool { return slices.Contains(s.Tried, e) })
+		cand := slices.DeleteFunc(slices.Clone(free), func(e string) bool { return slices.Contains(s.Tried, e) })
 		if len(cand) == 0 {
+			if holdBack {
+				return earliest(next, s.RingUntil), false, nil
+			}
 			s.Tried = nil
-			cand = slices.Clone(online)
+			cand = slices.Clone(free)
 		}
 		if len(cand) > 1 {
 			cand = slices.DeleteFunc(cand, func(e string) bool { return slices.Contains(s.Alerted, e) })
@@ -192,18 +254,22 @@ func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (t
 			}
 		} else {
 			for _, e := range cand {
-				if busy[e] < busy[pick] {
+				if busy.of(e) < busy.of(pick) {
 					pick = e
 				}
 			}
 		}
 		return earliest(next, now.Add(ring)), false, r.alertOne(tx, c, q, pick, now.Add(ring))
 	}
-	// ringall: everyone online.
-	changed := !s.RingUntil.IsZero()
-	s.RingUntil = zeroTime
-	for _, e := range online {
-		if slices.Contains(s.Alerted, e) {
+	// ringall: every free member, but those held back until RingUntil.
+	changed := false
+	if holdBack {
+		next = earliest(next, s.RingUntil)
+	} else if !s.RingUntil.IsZero() {
+		s.RingUntil, s.Tried, changed = zeroTime, nil, true
+	}
+	for _, e := range free {
+		if slices.Contains(s.Alerted, e) || holdBack && slices.Contains(s.Tried, e) {
 			continue
 		}
 		s.Alerted = append(s.Alerted, e)
@@ -216,6 +282,28 @@ func (r *Router) route(tx *store.Tx, c *conv, busy map[string]int, depth int) (t
 		return next, false, tx.PutSession(s)
 	}
 	return next, false, nil
+}
+
+// canAnswer reports whether destination d has someone to answer now: an
+// online extension, or a queue with a free member (or an overflow that
+// can), not counting queue from.
+func (r *Router) canAnswer(tx *store.Tx, d store.Destination, from string, busy *load, depth int) bool {
+	if d.Type == "extension" {
+		return r.online[d.ID]
+	}
+	if d.ID == from || depth >= 3 {
+		return false
+	}
+	q, err := tx.Queue(d.ID)
+	if err != nil {
+		return false
+	}
+	for _, m := range q.Members {
+		if r.online[m] && (q.MaxConversations == 0 || busy.owned[m] < q.MaxConversations) {
+			return true
+		}
+	}
+	return q.Overflow != nil && q.Overflow.ID != "" && r.canAnswer(tx, *q.Overflow, from, busy, depth+1)
 }
 
 // alertOne offers c's session to ext alone until until, withdrawing it from

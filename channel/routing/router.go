@@ -37,6 +37,9 @@ type Options struct {
 	SessionIdle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WakeAt returns a channel that receives once Now reaches at; nil
+	// means a timer on the real clock.
+	WakeAt func(at time.Time) <-chan time.Time
 	// WakeOutbox is called after customer messages were queued; may be nil.
 	WakeOutbox func()
 	// RetryDelay is the wait before retrying deliveries after a PBX error;
@@ -65,6 +68,9 @@ var (
 	ErrNotOpen  = errors.New("session is not open")
 	ErrNoTarget = errors.New("no such extension or queue")
 	ErrStopped  = errors.New("router is not running")
+	// ErrOffline refuses a transfer to an extension whose phone is not
+	// registered unless the caller asks to hold its messages.
+	ErrOffline = errors.New("extension is offline")
 )
 
 // Router routes sessions between customers and agents. Run it once; the
@@ -87,6 +93,10 @@ type Router struct {
 	// routeWanted is set by the Inbound hook when a session waits for an
 	// agent, and read by Committed.
 	routeWanted atomic.Bool
+	// dueBy is the earliest deadline (Unix nanoseconds, 0: none) reported
+	// by due since Run last looked; rearm tells Run to look.
+	dueBy atomic.Int64
+	rearm chan struct{}
 
 	// Owned by Run's goroutine.
 	// capture collects what notify tells capture.ext during AgentSay.
@@ -114,6 +124,10 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.WakeAt == nil {
+		now := opts.Now
+		opts.WakeAt = func(at time.Time) <-chan time.Time { return time.After(max(at.Sub(now()), 0)) }
+	}
 	if opts.WakeOutbox == nil {
 		opts.WakeOutbox = func() {}
 	}
@@ -128,6 +142,7 @@ func New(st *store.Store, p PBX, log *slog.Logger, opts Options) *Router {
 		msgs:     make(chan pbx.TextMessage, 1024),
 		presence: make(chan pbx.EndpointState, 1024),
 		kick:     make(chan struct{}, 1),
+		rearm:    make(chan struct{}, 1),
 		ops:      make(chan func()),
 		stopped:  make(chan struct{}),
 		online:   map[string]bool{},
@@ -195,27 +210,23 @@ func (r *Router) Run(ctx context.Context) error {
 		go func() { defer close(done); r.del.run(ctx) }()
 	}
 	defer func() { <-done }()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	var (
+		wake    <-chan time.Time
+		planned time.Time
+	)
+	arm := func(at time.Time) { planned, wake = at, r.opts.WakeAt(at) }
 	// Sweeping reads every open session, so it runs only when something
 	// may have changed what waits or when a deadline falls due, not after
-	// every reply.
+	// every reply; due reports new deadlines in between.
 	sweep := true
 	for {
 		if sweep {
 			sweep = false
 			next := r.sweep()
-			wait := time.Hour
-			if !next.IsZero() {
-				wait = max(next.Sub(r.now()), time.Millisecond)
+			if next.IsZero() {
+				next = r.now().Add(time.Hour)
 			}
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-			timer.Reset(wait)
+			arm(next)
 		}
 		select {
 		case <-ctx.Done():
@@ -230,10 +241,36 @@ func (r *Router) Run(ctx context.Context) error {
 			sweep = true
 		case <-r.kick:
 			sweep = true
-		case <-timer.C:
+		case <-r.rearm:
+			if at := r.dueBy.Swap(0); at != 0 && time.Unix(0, at).Before(planned) {
+				arm(time.Unix(0, at))
+			}
+		case <-wake:
 			sweep = true
 		}
 	}
+}
+
+// due tells Run that a deadline falls at at (a session's idle close); it
+// never blocks.
+func (r *Router) due(at time.Time) {
+	n := at.UnixNano()
+	for {
+		cur := r.dueBy.Load()
+		if (cur != 0 && cur <= n) || r.dueBy.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	select {
+	case r.rearm <- struct{}{}:
+	default:
+	}
+}
+
+// idleDue reports s's idle deadline to Run once tx commits.
+func (r *Router) idleDue(tx *store.Tx, s *store.Session) {
+	at := s.LastMessageAt.Add(r.opts.SessionIdle)
+	tx.OnCommit(func() { r.due(at) })
 }
 
 // agentBurst handles m and whatever else agents have sent meanwhile:
@@ -329,11 +366,16 @@ func (r *Router) Close(ctx context.Context, id uint64) error {
 	})
 }
 
-// Transfer moves session id to an extension or queue on an admin's request.
-func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination) error {
+// Transfer moves session id to an extension or queue on an admin's request;
+// an extension that is offline takes it only with hold set (its messages
+// wait until its phone registers).
+func (r *Router) Transfer(ctx context.Context, id uint64, to store.Destination, hold bool) error {
 	return r.do(ctx, func() error {
 		if to.Type == "extension" && !r.extensionExists(to.ID) {
 			return fmt.Errorf("%w: extension %s", ErrNoTarget, to.ID)
+		}
+		if to.Type == "extension" && !hold && !r.online[to.ID] {
+			return fmt.Errorf("%w: %s", ErrOffline, to.ID)
 		}
 		return r.store.Update(func(tx *store.Tx) error {
 			tx.OnCommit(r.del.poke)

@@ -141,7 +141,11 @@ func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
 		}
 	}
 	if len(ms) > historyDefault {
-		ms = ms[len(ms)-historyDefault:]
+		earlier := len(ms) - historyDefault
+		ms = ms[earlier:]
+		if err := r.notify(tx, c, ext, fmt.Sprintf("[wachan] %d earlier messages: /history %d", earlier, min(earlier+historyDefault, historyMax))); err != nil {
+			return err
+		}
 	}
 	for _, m := range ms {
 		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
@@ -152,8 +156,12 @@ func (r *Router) offer(tx *store.Tx, c *conv, ext, header string) error {
 }
 
 // take makes ext the owner of c's session, telling the others offered it.
+// In a shared queue the others keep it: see share.
 func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 	s := c.sess
+	if q := sessionQueue(tx, s); q != nil && q.Pickup == store.PickupShared {
+		return r.share(tx, c, q, ext)
+	}
 	others := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
 	s.State, s.Agent = store.StateActive, ext
 	s.Alerted, s.Tried, s.RingUntil = nil, nil, zeroTime
@@ -176,10 +184,7 @@ func (r *Router) take(tx *store.Tx, c *conv, ext string) error {
 // closeSession closes c's session and tells its owner and those offered it.
 func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	s := c.sess
-	tell := slices.Clone(s.Alerted)
-	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
-		tell = append(tell, s.Agent)
-	}
+	tell := participants(s)
 	s.State, s.ClosedAt, s.CloseReason, s.UpdatedAt = store.StateClosed, r.now(), reason, r.now()
 	s.Alerted, s.RingUntil = nil, zeroTime
 	r.note(s, EventClosed, "", reason)
@@ -194,12 +199,13 @@ func (r *Router) closeSession(tx *store.Tx, c *conv, reason string) error {
 	return nil
 }
 
-// transferExt gives c's session to ext with its recent history.
+// transferExt gives c's session to ext with its recent history; it leaves
+// its queue.
 func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 	s := c.sess
 	prev := s.Agent
 	tell := slices.DeleteFunc(slices.Clone(s.Alerted), func(e string) bool { return e == ext })
-	s.State, s.Agent, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, nil, nil, zeroTime
+	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateActive, ext, "", nil, nil, zeroTime
 	s.UpdatedAt = r.now()
 	r.note(s, EventTransferred, by, "to extension "+ext)
 	if err := r.putSession(tx, s, EventTransferred); err != nil {
@@ -220,16 +226,19 @@ func (r *Router) transferExt(tx *store.Tx, c *conv, by, ext string) error {
 		s.ID, who(c.cust), c.ch.Name, by))
 }
 
-// transferQueue puts c's session back to waiting on queue.
+// transferQueue puts c's session back to waiting on queue. The agent who
+// had it is offered it again only after the queue's ring timeout, unless
+// no other member is online.
 func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 	s := c.sess
-	tell := slices.Clone(s.Alerted)
-	if s.Agent != "" && !slices.Contains(tell, s.Agent) {
-		tell = append(tell, s.Agent)
-	}
+	tell := participants(s)
+	prev := s.Agent
 	s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, nil, zeroTime
-	s.WaitingSince, s.UpdatedAt, s.AwaySent = r.now(), r.now(), false
+	s.WaitingSince, s.UpdatedAt = r.now(), r.now()
 	r.note(s, EventTransferred, by, "to queue "+queue)
+	if q, err := tx.Queue(queue); err == nil && prev != "" && slices.ContainsFunc(q.Members, func(m string) bool { return m != prev && r.online[m] }) {
+		s.Tried, s.RingUntil = []string{prev}, r.now().Add(ringTimeout(q))
+	}
 	if err := r.putSession(tx, s, EventTransferred); err != nil {
 		return err
 	}
@@ -245,8 +254,6 @@ func (r *Router) transferQueue(tx *store.Tx, c *conv, by, queue string) error {
 // owned at once by a destination extension, waiting for a queue.
 func (r *Router) newSession(tx *store.Tx, c *conv) error {
 	now := r.now()
-	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
-		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
 	dest := c.ch.Destination
 	// A business-initiated message may have named where the reply goes.
 	rt, err := tx.TakeReplyTo(c.ch.ID, c.cust.Key, now)
@@ -260,6 +267,14 @@ func (r *Router) newSession(tx *store.Tx, c *conv) error {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
+	return r.openTo(tx, c, dest)
+}
+
+// openTo opens a session for c routed to dest.
+func (r *Router) openTo(tx *store.Tx, c *conv, dest store.Destination) error {
+	now := r.now()
+	s := &store.Session{ChannelID: c.ch.ID, CustomerKey: c.cust.Key, State: store.StateWaiting,
+		CreatedAt: now, UpdatedAt: now, LastMessageAt: now, WaitingSince: now}
 	switch dest.Type {
 	case "queue":
 		s.Queue = dest.ID
@@ -305,12 +320,46 @@ func (r *Router) openSession(tx *store.Tx, c *conv) error {
 
 // pickup returns the pickup mode of c's session.
 func pickup(tx *store.Tx, s *store.Session) string {
-	if s == nil || s.Queue == "" {
-		return store.PickupFirstReply
-	}
-	q, err := tx.Queue(s.Queue)
-	if err != nil || q.Pickup == "" {
+	q := sessionQueue(tx, s)
+	if q == nil || q.Pickup == "" {
 		return store.PickupFirstReply
 	}
 	return q.Pickup
+}
+
+// sessionQueue returns the queue s is routed through, nil when it has none
+// (or it was deleted).
+func sessionQueue(tx *store.Tx, s *store.Session) *store.Queue {
+	if s == nil || s.Queue == "" {
+		return nil
+	}
+	q, err := tx.Queue(s.Queue)
+	if err != nil {
+		return nil
+	}
+	return q
+}
+
+// participants are the owner of s and those offered it (in a shared
+// session, those who share it).
+func participants(s *store.Session) []string {
+	out := slices.Clone(s.Alerted)
+	if s.Agent != "" && !slices.Contains(out, s.Agent) {
+		out = append(out, s.Agent)
+	}
+	return out
+}
+
+// mayAnswer reports whether ext may take or answer s: in a queue only its
+// members and those s was given to (by a transfer or an overflow) may;
+// without a queue, anyone.
+func mayAnswer(tx *store.Tx, s *store.Session, ext string) bool {
+	if slices.Contains(participants(s), ext) {
+		return s.State == store.StateWaiting || s.Agent == ext || pickup(tx, s) == store.PickupShared
+	}
+	if s.State == store.StateActive && pickup(tx, s) != store.PickupShared {
+		return false
+	}
+	q := sessionQueue(tx, s)
+	return q == nil || slices.Contains(q.Members, ext)
 }

@@ -138,6 +138,12 @@ func snippet(s string) string {
 // name, and link (or why there is none).
 func mediaLine(m *store.Message, link string) string {
 	var b strings.Builder
+	if m.Direction == store.Inbound && m.Text != "" {
+		// The summary already names the type, file and caption, and
+		// keeps what the caption would hide (forwarded, the ad).
+		b.WriteString(m.Text)
+		return withMediaState(&b, m, link)
+	}
 	b.WriteString("[" + m.Type + "]")
 	caption := m.Text
 	if m.Media != nil {
@@ -151,6 +157,12 @@ func mediaLine(m *store.Message, link string) string {
 	if caption != "" {
 		b.WriteString(" " + caption)
 	}
+	return withMediaState(&b, m, link)
+}
+
+// withMediaState ends b with why m's file could not be fetched, or its
+// link.
+func withMediaState(b *strings.Builder, m *store.Message, link string) string {
 	switch {
 	case m.Media != nil && m.Media.Error != "":
 		b.WriteString(" (media could not be fetched: " + m.Media.Error + ")")

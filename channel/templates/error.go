@@ -20,6 +20,15 @@ const (
 	CodeMedia            = "template_header_media"      // header media or location missing or of the wrong kind
 	CodeUnsupported      = "template_unsupported"       // a part this version cannot fill in
 	CodeUsage            = "template_usage"             // the /template command is malformed
+
+	// Authoring.
+	CodeDraft           = "template_invalid"           // a definition breaks one of Meta's rules
+	CodeExample         = "template_example_missing"   // a variable has no sample value
+	CodeVariablePlace   = "template_variable_position" // the body starts or ends with a variable
+	CodeVariableDensity = "template_variable_density"  // too many variables for the body's length
+	CodeDuplicate       = "template_duplicate"         // the name exists in that language
+	CodeNotEditable     = "template_not_editable"      // status or change Meta does not allow
+	CodeRefused         = "template_refused"           // Meta refused the submission
 )
 
 // Error is a template request that Meta would refuse, found before
@@ -37,10 +46,14 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // HTTPStatus is the HTTP status an API answers e with: 404 for an
-// unknown template or language, 422 otherwise.
+// unknown template or language, 409 for a duplicate or a change the
+// template's state forbids, 422 otherwise.
 func (e *Error) HTTPStatus() int {
-	if e.Code == CodeNotFound || e.Code == CodeLanguageNotFound {
+	switch e.Code {
+	case CodeNotFound, CodeLanguageNotFound:
 		return http.StatusNotFound
+	case CodeDuplicate, CodeNotEditable:
+		return http.StatusConflict
 	}
 	return http.StatusUnprocessableEntity
 }

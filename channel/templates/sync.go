@@ -88,7 +88,12 @@ type Duplicate struct {
 	Name     string   `json:"name"`
 	Language string   `json:"language"`
 	IDs      []string `json:"ids"`
+	// Explanation says why it happens and what to do.
+	Explanation string `json:"explanation"`
 }
+
+// duplicateExplanation explains a name and language Meta lists twice.
+const duplicateExplanation = "Meta lists this name in this language more than once, usually because the template was deleted and created again while the old one is still being deleted, or was copied into the account. wachan uses the first one listed; delete the other in WhatsApp Manager (or wait for Meta to finish deleting it) and sync again."
 
 // Result is the outcome of one sync of a channel.
 type Result struct {
@@ -185,7 +190,7 @@ func (s *Service) replace(tx *store.Tx, channelID string, listed []cloudapi.Temp
 				if prev, err := tx.Template(channelID, t.Name, t.Language); err == nil {
 					first = prev.ID
 				}
-				res.Duplicates = append(res.Duplicates, Duplicate{Name: t.Name, Language: t.Language, IDs: []string{first}})
+				res.Duplicates = append(res.Duplicates, Duplicate{Name: t.Name, Language: t.Language, IDs: []string{first}, Explanation: duplicateExplanation})
 				i = len(res.Duplicates) - 1
 				kept[k] = i
 			}

@@ -24,7 +24,7 @@ func TestSyncFollowsPagesAndReportsDuplicates(t *testing.T) {
 		t.Fatalf("first sync = %+v, want 8 added", res)
 	}
 	if len(res.Duplicates) != 1 || res.Duplicates[0].Name != "order_update" || res.Duplicates[0].Language != "en_US" ||
-		strings.Join(res.Duplicates[0].IDs, ",") != "1001,1999" {
+		strings.Join(res.Duplicates[0].IDs, ",") != "1001,1999" || !strings.Contains(res.Duplicates[0].Explanation, "first one listed") {
 		t.Fatalf("duplicates = %+v", res.Duplicates)
 	}
 

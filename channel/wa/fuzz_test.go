@@ -47,7 +47,7 @@ func FuzzParse(f *testing.F) {
 				KindTemplateStatus: ev.Template != nil, KindTemplateQuality: ev.Template != nil,
 				KindTemplateCategory: ev.Template != nil, KindTemplateComponents: ev.Template != nil,
 				KindPhoneQuality: ev.PhoneQuality != nil, KindAccountUpdate: ev.Account != nil,
-				KindError: len(ev.Errors) > 0, KindOther: true,
+				KindUserPreference: ev.Preference != nil, KindError: len(ev.Errors) > 0, KindOther: true,
 			}
 			if ok, known := want[ev.Kind]; !known || !ok {
 				t.Fatalf("event of kind %q lacks its payload (or the kind is unknown): %+v", ev.Kind, ev)
@@ -59,7 +59,10 @@ func FuzzParse(f *testing.F) {
 			}
 			if m := ev.Message; m != nil {
 				s := m.Summary()
-				if s == "" || strings.ContainsAny(s, "\r\n") || !utf8.ValidString(s) {
+				// One line, but for a Flow answer's fields, one per line.
+				form := m.Interactive != nil && m.Interactive.Type == "nfm_reply"
+				if s == "" || strings.ContainsAny(s, "\r\u2028\u2029") || (!form && strings.Contains(s, "\n")) ||
+					strings.Contains(s, "\n\n") || !utf8.ValidString(s) {
 					t.Fatalf("Summary() = %q", s)
 				}
 				if m.Echo != (ev.Kind == KindMessageEcho) {

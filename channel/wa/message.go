@@ -4,9 +4,12 @@ import "encoding/json"
 
 // CustomerKey returns the key that identifies the customer of m (the
 // sender, or the recipient of an echo): the phone number (wa_id) when
-// present, otherwise the business-scoped user id. It is empty only when
-// the webhook carried neither.
+// present, otherwise the business-scoped user id; for a group message,
+// the group id. It is empty only when the webhook carried none.
 func (m *Message) CustomerKey() string {
+	if m.GroupID != "" {
+		return m.GroupID
+	}
 	phone, userID := m.From, m.FromUserID
 	if m.Echo {
 		phone, userID = m.To, m.ToUserID
@@ -65,6 +68,7 @@ func convertMessage(w *messageWire) *Message {
 		FromUserID: w.FromUserID,
 		To:         w.To,
 		ToUserID:   w.ToUserID,
+		GroupID:    w.GroupID,
 		Timestamp:  w.Timestamp.time(),
 		Type:       w.Type,
 		Errors:     convertErrors(w.Errors),

@@ -104,20 +104,20 @@ func TestMessageFixtures(t *testing.T) {
 				t.Errorf("ProfileName = %q: shared cards must not be confused with the sender", m.ProfileName)
 			}
 		}},
-		{"pywa/message.json/order", "[order] 7 items", func(t *testing.T, m *Message) {
+		{"pywa/message.json/order", "[order from catalog 354160437058781] 3 × HAMBURGER at 30 ILS, 2 × FRENCH_FRIES at 35 ILS, 2 × SODA at 10 ILS; total 180.00 ILS", func(t *testing.T, m *Message) {
 			o := m.Order
 			if o == nil || o.CatalogID != "354160437058781" || len(o.Items) != 3 || o.Items[1] != (OrderItem{"FRENCH_FRIES", 2, 35, "ILS"}) {
 				t.Errorf("Order = %+v", o)
 			}
 		}},
-		{"pywa/message.json/unsupported", "[unsupported: unknown]", func(t *testing.T, m *Message) {
+		{"pywa/message.json/unsupported", "[unsupported: unknown] [WhatsApp error 131051 (Message type unknown): Message type is currently not supported.]", func(t *testing.T, m *Message) {
 			want := Error{Code: 131051, Title: "Message type unknown", Message: "Message type unknown", Details: "Message type is currently not supported."}
 			if len(m.Errors) != 1 || m.Errors[0] != want {
 				t.Errorf("Errors = %+v, want [%+v]", m.Errors, want)
 			}
 		}},
-		{"pywa/message.json/unsupported_with_type", "[unsupported: pool]", nil},
-		{"whaloc/unsupported-message.json", "[unsupported: poll_update]", func(t *testing.T, m *Message) {
+		{"pywa/message.json/unsupported_with_type", "[unsupported: pool] [WhatsApp error 131051 (Message type unknown): Message type is currently not supported.]", nil},
+		{"whaloc/unsupported-message.json", "[unsupported: poll_update] [WhatsApp error 131051 (Message type unknown): Message type is currently not supported.]", func(t *testing.T, m *Message) {
 			if m.Unsupported == nil || m.Unsupported.Type != "poll_update" || len(m.Errors) != 1 {
 				t.Errorf("Unsupported, Errors = %+v, %+v", m.Unsupported, m.Errors)
 			}
@@ -158,7 +158,6 @@ func TestMessageFixtures(t *testing.T) {
 				t.Errorf("ProfileName, CustomerKey = %q, %q", m.ProfileName, m.CustomerKey())
 			}
 		}},
-		{"pywa/message.json/interactive_message_with_err", "[interactive]", nil},
 		{"pywa/callback_button.json/button", "[button] title", func(t *testing.T, m *Message) {
 			if in := m.Interactive; in == nil || in.Type != "button_reply" || in.ID != "callback_data" || in.Title != "title" {
 				t.Errorf("Interactive = %+v", in)
@@ -169,7 +168,7 @@ func TestMessageFixtures(t *testing.T) {
 				t.Errorf("Interactive = %+v", in)
 			}
 		}},
-		{"pywa/flow_completion.json/completion", "[form flow] Sent", func(t *testing.T, m *Message) {
+		{"pywa/flow_completion.json/completion", "[form flow] Sent\ncomment_text: Comment Text\ndelivery_rating: 4\npurchase_rating: 2\nrecommend_radio: 0\ncs_rating: 0", func(t *testing.T, m *Message) {
 			if in := m.Interactive; in == nil || in.Type != "nfm_reply" || !strings.Contains(in.ResponseJSON, `"flow_token"`) {
 				t.Errorf("Interactive = %+v", in)
 			}
@@ -232,11 +231,21 @@ func TestMessageFixtures(t *testing.T) {
 	}
 }
 
+// Value-level errors beside a message stay on its event and come out on
+// their own too, for the admin.
 func TestValueErrorsOnMessageEvent(t *testing.T) {
-	ev := onlyEvent(t, fixtureBody(t, "pywa/message.json/interactive_message_with_err"))
+	events, err := Parse(fixtureBody(t, "pywa/message.json/interactive_message_with_err"))
+	if err != nil || len(events) != 2 {
+		t.Fatalf("Parse = %d events, %v; want a message and an error", len(events), err)
+	}
+	ev := &events[0]
 	want := Error{Code: 131000, Title: "Something went wrong", Message: "Something went wrong", Details: "Unsupported webhook payload"}
 	if ev.Kind != KindMessage || len(ev.Errors) != 1 || ev.Errors[0] != want {
 		t.Errorf("Kind, Errors = %q, %+v; want message with [%+v]", ev.Kind, ev.Errors, want)
+	}
+	if e := events[1]; e.Kind != KindError || len(e.Errors) != 1 || e.Errors[0] != want ||
+		e.Notice() != "Meta reported error 131000 (Something went wrong): Unsupported webhook payload" {
+		t.Errorf("second event = %q %+v %q", e.Kind, e.Errors, e.Notice())
 	}
 	if ev.Message.Interactive != nil || ev.Message.Context == nil {
 		t.Errorf("Interactive, Context = %+v, %+v", ev.Message.Interactive, ev.Message.Context)

@@ -57,6 +57,23 @@ func appendChange(events []Event, base Event, raw json.RawMessage) []Event {
 		}
 		e.PhoneQuality = &PhoneQualityUpdate{DisplayPhoneNumber: v.DisplayPhoneNumber, Event: v.Event, CurrentLimit: v.CurrentLimit}
 		return append(events, e)
+	case "user_preferences":
+		if len(v.UserPreferences) == 0 {
+			break
+		}
+		for _, up := range v.UserPreferences {
+			e := base
+			e.Kind, e.Raw = KindUserPreference, raw
+			e.Preference = &UserPreference{WAID: up.WAID, UserID: up.UserID, Category: up.Category, Value: up.Value,
+				Detail: up.Detail, Timestamp: up.Timestamp.time()}
+			if e.Preference.UserID == "" {
+				if c := matchContact(v.Contacts, up.WAID, ""); c != nil && c.WAID == up.WAID {
+					e.Preference.UserID = c.UserID
+				}
+			}
+			events = append(events, e)
+		}
+		return events
 	case "account_update":
 		e := base
 		e.Kind, e.Raw = KindAccountUpdate, raw
@@ -88,6 +105,13 @@ func appendChange(events []Event, base Event, raw json.RawMessage) []Event {
 		}
 	}
 	if len(events) > n {
+		if len(base.Errors) > 0 {
+			// Value-level errors beside messages or statuses concern the
+			// account, not those messages: report them on their own too.
+			e := base
+			e.Kind, e.Raw = KindError, raw
+			events = append(events, e)
+		}
 		return events
 	}
 	e := base

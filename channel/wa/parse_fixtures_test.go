@@ -52,6 +52,14 @@ func expectations(t *testing.T, body []byte) []expectation {
 				phone, _ = md["phone_number_id"].(string)
 			}
 			base := expectation{waba: entry.ID, phone: phone, source: ch.Field}
+			if prefs := list(v["user_preferences"]); ch.Field == "user_preferences" && len(prefs) > 0 {
+				for range prefs {
+					e := base
+					e.kind, e.raw = KindUserPreference, v
+					out = append(out, e)
+				}
+				continue
+			}
 			if k, ok := fieldKinds[ch.Field]; ok {
 				e := base
 				e.kind, e.raw = k, v
@@ -72,6 +80,11 @@ func expectations(t *testing.T, body []byte) []expectation {
 					e.kind, e.raw, e.id = KindStatus, s, str(s, "id")
 					out = append(out, e)
 				}
+			}
+			if len(out) > n && len(list(v["errors"])) > 0 {
+				e := base
+				e.kind, e.raw = KindError, v
+				out = append(out, e)
 			}
 			if len(out) == n {
 				e := base
@@ -150,7 +163,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 	// Every kind the fixtures can produce must have been produced.
 	for _, k := range []Kind{KindMessage, KindMessageEcho, KindStatus, KindTemplateStatus, KindTemplateQuality,
-		KindTemplateCategory, KindTemplateComponents, KindPhoneQuality, KindAccountUpdate, KindOther} {
+		KindTemplateCategory, KindTemplateComponents, KindPhoneQuality, KindAccountUpdate, KindUserPreference, KindOther} {
 		if kinds[k] == 0 {
 			t.Errorf("no fixture produced an event of kind %q", k)
 		}
@@ -185,8 +198,9 @@ func checkEvent(t *testing.T, ev Event, w expectation) {
 			t.Errorf("Echo = %v for kind %q", m.Echo, ev.Kind)
 		}
 		s := m.Summary()
-		if s == "" || strings.ContainsAny(s, "\r\n") {
-			t.Errorf("Summary() = %q, want one non-empty line", s)
+		if first, _, _ := strings.Cut(s, "\n"); first == "" || strings.Contains(s, "\r") ||
+			(strings.Contains(s, "\n") && (m.Interactive == nil || m.Interactive.Type != "nfm_reply")) {
+			t.Errorf("Summary() = %q, want one non-empty line (then a Flow answer's fields)", s)
 		}
 		if m.Timestamp.IsZero() {
 			t.Error("Timestamp is zero")

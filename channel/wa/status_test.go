@@ -154,9 +154,16 @@ func TestAccountLevelFixtures(t *testing.T) {
 				t.Errorf("Errors = %+v", ev.Errors)
 			}
 		}},
-		{"pywa/user_marketing_preferences.json/signup", KindOther, func(t *testing.T, ev Event) {
-			if ev.Field != "user_preferences" || ev.PhoneNumberID == "" {
-				t.Errorf("Field, PhoneNumberID = %q, %q", ev.Field, ev.PhoneNumberID)
+		{"pywa/user_marketing_preferences.json/signup", KindUserPreference, func(t *testing.T, ev Event) {
+			p := ev.Preference
+			if ev.Field != "user_preferences" || ev.PhoneNumberID == "" || p.Category != "marketing_messages" || p.Value != "signup" ||
+				p.CustomerKey() != "16505551234" || p.Timestamp.Unix() != 1731705721 {
+				t.Errorf("Field, PhoneNumberID, Preference = %q, %q, %+v", ev.Field, ev.PhoneNumberID, p)
+			}
+		}},
+		{"pywa/user_marketing_preferences.json/resume", KindUserPreference, func(t *testing.T, ev Event) {
+			if p := ev.Preference; p.Value != "resume" || p.Detail != "User requested to resume marketing messages" {
+				t.Errorf("Preference = %+v", p)
 			}
 		}},
 	}

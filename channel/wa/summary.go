@@ -5,14 +5,22 @@ import (
 	"strings"
 )
 
-// Summary returns a one-line, human-readable rendering of m for an agent:
-// the text body, or a bracketed label such as "[image] caption",
+// Summary is what an agent is shown of m, whatever its type: the text
+// body, or a bracketed label such as "[image] caption",
 // "[location] name lat,lon", "[reaction 👍 to <id>]", "[reaction removed]"
 // or "[unsupported: <type>]", prefixed with "[forwarded] " when forwarded
-// and followed by the ad or product it refers to. Line breaks are replaced
-// by spaces (Message.Text keeps the original). It is never empty.
+// and followed by the ad or product it refers to and Meta's errors about
+// it. It is one line (line breaks become spaces; Message.Text keeps the
+// original) except for a Flow answer, whose fields follow one per line
+// as "name: value". It is never empty.
 func (m *Message) Summary() string {
 	var b strings.Builder
+	if m.GroupID != "" {
+		b.WriteString("[group " + m.GroupID + "] ")
+		if who := strings.TrimSpace(m.ProfileName + " " + firstNonEmpty(m.From, m.FromUserID)); who != "" {
+			b.WriteString(who + ": ")
+		}
+	}
 	if c := m.Context; c != nil {
 		switch {
 		case c.FrequentlyForwarded:
@@ -28,7 +36,16 @@ func (m *Message) Summary() string {
 	if r := m.Referral; r != nil {
 		b.WriteString(" [via " + firstNonEmpty(r.SourceType, "ad") + ": " + firstNonEmpty(r.Headline, r.SourceURL, r.SourceID) + "]")
 	}
-	return oneLine(b.String())
+	for _, e := range m.Errors {
+		b.WriteString(" [WhatsApp " + e.Text() + "]")
+	}
+	s := oneLine(b.String())
+	if m.Interactive != nil && m.Interactive.Type == "nfm_reply" {
+		if lines := m.Interactive.FlowFields(); len(lines) > 0 {
+			s += "\n" + strings.Join(lines, "\n")
+		}
+	}
+	return s
 }
 
 // core renders the content of m without context or referral.
@@ -130,17 +147,52 @@ func interactiveSummary(in *Interactive) string {
 	return "[" + strings.TrimSpace("interactive "+in.Type) + "]"
 }
 
+// orderSummary renders a cart: its catalog, each product id with
+// quantity and unit price, the total per currency and the customer's
+// note.
 func orderSummary(o *Order) string {
-	n := 0
-	for _, it := range o.Items {
-		n += max(it.Quantity, 1)
+	var b strings.Builder
+	b.WriteString("[order")
+	if o.CatalogID != "" {
+		b.WriteString(" from catalog " + o.CatalogID)
 	}
-	s := "[order] " + strconv.Itoa(n) + " item"
-	if n != 1 {
-		s += "s"
+	b.WriteString("]")
+	totals := map[string]float64{}
+	var currencies []string
+	for i, it := range o.Items {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + strconv.Itoa(it.Quantity) + " × " + firstNonEmpty(it.ProductRetailerID, "?") +
+			" at " + formatFloat(it.ItemPrice) + " " + it.Currency)
+		if _, ok := totals[it.Currency]; !ok {
+			currencies = append(currencies, it.Currency)
+		}
+		totals[it.Currency] += float64(it.Quantity) * it.ItemPrice
+	}
+	if len(o.Items) == 0 {
+		b.WriteString(" no items")
+	}
+	for _, c := range currencies {
+		b.WriteString("; total " + strconv.FormatFloat(totals[c], 'f', 2, 64) + " " + c)
 	}
 	if o.Text != "" {
-		s += ": " + o.Text
+		b.WriteString("; note: " + o.Text)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// Text renders e in Meta's own words for a person, such as
+// "error 131051 (Message type unknown): Message type is not currently
+// supported".
+func (e Error) Text() string {
+	title := firstNonEmpty(e.Title, e.Message)
+	s := "error " + strconv.Itoa(e.Code)
+	if title != "" {
+		s += " (" + title + ")"
+	}
+	if e.Details != "" && e.Details != title {
+		s += ": " + e.Details
 	}
 	return s
 }

@@ -19,6 +19,7 @@ const (
 	KindTemplateComponents Kind = "template_components" // message_template_components_update (Event.Template)
 	KindPhoneQuality       Kind = "phone_quality"       // phone_number_quality_update (Event.PhoneQuality)
 	KindAccountUpdate      Kind = "account_update"      // account_update (Event.Account)
+	KindUserPreference     Kind = "user_preference"     // user_preferences: marketing messages stopped or resumed (Event.Preference)
 	KindError              Kind = "error"               // a messages change holding only value-level errors (Event.Errors)
 	KindOther              Kind = "other"               // anything else: calls, user preferences, capability updates… (Event.Raw)
 )
@@ -40,6 +41,7 @@ type Event struct {
 	Template     *TemplateUpdate     // KindTemplate*
 	PhoneQuality *PhoneQualityUpdate // KindPhoneQuality
 	Account      *AccountUpdate      // KindAccountUpdate
+	Preference   *UserPreference     // KindUserPreference
 	// Errors are the value-level errors of the change the event came from.
 	Errors []Error
 
@@ -64,8 +66,11 @@ type Message struct {
 	// profile fields describe the customer rather than the sender.
 	Echo         bool
 	To, ToUserID string
-	Timestamp    time.Time
-	Type         string
+	// GroupID is set for a message written in a WhatsApp group: the
+	// group, not the sender, is then the conversation.
+	GroupID   string
+	Timestamp time.Time
+	Type      string
 
 	Text        string // text body
 	Media       *Media // image, audio, video, document, sticker
@@ -284,3 +289,17 @@ type AccountUpdate struct {
 	Event       string
 	PhoneNumber string
 }
+
+// UserPreference is a user's change of a messaging preference: Category
+// "marketing_messages" with Value "stop" or "resume" (or another value
+// Meta adds, such as "signup").
+type UserPreference struct {
+	WAID, UserID    string
+	Category, Value string
+	Detail          string
+	Timestamp       time.Time
+}
+
+// CustomerKey returns the key of the customer the preference belongs to,
+// as Message.CustomerKey does.
+func (p *UserPreference) CustomerKey() string { return firstNonEmpty(p.WAID, p.UserID) }

@@ -37,6 +37,8 @@ type valueWire struct {
 	Statuses      []json.RawMessage `json:"statuses"`
 	Errors        []errorWire       `json:"errors"`
 
+	UserPreferences []userPreferenceWire `json:"user_preferences"`
+
 	// Account-level changes.
 	Event                string     `json:"event"`
 	Reason               string     `json:"reason"`
@@ -63,6 +65,15 @@ type contactWire struct {
 	UserID string `json:"user_id"`
 }
 
+type userPreferenceWire struct {
+	WAID      string   `json:"wa_id"`
+	UserID    string   `json:"user_id"`
+	Detail    string   `json:"detail"`
+	Category  string   `json:"category"`
+	Value     string   `json:"value"`
+	Timestamp unixTime `json:"timestamp"`
+}
+
 type errorWire struct {
 	Code      int    `json:"code"`
 	Title     string `json:"title"`
@@ -79,6 +90,7 @@ type messageWire struct {
 	FromUserID string   `json:"from_user_id"`
 	To         string   `json:"to"`
 	ToUserID   string   `json:"to_user_id"`
+	GroupID    string   `json:"group_id"`
 	Timestamp  unixTime `json:"timestamp"`
 	Type       string   `json:"type"`
 	Text       *struct {

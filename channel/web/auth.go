@@ -2,8 +2,10 @@ package web
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"regexp"
@@ -64,7 +66,15 @@ func (w *Web) require(role string) fiber.Handler {
 		cookie := c.Cookies(cookieName(role))
 		var s *store.WebSession
 		if cookie != "" {
-			err := w.st.View(func(tx *store.Tx) (err error) { s, err = tx.WebSession(cookie, time.Now()); return })
+			err := w.st.View(func(tx *store.Tx) (err error) {
+				if s, err = tx.WebSession(cookie, time.Now()); err != nil {
+					return err
+				}
+				if !w.credentialCurrent(tx, s) {
+					s = nil
+				}
+				return nil
+			})
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return w.fail(c, fiber.StatusInternalServerError, "The database could not be read; see the daemon's log.")
 			}
@@ -92,6 +102,40 @@ func (w *Web) require(role string) fiber.Handler {
 		c.Locals(localSession, s)
 		return c.Next()
 	}
+}
+
+// credentialDigest identifies a stored credential hash (the admin token's
+// or a user's password hash) without revealing it.
+func credentialDigest(hash string) string {
+	sum := sha256.Sum256([]byte("wachan web session\x00" + hash))
+	return hex.EncodeToString(sum[:16])
+}
+
+// credentialCurrent reports whether the credential s was signed in with is
+// still the one in force: a new password, a rotated admin token or a
+// deleted user ends the session.
+func (w *Web) credentialCurrent(tx *store.Tx, s *store.WebSession) bool {
+	want := ""
+	if s.User == "" {
+		want = credentialDigest(w.opts.AdminTokenHash)
+	} else {
+		u, err := tx.User(s.User)
+		if err != nil || u.Role != s.Role {
+			return false
+		}
+		want = credentialDigest(u.PasswordHash)
+	}
+	return sameToken(s.Credential, want)
+}
+
+// nameHint identifies what was typed in a sign-in form's name field for
+// the log without repeating it: a mistyped password must not end up there.
+func nameHint(name string) string {
+	if name == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "sha256:" + hex.EncodeToString(sum[:4])
 }
 
 // allow reports whether the client IP may try to sign in now.
@@ -150,19 +194,20 @@ func (w *Web) login(role string) fiber.Handler {
 		switch {
 		case role == roleAdmin && name == "" && password != "":
 			ok = sameToken(w.opts.HashToken(password), w.opts.AdminTokenHash)
+			sess.Credential = credentialDigest(w.opts.AdminTokenHash)
 		case password != "" && validExt.MatchString(name):
 			var u *store.User
 			err := w.st.View(func(tx *store.Tx) (err error) { u, err = tx.User(name); return })
 			if err == nil && u.Role == role {
 				ok = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
-				sess.User, sess.Extension = u.Name, u.Extension
+				sess.User, sess.Extension, sess.Credential = u.Name, u.Extension, credentialDigest(u.PasswordHash)
 			} else {
 				// Spend the same time as a real check.
 				bcrypt.CompareHashAndPassword(w.dummyHash, []byte(password))
 			}
 		}
 		if !ok {
-			w.log.Warn("web sign-in failed", slog.String("role", role), slog.String("user", name), slog.String("ip", ip))
+			w.log.Warn("web sign-in failed", slog.String("role", role), slog.String("user", nameHint(name)), slog.String("ip", ip))
 			what := "Wrong user name or password."
 			if role == roleAdmin {
 				what = "Wrong admin token, or wrong user name or password."

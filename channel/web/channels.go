@@ -60,6 +60,8 @@ type channelForm struct {
 	Errors map[string]string
 	Error  string
 	Test   *testResult
+	// Events are Meta's latest notices about the number, newest first.
+	Events []*store.Event
 }
 
 func (w *Web) channelNew(c *fiber.Ctx) error {
@@ -119,6 +121,9 @@ func (w *Web) channelEdit(c *fiber.Ctx) error {
 		return w.fail(c, e.Status, e.Message)
 	}
 	f.Test = w.lastTest(f.Ch.ID)
+	if err := w.st.View(func(tx *store.Tx) (err error) { f.Events, err = tx.Events(f.Ch.ID, 10); return err }); err != nil {
+		return err
+	}
 	return w.render(c, fiber.StatusOK, "channel", &view{Title: f.Ch.Name, Nav: "channels", Data: f})
 }
 

@@ -68,11 +68,3 @@ func failure(e *store.MessageError) string {
 	}
 	return s
 }
-
-// trailError explains a failed step of a message's trail.
-func trailError(e *store.MessageError) string {
-	if e == nil {
-		return ""
-	}
-	return failure(e)
-}

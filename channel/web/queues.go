@@ -18,6 +18,7 @@ type queueAPI struct {
 	Pickup            string             `json:"pickup"`
 	RingTimeout       int                `json:"ring_timeout"`
 	StickyDays        int                `json:"sticky_days"`
+	MaxConversations  int                `json:"max_conversations"`
 	AwayMessage       string             `json:"away_message"`
 	UnansweredTimeout int                `json:"unanswered_timeout"`
 	Overflow          *store.Destination `json:"overflow"`
@@ -95,7 +96,7 @@ func (w *Web) queueSave(c *fiber.Ctx) error {
 	for _, n := range []struct {
 		key string
 		out *int
-	}{{"ring_timeout", &q.RingTimeout}, {"sticky_days", &q.StickyDays}, {"unanswered_timeout", &q.UnansweredTimeout}} {
+	}{{"ring_timeout", &q.RingTimeout}, {"sticky_days", &q.StickyDays}, {"max_conversations", &q.MaxConversations}, {"unanswered_timeout", &q.UnansweredTimeout}} {
 		v := strings.TrimSpace(c.FormValue(n.key))
 		if v == "" {
 			v = "0"

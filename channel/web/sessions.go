@@ -217,7 +217,7 @@ func (w *Web) sessionTransfer(c *fiber.Ctx) error {
 	id := c.Params("id")
 	back := "/admin/sessions/" + url.PathEscape(id)
 	to := store.Destination{Type: c.FormValue("to_type"), ID: strings.TrimSpace(c.FormValue("to_id"))}
-	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/transfer", map[string]any{"to": to}, nil); e != nil {
+	if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(id)+"/transfer", map[string]any{"to": to, "hold": c.FormValue("hold") != ""}, nil); e != nil {
 		return w.redirectError(c, back, e.Message)
 	}
 	return w.redirectFlash(c, back, "Session transferred to "+to.Type+" "+to.ID+".")

@@ -16,8 +16,10 @@ type templateAPI struct {
 	Language string `json:"language"`
 	Status   string `json:"status"`
 	Reason   string `json:"reason"`
-	Category string `json:"category"`
-	Quality  string `json:"quality"`
+	// ReasonExplained says what Meta's reason means.
+	ReasonExplained string `json:"reason_explained"`
+	Category        string `json:"category"`
+	Quality         string `json:"quality"`
 }
 
 type templatesPage struct {

@@ -26,7 +26,12 @@ func fakeAPI(method, path string, body any) (int, []byte, error) {
 	case path == "/api/v1/channels":
 		return 200, []byte(`{"channels":[{"id":"ch1","name":"Sales <b>","number":"+447911123456","destination":{"type":"queue","id":"sales"}}]}`), nil
 	case strings.HasPrefix(path, "/api/v1/channels/ch1"):
-		return 200, []byte(`{"id":"ch1","name":"Sales","webhook_url":"http://x/webhook/ch1","verify_token":"tok"}`), nil
+		return 200, []byte(`{"id":"ch1","name":"Sales","app_id":"1234","webhook_url":"http://x/webhook/ch1","verify_token":"tok","app_webhook_url":"http://x/webhook/app/1234","app_verify_token":"apptok",` +
+			`"webhook_verified":false,"webhook":{"state":"refusing","verified_at":"2026-11-20T10:00:00Z","refused_24h":3,"last_refusal":"signature does not match this app secret — did you paste the app secret of another app?","unrouted_24h":2}}`), nil
+	case path == "/api/v1/apps":
+		return 200, []byte(`{"apps":[{"id":"1234","webhook_url":"http://x/webhook/app/1234","verify_token":"apptok","channels":["ch1"],"webhook":{"state":"verified"}}]}`), nil
+	case strings.HasPrefix(path, "/api/v1/unrouted"):
+		return 200, []byte(`{"total":7,"updates":[{"seq":7,"received_at":"2026-11-20T10:00:00Z","app_id":"1234","field":"messages","kind":"message","phone_number_id":"106540352242999","reason":"no channel of this app has phone number id 106540352242999","fix":"Add a channel <b>now</b>"}]}`), nil
 	case strings.HasPrefix(path, "/api/v1/channels/"):
 		return 404, []byte(`{"error":{"code":"not_found","message":"channel \"nope\" not found"}}`), nil
 	case path == "/api/v1/queues":
@@ -92,8 +97,12 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 				return err
 			}
 		}
-		for _, s := range []struct{ cookie, role, ext string }{{"admin-cookie", store.RoleAdmin, ""}, {"agent-cookie", store.RoleAgent, "1001"}} {
-			if err := tx.PutWebSession(s.cookie, &store.WebSession{Role: s.role, Extension: s.ext, User: s.ext, CSRF: "csrf-" + s.role, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := tx.PutUser(&store.User{Name: "1001", Role: store.RoleAgent, Extension: "1001", PasswordHash: "hash-1001"}); err != nil {
+			return err
+		}
+		for _, s := range []struct{ cookie, role, ext, cred string }{{"admin-cookie", store.RoleAdmin, "", "h:the-admin-token"}, {"agent-cookie", store.RoleAgent, "1001", "hash-1001"}} {
+			if err := tx.PutWebSession(s.cookie, &store.WebSession{Role: s.role, Extension: s.ext, User: s.ext, CSRF: "csrf-" + s.role,
+				Credential: credentialDigest(s.cred), ExpiresAt: now.Add(time.Hour)}); err != nil {
 				return err
 			}
 		}
@@ -144,6 +153,11 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/channels", admin, 200, "Sales &lt;b&gt;"},
 		{"/admin/channels/new", admin, 200, "Create channel"},
 		{"/admin/channels/ch1", admin, 200, "http://x/webhook/ch1"},
+		{"/admin/channels/ch1", admin, 200, `value="http://x/webhook/app/1234"`},
+		{"/admin/channels/ch1", admin, 200, "Webhook deliveries refused</span>: 3 in the last 24 h. signature does not match this app secret — did you paste the app secret of another app?"},
+		{"/admin/channels/ch1", admin, 200, `<a href="/admin/unrouted">`},
+		{"/admin/unrouted", admin, 200, "no channel of this app has phone number id 106540352242999. Add a channel &lt;b&gt;now&lt;/b&gt;"},
+		{"/admin/unrouted", admin, 200, "7 received in all"},
 		{"/admin/channels/nope", admin, 404, "not found"},
 		{"/admin/stats", admin, 200, "Messages per day"},
 		{"/admin/stats?range=custom&from=2026-11-01&to=2026-11-05", admin, 200, "<svg"},

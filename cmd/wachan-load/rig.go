@@ -55,6 +55,7 @@ type rig struct {
 	ari      *ariemu.Server
 	proc     *daemonProc // nil when attached to a daemon started elsewhere
 	base     string
+	metrics  string // base URL of the daemon's metrics listener; empty when attached
 	token    string
 	dataDir  string
 	tmpDir   string
@@ -160,8 +161,13 @@ func (r *rig) startDaemon(ctx context.Context) error {
 			return err
 		}
 	}
+	metricsListen, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
 	r.token = "load-admin-token-" + fmt.Sprint(time.Now().UnixNano())
 	r.base = "http://" + listen
+	r.metrics = "http://" + metricsListen
 	conf := filepath.Join(r.tmpDir, "wachan.toml")
 	text := fmt.Sprintf(`listen = %q
 public_url = %q
@@ -175,7 +181,8 @@ ari_user = "ari"
 ari_password = "ari"
 ari_app = %q
 shutdown_timeout = "5s"
-`, listen, r.base, r.dataDir, r.token, r.graphURL, r.cfg.SendRate, r.ari.URL(), ariApp)
+metrics_listen = %q
+`, listen, r.base, r.dataDir, r.token, r.graphURL, r.cfg.SendRate, r.ari.URL(), ariApp, metricsListen)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("writing daemon configuration: %w", err)
 	}
@@ -264,9 +271,12 @@ func (r *rig) api(method, path string, in, out any, want int) error {
 	return nil
 }
 
-// metric reads one unlabelled sample from /metrics.
+// metric reads one unlabelled sample from the daemon's /metrics.
 func (r *rig) metric(name string) (float64, error) {
-	resp, err := r.hc.Get(r.base + "/metrics")
+	if r.metrics == "" {
+		return 0, errors.New("the daemon's metrics listener is not known")
+	}
+	resp, err := r.hc.Get(r.metrics + "/metrics")
 	if err != nil {
 		return 0, err
 	}

@@ -83,7 +83,7 @@ func loadWithArgs(name string, args []string, want int, validate bool, stdout, s
 var commandUsage = map[string]string{
 	"backup":  "backup [--url URL] [flags] FILE",
 	"restore": "restore [flags] FILE",
-	"setup":   "setup asterisk [--check] [--asterisk-etc DIR] [flags]",
+	"setup":   "setup asterisk [--freepbx] [--check] [--asterisk-dir DIR] [--clean APP] [flags]",
 	"doctor":  "doctor [--url URL] [flags]",
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/wachan/wachan/channel/graphemu"
 	"github.com/wachan/wachan/pbx/ariemu"
@@ -24,6 +27,14 @@ func TestSetupAsterisk(t *testing.T) {
 		t.Fatalf("setup asterisk with the recorded dialplan = %d", code)
 	}
 	mustContain(t, "file check", out, "FAIL extensions.conf: extensions.conf:14: exten => _[0-9a-zA-Z]!")
+
+	const freepbxEtc = "../../pbx/setup/testdata/freepbx"
+	code, out, _ = wachan(t, "setup", "asterisk", "--freepbx", "--asterisk-dir", freepbxEtc, "--ari-url", "http://127.0.0.1:8088/ari", "--ari-user", "wachan")
+	if code != 1 {
+		t.Fatalf("setup asterisk --freepbx without the rule = %d", code)
+	}
+	mustContain(t, "FreePBX guide", out, freepbxEtc+"/ari_additional_custom.conf", "[from-internal-custom]\nexten => _wa-.,1,", "fwconsole reload",
+		"FAIL extensions.conf: context [from-internal] (1001, 1002, pjsip.endpoint.conf:5) has no rule for wa- addresses")
 
 	if code, _, errOut := wachan(t, "setup", "freeswitch"); code != 2 || !strings.Contains(errOut, "usage: wachan setup asterisk") {
 		t.Fatalf("setup freeswitch = %d %q", code, errOut)
@@ -52,6 +63,26 @@ func TestSetupAsteriskCheck(t *testing.T) {
 		t.Fatalf("setup asterisk --check with a wrong password = %d", code)
 	}
 	mustContain(t, "check", out, "FAIL ari credentials: 401 Authentication required: wrong ari user/password in ari.conf")
+
+	// --clean removes every reference a crashed run left.
+	t.Setenv("WACHAN_ARI_PASSWORD", "ari")
+	conn, _, err := websocketDial(emu, "oldbot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		ariPost(t, emu, "/applications/oldbot/subscription?eventSource=endpoint:PJSIP")
+	}
+	if code, out, _ = wachan(t, "setup", "asterisk", "--check", "--data-dir", dir, "--ari-url", emu.URL(), "--ari-user", "ari"); code != 0 {
+		t.Fatalf("a warning is not a failure: %d", code)
+	}
+	mustContain(t, "check", out, "WARN ari app oldbot: subscribed to PJSIP", "wachan setup asterisk --clean oldbot")
+	conn.Close()
+	code, out, errOut = wachan(t, "setup", "asterisk", "--clean", "oldbot", "--data-dir", dir, "--ari-url", emu.URL(), "--ari-user", "ari")
+	if code != 0 || emu.SubscriptionRefs("oldbot", "PJSIP") != 0 {
+		t.Fatalf("--clean = %d %s%s, %d references left", code, out, errOut, emu.SubscriptionRefs("oldbot", "PJSIP"))
+	}
+	mustContain(t, "clean", out, "removed subscription references of oldbot (PJSIP: 3)")
 	if strings.Contains(out, "not-the-password") {
 		t.Fatal("password printed")
 	}
@@ -91,4 +122,24 @@ func TestDoctorWithRunningDaemon(t *testing.T) {
 	emu.ExpireToken(testMetaToken)
 	_, out, _ = wachan(t, "doctor", "--data-dir", d.dir, "--graph-url", emuURL, "--url", d.base)
 	mustContain(t, "doctor", out, "FAIL channel sales (+447911123456) token: graph api error 190", "fix: The access token has expired")
+}
+
+// websocketDial connects an event websocket for app to the emulator.
+func websocketDial(emu *ariemu.Server, app string) (*websocket.Conn, *http.Response, error) {
+	return websocket.DefaultDialer.Dial("ws://"+emu.Addr()+"/ari/events?app="+app+"&api_key=ari:ari&subscribeAll=false", nil)
+}
+
+// ariPost issues an authenticated POST to the emulator's ARI.
+func ariPost(t *testing.T, emu *ariemu.Server, path string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, emu.URL()+path, nil)
+	req.SetBasicAuth("ari", "ari")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d", path, resp.StatusCode)
+	}
 }

@@ -23,9 +23,10 @@ Usage:
                              copy the store to FILE, through the running daemon's API
                              (WACHAN_ADMIN_TOKEN) when it holds the store
   wachan restore FILE        replace the store with a backup (daemon stopped; old one kept as .bak)
-  wachan setup asterisk [--check] [--asterisk-etc DIR]
-                             print what Asterisk needs; --check verifies it through ARI,
-                             --asterisk-etc checks http.conf, ari.conf, pjsip.conf, extensions.conf
+  wachan setup asterisk [--freepbx] [--check] [--asterisk-dir DIR] [--clean APP]
+                             print what Asterisk (or FreePBX) needs; --check verifies it through
+                             ARI, --asterisk-dir checks its configuration files, --clean removes
+                             every subscription of an ARI application
   wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock
   wachan version             print the version
   wachan help                show this help and every setting

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wachan/wachan/config"
@@ -11,7 +13,8 @@ import (
 )
 
 func ariParams(cfg *config.Config) setup.Params {
-	return setup.Params{URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp, Subscribe: cfg.ARISubscribe}
+	return setup.Params{URL: cfg.ARIURL, User: cfg.ARIUser, Password: cfg.ARIPassword, App: cfg.ARIApp, Subscribe: cfg.ARISubscribe,
+		Listen: cfg.Listen, PublicURL: cfg.PublicURL, TLS: cfg.TLSCert != "" || cfg.ACME}
 }
 
 func runSetup(args []string, stdout, stderr io.Writer) int {
@@ -19,38 +22,72 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wachan setup: usage: wachan %s\n", commandUsage["setup"])
 		return 2
 	}
-	extra, args, err := extraFlags(args[1:], map[string]bool{"check": false, "asterisk-etc": true})
+	extra, args, err := extraFlags(args[1:], map[string]bool{"check": false, "freepbx": false, "asterisk-dir": true, "asterisk-etc": true, "clean": true})
 	if err != nil {
 		fmt.Fprintf(stderr, "wachan setup: %v\n", err)
 		return 2
 	}
-	cfg, _, code := loadWithArgs("setup", args, 0, extra["check"] != "", stdout, stderr)
+	live := extra["check"] != "" || extra["clean"] != ""
+	cfg, _, code := loadWithArgs("setup", args, 0, live, stdout, stderr)
 	if cfg == nil {
 		return code
 	}
 	p := ariParams(cfg)
+	p.FreePBX = extra["freepbx"] != ""
+	dir := extra["asterisk-dir"]
+	if dir == "" {
+		dir = extra["asterisk-etc"] // the flag's former name
+	}
+	p.Dir = dir
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := setup.NewARIClient(p, nil)
+	if app := extra["clean"]; app != "" {
+		return clean(ctx, c, cfg, app, stdout, stderr)
+	}
 	if extra["check"] == "" {
 		setup.Guide(stdout, p)
-		if dir := extra["asterisk-etc"]; dir != "" {
+		if dir != "" {
 			fmt.Fprintf(stdout, "\nChecking %s:\n", dir)
-			if setup.Print(stdout, setup.CheckFiles(dir, p)) == setup.Fail {
+			if setup.Print(stdout, setup.CheckFiles(p)) == setup.Fail {
 				return 1
 			}
 		}
 		return 0
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c := setup.NewARIClient(p, nil)
 	results := c.Check(ctx)
 	if !failed(results) {
 		running, _ := daemonRunning(cfg, "")
-		results = append(results, c.CheckApp(ctx, running))
+		results = append(results, c.CheckApps(ctx, running)...)
 	}
-	if dir := extra["asterisk-etc"]; dir != "" {
-		results = append(results, setup.CheckFiles(dir, p)...)
+	if dir != "" {
+		results = append(results, setup.CheckFiles(p)...)
 	}
 	if setup.Print(stdout, results) == setup.Fail {
+		return 1
+	}
+	return 0
+}
+
+// clean removes every subscription reference of application app, refusing
+// wachan's own while wachan runs.
+func clean(ctx context.Context, c *setup.ARIClient, cfg *config.Config, app string, stdout, stderr io.Writer) int {
+	if running, _ := daemonRunning(cfg, ""); running && app == cfg.ARIApp {
+		fmt.Fprintf(stderr, "wachan setup: wachan is running and uses %s; stop it first (it removes its subscription when it stops)\n", app)
+		return 1
+	}
+	removed, err := c.Clean(ctx, app)
+	var parts []string
+	for id, n := range removed {
+		parts = append(parts, fmt.Sprintf("%s: %d", id, n))
+	}
+	slices.Sort(parts)
+	if len(parts) == 0 {
+		parts = []string{"none"}
+	}
+	fmt.Fprintf(stdout, "removed subscription references of %s (%s)\n", app, strings.Join(parts, ", "))
+	if err != nil {
+		fmt.Fprintf(stderr, "wachan setup: %v\n", err)
 		return 1
 	}
 	return 0

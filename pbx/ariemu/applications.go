@@ -11,10 +11,13 @@ import (
 
 // app is a Stasis application: created by its first websocket, kept while
 // it has subscriptions, destroyed when its socket closes without any.
+// Subscriptions are counted like Asterisk's "interested" references: every
+// POST of a source adds one and every DELETE removes one, while
+// endpoint_ids lists the source once as long as any reference remains.
 type app struct {
 	name string
-	subs map[string]bool // "PJSIP" or "PJSIP/1001"
-	sock *socket         // the socket serving the app; nil while inactive
+	subs map[string]int // "PJSIP" or "PJSIP/1001" -> references
+	sock *socket        // the socket serving the app; nil while inactive
 }
 
 // applicationJSON is ARI's Application object, keys in Asterisk's order.
@@ -43,10 +46,10 @@ func (a *app) json() applicationJSON {
 // matches counts the subscriptions of a that cover endpoint resource.
 func (a *app) matches(resource string) int {
 	n := 0
-	if a.subs["PJSIP"] {
+	if a.subs["PJSIP"] > 0 {
 		n++
 	}
-	if a.subs["PJSIP/"+resource] {
+	if a.subs["PJSIP/"+resource] > 0 {
 		n++
 	}
 	return n
@@ -177,17 +180,30 @@ func (s *Server) changeSubscription(req *http.Request, name string, add bool) *r
 			return resp
 		case add && !exists:
 			return errorResponse(http.StatusUnprocessableEntity, "Event source does not exist")
-		case !add && !a.subs[id]:
+		case !add && a.subs[id] == 0:
 			return errorResponse(http.StatusUnprocessableEntity, "Event source was not subscribed to")
 		}
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
 		if add {
-			a.subs[id] = true
-		} else {
+			a.subs[id]++
+		} else if a.subs[id]--; a.subs[id] == 0 {
 			delete(a.subs, id)
 		}
 	}
+	s.changedLocked()
 	return jsonResponse(http.StatusOK, a.json())
+}
+
+// SubscriptionRefs returns how many references application name holds on
+// the endpoint id ("PJSIP" or "PJSIP/1001"); Asterisk shows the count only
+// in the CLI ("ari show app"), ARI lists the id once.
+func (s *Server) SubscriptionRefs(name, id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.apps[name]; a != nil {
+		return a.subs[id]
+	}
+	return 0
 }

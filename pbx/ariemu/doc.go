@@ -8,5 +8,12 @@
 // loop (net/http's server sorts response headers, Asterisk does not) and
 // upgrades /ari/events with gorilla/websocket. Simulated phones register,
 // un-register, send SIP MESSAGEs (PhoneSend) and collect what ARI's
-// sendMessage delivered to them (Inbox, WaitInbox).
+// sendMessage and the dialplan's MessageSend delivered to them (Inbox,
+// WaitInbox).
+//
+// An agent's MESSAGE goes where Asterisk sends it: to the endpoints'
+// message_context (SetDialplan; the recorded context by default, or the
+// CURL hand-off wachan recommends, Handoff) and to every application
+// subscribed to the sender, connected or not. Subscriptions are counted
+// references; an inactive application misses its messages (Missed).
 package ariemu

@@ -1,6 +1,10 @@
 package ariemu
 
-import "github.com/gorilla/websocket"
+import (
+	"log/slog"
+
+	"github.com/gorilla/websocket"
+)
 
 // The event structs below list their keys in the order Asterisk writes
 // them: type, timestamp, the type's own keys, asterisk_id, application.
@@ -88,6 +92,8 @@ type outEvent struct {
 	resource string
 	// build returns the event for one application.
 	build func(app string) any
+	// message marks a TextMessageReceived.
+	message bool
 }
 
 // registrationEvents builds the three events of a registration change of
@@ -114,7 +120,8 @@ func (s *Server) registrationEvents(e *endpoint, contact, peer, status string) [
 }
 
 // deliver sends each event to every connected application subscribed to
-// its endpoint, once per matching subscription, like Asterisk does.
+// its endpoint, once per matching subscription, like Asterisk does. A
+// TextMessageReceived for an inactive application is counted as missed.
 func (s *Server) deliver(evs []outEvent) {
 	type frame struct {
 		sock *socket
@@ -125,6 +132,12 @@ func (s *Server) deliver(evs []outEvent) {
 	for _, ev := range evs {
 		for _, a := range s.sortedApps() {
 			n := a.matches(ev.resource)
+			if n > 0 && a.sock == nil && ev.message {
+				// One log line per matching subscription, like the
+				// frames a connected application would get.
+				s.missed[a.name] += n
+				s.log.Debug("Inactive Stasis app missed message", slog.String("app", a.name))
+			}
 			if n == 0 || a.sock == nil {
 				continue
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -78,19 +77,21 @@ func (s *Server) WaitInbox(ctx context.Context, ext string, n int) ([]Received, 
 	return got, nil
 }
 
-// dialplanUser is the recorded [messages] pattern _[0-9a-zA-Z]!: any user
-// starting with a letter or digit has a dialplan handler.
-var dialplanUser = regexp.MustCompile(`^[0-9a-zA-Z]`)
-
 // maxInboundBody is the size from which Asterisk empties an inbound body.
 const maxInboundBody = 1024
 
 // PhoneSend simulates the phone of from sending a text/plain SIP MESSAGE to
-// sip:to@127.0.0.1 and returns Asterisk's final SIP answer: 202 when the
-// dialplan (any user starting with a letter or digit) or an application
-// subscribed to the sender or to PJSIP wants it, 404 otherwise, 403 for an
-// unknown sender. Subscribed, connected applications get TextMessageReceived
-// once per matching subscription; bodies of 1024 bytes or more arrive empty.
+// sip:to@127.0.0.1 and returns Asterisk's final SIP answer: 202 when an
+// extension of the message_context matches to (see SetDialplan; by default
+// every user starting with a letter or digit) or an application is
+// subscribed to the sender or to PJSIP, connected or not; 404 otherwise;
+// 403 for an unknown sender.
+//
+// Like Asterisk's message queue, the dialplan handler runs first, then ARI:
+// connected applications get TextMessageReceived once per matching
+// subscription, inactive ones miss it (see Missed). Bodies of 1024 bytes
+// or more arrive empty. A real phone gets its 202 before the handlers run;
+// PhoneSend returns after them, so that tests see their effects at once.
 func (s *Server) PhoneSend(from, to, body string) int {
 	return s.PhoneSendType(from, to, "text/plain", body)
 }
@@ -114,21 +115,34 @@ func (s *Server) PhoneSendType(from, to, contentType, body string) int {
 			ariWants = true
 		}
 	}
-	ev := s.textEvent(e, to, contentType, body)
-	s.mu.Unlock()
-	if !ariWants {
-		if dialplanUser.MatchString(to) {
-			return http.StatusAccepted
-		}
+	ext, dialplanWants := s.extensionFor(to)
+	if !ariWants && !dialplanWants {
+		s.mu.Unlock()
 		return http.StatusNotFound
 	}
-	s.deliver([]outEvent{ev})
+	ev, msg := s.textEvent(e, to, contentType, body)
+	s.mu.Unlock()
+	if dialplanWants && ext.Run != nil {
+		ext.Run(s, msg)
+	}
+	if ariWants {
+		s.deliver([]outEvent{ev})
+	}
 	return http.StatusAccepted
 }
 
+// Missed returns how many messages application name missed because no
+// websocket served it ("Inactive Stasis app 'name' missed message").
+func (s *Server) Missed(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.missed[name]
+}
+
 // textEvent builds the TextMessageReceived of a MESSAGE from e, with the
-// headers a baresip phone sends; s.mu must be held.
-func (s *Server) textEvent(e *endpoint, to, contentType, body string) outEvent {
+// headers a baresip phone sends, and the same message as the dialplan sees
+// it; s.mu must be held.
+func (s *Server) textEvent(e *endpoint, to, contentType, body string) (outEvent, Message) {
 	ts := formatTime(s.now())
 	ep := e.json()
 	id := s.opts.AsteriskID
@@ -155,9 +169,15 @@ func (s *Server) textEvent(e *endpoint, to, contentType, body string) outEvent {
 		body = ""
 	}
 	msg := textMessage{From: "<sip:" + e.name + "@127.0.0.1>", To: "pjsip:" + to + "@127.0.0.1", Body: body, Variables: vars}
-	return outEvent{resource: e.name, build: func(app string) any {
-		return textMessageReceived{Type: "TextMessageReceived", Timestamp: ts, Endpoint: ep, Message: msg, AsteriskID: id, Application: app}
-	}}
+	data := make(map[string]string, len(vars))
+	for _, kv := range vars {
+		data[kv[0]] = kv[1]
+	}
+	return outEvent{resource: e.name, message: true, build: func(app string) any {
+			return textMessageReceived{Type: "TextMessageReceived", Timestamp: ts, Endpoint: ep, Message: msg, AsteriskID: id, Application: app}
+		}}, Message{
+			Exten: to, From: msg.From, To: msg.To, Body: body, Data: data,
+		}
 }
 
 // randHex returns n random bytes in hex.

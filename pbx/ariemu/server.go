@@ -37,7 +37,10 @@ type Server struct {
 	endpoints []*endpoint
 	apps      map[string]*app
 	inbox     map[string][]Received
-	changed   chan struct{} // closed and replaced on every state change
+	dialplan  []Extension
+	missed    map[string]int // per application
+	hold      chan struct{}  // closed to release held /ari/events upgrades
+	changed   chan struct{}  // closed and replaced on every state change
 	seq       uint64
 	wg        sync.WaitGroup
 }
@@ -64,13 +67,15 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		opts:    opts,
-		log:     log,
-		started: time.Now(),
-		conns:   map[net.Conn]struct{}{},
-		apps:    map[string]*app{},
-		inbox:   map[string][]Received{},
-		changed: make(chan struct{}),
+		opts:     opts,
+		log:      log,
+		started:  time.Now(),
+		conns:    map[net.Conn]struct{}{},
+		apps:     map[string]*app{},
+		inbox:    map[string][]Received{},
+		missed:   map[string]int{},
+		dialplan: RecordedDialplan(),
+		changed:  make(chan struct{}),
 	}
 	for i, name := range opts.Endpoints {
 		s.endpoints = append(s.endpoints, &endpoint{name: name, port: 5080 + 2*i})
@@ -139,6 +144,7 @@ func (s *Server) Restart() error {
 
 // Close stops the server and waits for its goroutines.
 func (s *Server) Close() {
+	s.HoldEvents(false)
 	s.Stop()
 	s.wg.Wait()
 }

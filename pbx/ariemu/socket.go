@@ -45,6 +45,12 @@ func (s *Server) serveEvents(c net.Conn, br *bufio.Reader, req *http.Request) bo
 		htmlError(http.StatusBadRequest, "HTTP request is missing param: [app]").write(bw, s.now())
 		return s.eventsWithoutUpgrade(req, nil).write(bw, s.now()) == nil
 	}
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	h := &hijacker{c: c, br: br, header: http.Header{}}
 	up := websocket.Upgrader{
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -82,11 +88,12 @@ func (s *Server) attach(name string, sock *socket) {
 	s.mu.Lock()
 	a := s.apps[name]
 	if a == nil {
-		a = &app{name: name, subs: map[string]bool{}}
+		a = &app{name: name, subs: map[string]int{}}
 		s.apps[name] = a
 	}
 	old := a.sock
 	a.sock = sock
+	s.cleanupLocked()
 	s.changedLocked()
 	s.mu.Unlock()
 	if old != nil {
@@ -107,10 +114,35 @@ func (s *Server) detach(name string, sock *socket) {
 		return
 	}
 	a.sock = nil
-	if len(a.subs) == 0 {
-		delete(s.apps, name)
-	}
+	s.cleanupLocked()
 	s.changedLocked()
+}
+
+// cleanupLocked destroys every inactive application without subscriptions,
+// as res_stasis does when a websocket connects or closes: an application
+// unsubscribed while inactive lingers until then. s.mu must be held.
+func (s *Server) cleanupLocked() {
+	for name, a := range s.apps {
+		if a.sock == nil && len(a.subs) == 0 {
+			delete(s.apps, name)
+		}
+	}
+}
+
+// HoldEvents(true) makes /ari/events upgrades wait, unanswered, until
+// HoldEvents(false): tests use it to pin the moments before a client has
+// (re)connected its application, such as the seconds after an Asterisk
+// restart while the client backs off. Close releases held upgrades.
+func (s *Server) HoldEvents(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case on && s.hold == nil:
+		s.hold = make(chan struct{})
+	case !on && s.hold != nil:
+		close(s.hold)
+		s.hold = nil
+	}
 }
 
 // AppState reports whether application name exists and whether a socket

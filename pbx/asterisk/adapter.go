@@ -1,9 +1,11 @@
 // Package asterisk connects wachan to Asterisk through ARI: it receives the
 // SIP MESSAGEs agents send to channel addresses (TextMessageReceived) and
 // endpoint presence events, and sends messages to agents' phones with
-// sendMessage.
+// sendMessage. It holds one subscription reference per run and removes it
+// on Close; handoff.go defines the dialplan route that carries agents'
+// messages when ARI cannot.
 //
-// Subscriptions go through the github.com/CyCoreSystems/ari/v5 native
+// Subscribing goes through the github.com/CyCoreSystems/ari/v5 native
 // client. The event websocket and the other REST calls do not, because the
 // library does not fit this use (v5.3.1):
 //   - native.Client.Connect blocks without a context until the first dial
@@ -86,9 +88,14 @@ type Adapter struct {
 	wsURL string
 
 	connected atomic.Bool
-	mu        sync.Mutex
-	states    map[string]bool // last reported presence, Run's goroutine only
-	dedup     *recent
+	// subMu serialises subscribing and Close; held reports that this run
+	// added its references, closed that Close was called.
+	subMu  sync.Mutex
+	held   bool
+	closed bool
+	mu     sync.Mutex
+	states map[string]bool // last reported presence, Run's goroutine only
+	dedup  *recent
 }
 
 // New returns an Adapter for opts; it does not connect until Run.

@@ -334,6 +334,14 @@ func TestApplicationReplaced(t *testing.T) {
 	if h.ad.Connected() {
 		t.Fatal("Connected() true after replacement")
 	}
+	// The reference now serves the other connection: closing the replaced
+	// adapter leaves it.
+	if err := h.ad.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.emu.SubscriptionRefs("wachan", "PJSIP"); got != 1 {
+		t.Fatalf("%d references after the replaced adapter closed", got)
+	}
 }
 
 func TestWrongCredentials(t *testing.T) {

@@ -81,6 +81,7 @@ func (a *Adapter) textMessage(ev *event, ts time.Time) {
 	}
 	cl := contentLength(ev.Message.Variables)
 	msg := pbx.TextMessage{
+		ID:            messageID(header(ev.Message.Variables, "Call-ID", "i"), header(ev.Message.Variables, "CSeq", "")),
 		From:          from,
 		To:            to,
 		Body:          ev.Message.Body,
@@ -174,6 +175,16 @@ func safeUser(s string) bool {
 		}
 	}
 	return true
+}
+
+// header returns the SIP header name (or its compact form) from vars.
+func header(vars map[string]string, name, compact string) string {
+	for k, v := range vars {
+		if strings.EqualFold(k, name) || (compact != "" && k == compact) {
+			return v
+		}
+	}
+	return ""
 }
 
 // contentLength reads the SIP Content-Length (or its compact form "l").

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/CyCoreSystems/ari/v5"
 	"github.com/gorilla/websocket"
 )
 
@@ -24,15 +23,26 @@ const (
 
 // Run connects to ARI and delivers events until ctx ends, reconnecting
 // with exponential backoff and re-subscribing after every connect (Asterisk
-// forgets subscriptions when it restarts). It returns nil when ctx ends and
-// ErrReplaced when another client took the application over.
+// forgets subscriptions when it restarts), always to exactly one reference
+// per source (see subscribe). It returns nil when ctx ends and ErrReplaced
+// when another client took the application over. Ending Run leaves the
+// subscriptions in place; Close removes them.
 func (a *Adapter) Run(ctx context.Context) error {
 	backoff := a.opts.MinBackoff
 	for {
 		start := time.Now()
 		err := a.session(ctx)
 		a.setConnected(false)
+		if errors.Is(err, errClosed) {
+			<-ctx.Done()
+			return nil
+		}
 		if errors.Is(err, ErrReplaced) {
+			// The subscription now serves the other connection: Close
+			// must not remove it.
+			a.subMu.Lock()
+			a.held = false
+			a.subMu.Unlock()
 			a.log.Error("ARI application replaced by another connection; stopping, will not reconnect",
 				slog.String("url", a.opts.URL))
 			return err
@@ -121,25 +131,6 @@ func (a *Adapter) keepalive(conn *websocket.Conn, done <-chan struct{}) {
 			}
 		}
 	}
-}
-
-// subscribe subscribes the application to every configured event source
-// with the ari/v5 client (the request carries eventSource in a JSON body).
-func (a *Adapter) subscribe(ctx context.Context) error {
-	key := ari.NewKey(ari.ApplicationKey, a.opts.App)
-	for _, src := range a.opts.Subscribe {
-		errc := make(chan error, 1)
-		go func() { errc <- a.ari.Application().Subscribe(key, src) }()
-		select {
-		case err := <-errc:
-			if err != nil {
-				return fmt.Errorf("subscribing to %s: %w", src, err)
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
 }
 
 // syncEndpoints reports the presence of every endpoint that changed since

@@ -107,13 +107,13 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 	case errors.As(err, &se) && se.status == http.StatusUnauthorized:
 		return append(out, ok("ari reachable", c.p.URL),
 			fail("ari credentials", "401 Authentication required: wrong ari user/password in ari.conf",
-				fmt.Sprintf("in /etc/asterisk/ari.conf add or fix [%s] with type = user, read_only = no, password = <ari_password>, then `asterisk -rx 'module reload res_ari.so'`; or correct ari_user/ari_password in wachan", c.p.user())))
+				fmt.Sprintf("in %s add or fix [%s] with type = user, read_only = no, password = <ari_password>, then `asterisk -rx 'module reload res_ari.so'`; or correct ari_user/ari_password in wachan", c.p.edit("ari.conf", "ari_additional_custom.conf"), c.p.user())))
 	case errors.As(err, &se) && se.status == http.StatusNotFound:
 		return append(out, fail("ari reachable", fmt.Sprintf("%s answers 404 for /asterisk/info", c.p.URL),
 			fmt.Sprintf("ari_url must end in /ari (http://%s:%s/ari); if it does, ARI is off: set enabled = yes under [general] in ari.conf and load res_ari.so", host, port)))
 	case err != nil:
 		return append(out, fail("ari reachable", fmt.Sprintf("cannot reach %s: %v", c.p.URL, err),
-			fmt.Sprintf("start Asterisk; in /etc/asterisk/http.conf set enabled = yes, bindaddr = %s and bindport = %s under [general], then `asterisk -rx 'module reload http'`", host, port)))
+			fmt.Sprintf("start Asterisk; in %s set enabled = yes, bindaddr = %s and bindport = %s under [general], then `asterisk -rx 'module reload http'`", c.p.edit("http.conf", "http_custom.conf"), host, port)))
 	}
 	out = append(out, ok("ari reachable", c.p.URL), ok("ari credentials", "user "+c.p.User+" accepted"))
 	out = append(out, versionResult(info.System.Version))
@@ -139,10 +139,10 @@ func (c *ARIClient) Check(ctx context.Context) []Result {
 		switch {
 		case len(all) == 0:
 			out = append(out, fail("pjsip endpoints", "Asterisk has no PJSIP endpoints",
-				"configure the agents' phones as PJSIP endpoints in pjsip.conf (type = endpoint with auth and aors), then `asterisk -rx 'pjsip reload'`"))
+				"configure the agents' phones as PJSIP endpoints (type = endpoint with auth and aors), then `asterisk -rx 'module reload res_pjsip.so'`"))
 		case len(online) == 0:
 			out = append(out, warn("pjsip endpoints", fmt.Sprintf("%d configured (%s), none registered", len(all), strings.Join(all, ", ")),
-				"register at least one agent's softphone; messages to offline extensions fail with 404"))
+				"register at least one agent's softphone; until then wachan holds the messages for offline extensions"))
 		default:
 			out = append(out, ok("pjsip endpoints", fmt.Sprintf("%d configured, %d registered (%s)", len(all), len(online), strings.Join(online, ", "))))
 		}
@@ -218,17 +218,57 @@ func (c *ARIClient) checkSubscribe(ctx context.Context) Result {
 	return ok(name, "the ARI user may subscribe an application to "+sources)
 }
 
-// CheckApp reports on the Stasis application wachan uses. connected says
-// whether a wachan daemon is known to be running: then the application
-// must exist with the configured subscriptions; otherwise a leftover
-// application with subscriptions is the problem, since Asterisk accepts
-// agents' messages for it (202) and drops them.
-func (c *ARIClient) CheckApp(ctx context.Context, connected bool) Result {
-	name := "ari app " + c.p.app()
-	app, exists, err := c.App(ctx, c.p.app())
-	if err != nil {
-		return fail(name, "reading the application: "+err.Error(), "check ari_url, ari_user and ari_password")
+// claims reports whether an application with these endpoint_ids claims
+// agents' messages: a subscription to PJSIP or to one PJSIP endpoint.
+func claims(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if strings.EqualFold(id, "PJSIP") || strings.HasPrefix(strings.ToUpper(id), "PJSIP/") {
+			out = append(out, id)
+		}
 	}
+	return out
+}
+
+// CheckApps reports on every Stasis application subscribed to the agents'
+// endpoints, wachan's own included. running says whether a wachan daemon
+// is known to be running: then its application must exist with the
+// configured subscriptions. Any other subscribed application, or wachan's
+// while wachan is not running, makes Asterisk accept agents' messages
+// (202) and drop them whenever its websocket is closed.
+func (c *ARIClient) CheckApps(ctx context.Context, running bool) []Result {
+	var apps []Application
+	if err := c.get(ctx, http.MethodGet, "/applications", &apps); err != nil {
+		return []Result{fail("ari apps", "listing applications: "+err.Error(), "check ari_url, ari_user and ari_password")}
+	}
+	var out []Result
+	mine := false
+	for _, a := range apps {
+		if a.Name == c.p.app() {
+			mine = true
+			out = append(out, c.judgeOwn(a, running))
+			continue
+		}
+		if ids := claims(a.EndpointIDs); len(ids) > 0 {
+			out = append(out, warn("ari app "+a.Name, "subscribed to "+strings.Join(ids, ", ")+": Asterisk accepts agents' messages for it too, and drops them whenever its websocket is closed",
+				"if nothing uses it any more: wachan setup asterisk --clean "+a.Name+" (one DELETE per subscription reference)"))
+		}
+	}
+	if !mine {
+		name := "ari app " + c.p.app()
+		if running {
+			out = append(out, fail(name, "Asterisk has no application "+c.p.app()+": the running wachan is not connected to ARI",
+				"read wachan's log for ARI errors (journalctl -u wachan); check ari_url, ari_user and ari_password"))
+		} else {
+			out = append(out, ok(name, "not registered (wachan registers it when it connects)"))
+		}
+	}
+	return out
+}
+
+// judgeOwn reports on wachan's own application.
+func (c *ARIClient) judgeOwn(app Application, running bool) Result {
+	name := "ari app " + c.p.app()
 	var want []string
 	for _, s := range c.p.sources() {
 		if id, ok := strings.CutPrefix(s, "endpoint:"); ok {
@@ -255,23 +295,49 @@ func (c *ARIClient) CheckApp(ctx context.Context, connected bool) Result {
 	}
 	subs := strings.Join(app.EndpointIDs, ", ")
 	switch {
-	case !exists && connected:
-		return fail(name, "Asterisk has no application "+c.p.app()+": the running wachan is not connected to ARI",
-			"read wachan's log for ARI errors (journalctl -u wachan); check ari_url, ari_user and ari_password")
-	case !exists:
-		return ok(name, "not registered (wachan registers it when it connects)")
-	case !connected && len(app.EndpointIDs) > 0:
-		return warn(name, "Asterisk keeps "+c.p.app()+" subscribed to "+subs+" while wachan is not running: agents' messages to wa- addresses are accepted (202) and dropped",
-			"start wachan (systemctl start wachan)")
+	case !running && len(claims(app.EndpointIDs)) > 0:
+		return warn(name, "Asterisk keeps "+c.p.app()+" subscribed to "+subs+" while wachan is not running (it was stopped without unsubscribing): agents' messages are accepted (202) and ARI drops them",
+			"start wachan, which replaces the old subscriptions with one, or: wachan setup asterisk --clean "+c.p.app())
 	case len(extra) > 0:
 		return warn(name, "overlapping subscriptions "+subs+": every event arrives twice",
-			fmt.Sprintf("remove the extra ones: curl -u %s -X DELETE '%s/applications/%s/subscription?eventSource=endpoint:%s'", c.p.user(), c.p.URL, c.p.app(), extra[0]))
-	case connected && len(missing) > 0:
-		return fail(name, "not subscribed to "+strings.Join(missing, ", ")+": agents' messages do not reach wachan",
+			"set ari_subscribe = endpoint:PJSIP and restart wachan, or remove them with: wachan setup asterisk --clean "+c.p.app()+" while wachan is stopped")
+	case running && len(missing) > 0:
+		return fail(name, "not subscribed to "+strings.Join(missing, ", ")+": agents' messages do not reach wachan through ARI",
 			"restart wachan so it subscribes again; check ari_subscribe")
 	}
 	if subs == "" {
 		subs = "nothing"
 	}
 	return ok(name, "registered, subscribed to "+subs)
+}
+
+// Clean removes every subscription reference application name holds on
+// the agents' endpoints. Asterisk counts references (each POST adds one,
+// each DELETE removes one) while listing a source once, so each source is
+// deleted until Asterisk answers that it is not subscribed. It returns the
+// references removed per endpoint id.
+func (c *ARIClient) Clean(ctx context.Context, name string) (map[string]int, error) {
+	app, exists, err := c.App(ctx, name)
+	if err != nil || !exists {
+		if err == nil {
+			err = fmt.Errorf("no application %s in Asterisk", name)
+		}
+		return nil, err
+	}
+	removed := map[string]int{}
+	for _, id := range claims(app.EndpointIDs) {
+		path := "/applications/" + url.PathEscape(name) + "/subscription?eventSource=" + url.QueryEscape("endpoint:"+id)
+		for range 10000 {
+			err := c.get(ctx, http.MethodDelete, path, nil)
+			var se *statusError
+			if errors.As(err, &se) && se.status == http.StatusUnprocessableEntity {
+				break
+			}
+			if err != nil {
+				return removed, fmt.Errorf("unsubscribing %s from endpoint:%s: %w", name, id, err)
+			}
+			removed[id]++
+		}
+	}
+	return removed, nil
 }

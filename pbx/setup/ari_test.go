@@ -126,36 +126,90 @@ func TestCheckFailures(t *testing.T) {
 	}
 }
 
-func TestCheckApp(t *testing.T) {
+// one finds the result named name.
+func one(t *testing.T, rs []Result, name string) Result {
+	t.Helper()
+	for _, r := range rs {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no result %q in\n%s", name, render(rs))
+	return Result{}
+}
+
+func TestCheckApps(t *testing.T) {
 	emu := emulator(t)
 	c := NewARIClient(params(emu), nil)
-	if r := c.CheckApp(ctx(t), false); r.Status != OK || !strings.Contains(r.Detail, "not registered") {
+	if r := one(t, c.CheckApps(ctx(t), false), "ari app wachan"); r.Status != OK || !strings.Contains(r.Detail, "not registered") {
 		t.Fatalf("no daemon, no app: %v", r)
 	}
-	r := c.CheckApp(ctx(t), true)
+	r := one(t, c.CheckApps(ctx(t), true), "ari app wachan")
 	if r.Status != Fail || !strings.Contains(r.Detail, "not connected to ARI") || !strings.Contains(r.Fix, "journalctl -u wachan") {
 		t.Fatalf("daemon running, no app: %v", r)
 	}
 
 	conn := connectApp(t, emu, "wachan")
-	if r := c.CheckApp(ctx(t), true); r.Status != Fail || !strings.Contains(r.Detail, "not subscribed to PJSIP") {
+	if r := one(t, c.CheckApps(ctx(t), true), "ari app wachan"); r.Status != Fail || !strings.Contains(r.Detail, "not subscribed to PJSIP") {
 		t.Fatalf("connected without subscription: %v", r)
 	}
 	conn.Close()
 
 	conn = connectApp(t, emu, "wachan", "endpoint:PJSIP")
-	if r := c.CheckApp(ctx(t), true); r.Status != OK || r.Detail != "registered, subscribed to PJSIP" {
+	if r := one(t, c.CheckApps(ctx(t), true), "ari app wachan"); r.Status != OK || r.Detail != "registered, subscribed to PJSIP" {
 		t.Fatalf("connected and subscribed: %v", r)
 	}
-	if r := c.CheckApp(ctx(t), false); r.Status != Warn || !strings.Contains(r.Detail, "accepted (202) and dropped") {
+	if r := one(t, c.CheckApps(ctx(t), false), "ari app wachan"); r.Status != Warn || !strings.Contains(r.Detail, "accepted (202) and ARI drops them") ||
+		r.Fix != "start wachan, which replaces the old subscriptions with one, or: wachan setup asterisk --clean wachan" {
 		t.Fatalf("left-over subscribed app while wachan is down: %v", r)
 	}
 	if err := c.get(ctx(t), http.MethodPost, "/applications/wachan/subscription?eventSource=endpoint:PJSIP/1001", nil); err != nil {
 		t.Fatal(err)
 	}
-	r = c.CheckApp(ctx(t), true)
-	if r.Status != Warn || !strings.Contains(r.Detail, "every event arrives twice") || !strings.Contains(r.Fix, "eventSource=endpoint:PJSIP/1001") {
+	r = one(t, c.CheckApps(ctx(t), true), "ari app wachan")
+	if r.Status != Warn || !strings.Contains(r.Detail, "every event arrives twice") || !strings.Contains(r.Fix, "--clean wachan") {
 		t.Fatalf("overlapping subscriptions: %v", r)
 	}
 	conn.Close()
+
+	// Applications of other names that claim agents' messages are listed;
+	// one subscribed elsewhere only is not.
+	other := connectApp(t, emu, "oldbot", "endpoint:PJSIP/1002")
+	defer other.Close()
+	quiet := connectApp(t, emu, "recorder")
+	defer quiet.Close()
+	rs := c.CheckApps(ctx(t), true)
+	if r := one(t, rs, "ari app oldbot"); r.Status != Warn || !strings.Contains(r.Detail, "subscribed to PJSIP/1002") || !strings.Contains(r.Fix, "wachan setup asterisk --clean oldbot") {
+		t.Fatalf("other app: %v", r)
+	}
+	for _, r := range rs {
+		if r.Name == "ari app recorder" {
+			t.Fatalf("listed an app that claims no message: %v", r)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	emu := emulator(t)
+	emu.Register("1001")
+	emu.SetDialplan() // only subscriptions claim messages
+	c := NewARIClient(params(emu), nil)
+	conn := connectApp(t, emu, "wachan", "endpoint:PJSIP", "endpoint:PJSIP", "endpoint:PJSIP", "endpoint:PJSIP/1001")
+	conn.Close()
+	if err := emu.WaitAppState(ctx(t), "wachan", true, false); err != nil {
+		t.Fatal(err)
+	}
+	if code := emu.PhoneSend("1001", "wa-1-447700900001", "lost"); code != 202 || emu.Missed("wachan") == 0 {
+		t.Fatalf("before clean: %d, missed %d", code, emu.Missed("wachan"))
+	}
+	removed, err := c.Clean(ctx(t), "wachan")
+	if err != nil || removed["PJSIP"] != 3 || removed["PJSIP/1001"] != 1 {
+		t.Fatalf("removed %v, %v", removed, err)
+	}
+	if code := emu.PhoneSend("1001", "wa-1-447700900001", "refused"); code != 404 {
+		t.Fatalf("after clean: SIP answer %d, want 404", code)
+	}
+	if _, err := c.Clean(ctx(t), "nosuchapp"); err == nil {
+		t.Fatal("cleaning a missing app succeeded")
+	}
 }

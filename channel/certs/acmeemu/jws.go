@@ -205,11 +205,14 @@ func parseJWK(raw json.RawMessage) (crypto.PublicKey, string, error) {
 		}
 		x, err1 := b64.DecodeString(k.X)
 		y, err2 := b64.DecodeString(k.Y)
-		if err1 != nil || err2 != nil {
+		size := (curve.Params().BitSize + 7) / 8
+		if err1 != nil || err2 != nil || len(x) != size || len(y) != size {
 			return nil, "", fmt.Errorf("bad coordinates")
 		}
-		ek := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-		if !curve.IsOnCurve(ek.X, ek.Y) {
+		// RFC 7518 section 6.2.1: full-length coordinates; the parser
+		// checks that the point is on the curve.
+		ek, err := ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, x...), y...))
+		if err != nil {
 			return nil, "", fmt.Errorf("point is not on the curve")
 		}
 		pub = ek

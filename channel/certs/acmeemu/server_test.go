@@ -314,20 +314,20 @@ func TestValidationFailures(t *testing.T) {
 
 // rawClient sends hand-made JWS requests.
 type rawClient struct {
-	t    *testing.T
-	srv  *httptest.Server
-	key  *ecdsa.PrivateKey
-	kid  string
-	last string // last nonce received
+	t   *testing.T
+	srv *httptest.Server
+	key *ecdsa.PrivateKey
+	kid string
 }
 
 func (r *rawClient) jwk() string {
 	pub := r.key.PublicKey
 	b := func(n []byte) string { return base64.RawURLEncoding.EncodeToString(n) }
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
-	return fmt.Sprintf(`{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}`, b(x), b(y))
+	raw, err := pub.Bytes() // 0x04, then x and y
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return fmt.Sprintf(`{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}`, b(raw[1:33]), b(raw[33:]))
 }
 
 func (r *rawClient) nonce() string {

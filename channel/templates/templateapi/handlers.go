@@ -30,9 +30,11 @@ func New(st *store.Store, svc *templates.Service) *Handlers {
 
 // Mount adds the routes to r, the authenticated /api/v1 group:
 // GET /channels/:id/templates, GET /channels/:id/templates/:name and
-// POST /channels/:id/templates/sync, all for the admin for now.
+// POST /channels/:id/templates/sync, and the authoring routes (create,
+// edit, delete, sample media upload) for the admin.
 func (h *Handlers) Mount(r fiber.Router) {
 	r.Post("/channels/:id/templates/sync", api.AdminOnly, h.sync)
+	h.mountAuthoring(r)
 	// API keys may read the templates of their channels (the handlers
 	// check the scope).
 	r.Get("/channels/:id/templates", h.list)
@@ -51,11 +53,13 @@ func APIError(err error) error {
 
 // View is a template as the API shows it.
 type View struct {
-	ID               string          `json:"id"`
-	Name             string          `json:"name"`
-	Language         string          `json:"language"`
-	Status           string          `json:"status"`
-	Reason           string          `json:"reason,omitempty"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Status   string `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	// ReasonExplained says what a rejection or pause reason means.
+	ReasonExplained  string          `json:"reason_explained,omitempty"`
 	Category         string          `json:"category"`
 	PreviousCategory string          `json:"previous_category,omitempty"`
 	Quality          string          `json:"quality,omitempty"`
@@ -72,7 +76,7 @@ func viewOf(t *store.Template, full bool) View {
 	v := View{
 		ID: t.ID, Name: t.Name, Language: t.Language, Status: t.Status, Reason: t.Reason,
 		Category: t.Category, PreviousCategory: t.PreviousCategory, Quality: t.Quality,
-		Partial: t.Partial, Params: templates.SpecOf(t),
+		Partial: t.Partial, Params: templates.SpecOf(t), ReasonExplained: templates.ExplainReason(t.Reason),
 	}
 	if full {
 		v.Components = t.Components

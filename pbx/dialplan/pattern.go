@@ -1,13 +1,15 @@
-package setup
+// Package dialplan matches Asterisk dialplan extension patterns, the way
+// Asterisk compares an extension with the dialled user part.
+package dialplan
 
 import "strings"
 
-// extenMatches reports whether the dialplan extension pattern (as written
+// Match reports whether the dialplan extension pattern (as written
 // after "exten =>", without priority) matches the dialed user part, the way
 // Asterisk compares them: "_" starts a pattern with X (0-9), Z (1-9),
 // N (2-9), [class], "." (one or more characters) and "!" (zero or more);
 // dashes are ignored on both sides outside classes.
-func extenMatches(pattern, exten string) bool {
+func Match(pattern, exten string) bool {
 	pattern, _, _ = strings.Cut(pattern, "/") // caller id match
 	exten = strings.ReplaceAll(exten, "-", "")
 	p, isPattern := strings.CutPrefix(pattern, "_")

@@ -1,4 +1,7 @@
-package certs
+// Package hostname checks host names that wachan obtains certificates for
+// and gives Meta as its webhook host. Both the settings and the certificate
+// manager use it.
+package hostname
 
 import (
 	"errors"
@@ -7,12 +10,12 @@ import (
 	"strings"
 )
 
-// CheckHost reports whether a public CA can issue a certificate for name
+// Check reports whether a public CA can issue a certificate for name
 // and Meta accepts it as a webhook host: a fully qualified DNS name of at
 // least two labels, letters, digits and hyphens only, not an IP address
 // and not localhost. Upper-case letters are accepted; names are compared
 // in lower case.
-func CheckHost(name string) error {
+func Check(name string) error {
 	switch {
 	case name == "":
 		return errors.New("host name is empty")
@@ -51,9 +54,4 @@ func CheckHost(name string) error {
 		return fmt.Errorf("%q has an all-numeric last label; certificates need a DNS name", name)
 	}
 	return nil
-}
-
-// normalizeHost lower-cases name and drops a trailing dot.
-func normalizeHost(name string) string {
-	return strings.ToLower(strings.TrimSuffix(name, "."))
 }

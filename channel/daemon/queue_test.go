@@ -1,0 +1,579 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wachan/wachan/config"
+)
+
+// In a shared queue the first reply does not take the conversation from
+// the others: every member sees each customer message and each member's
+// reply, labelled with who wrote it.
+func TestRoutingSharedPickup(t *testing.T) {
+	q := queue("team", "ringall", "1001", "1002", "1003")
+	q["pickup"] = "shared"
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+	members := []string{"1001", "1002", "1003"}
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+
+	p.customerSays(customer, "Ann", "hello team")
+	for _, e := range members[:2] {
+		p.waitFor(e, 0, "hello team")
+	}
+	p.phoneSays("1001", addr, "Hi, 1001 here")
+	if got := p.waitSent(1); got != "Hi, 1001 here" {
+		t.Fatalf("sent = %q", got)
+	}
+	p.waitFor("1002", 0, "[1001] Hi, 1001 here")
+
+	// A member who comes online later joins in with the history.
+	p.register("1003")
+	p.waitFor("1003", 0, "is shared; 1001 answered it")
+	p.waitFor("1003", 0, "[1001] Hi, 1001 here")
+
+	p.customerSays(customer, "Ann", "a follow-up")
+	for _, e := range members {
+		p.waitFor(e, 0, "a follow-up")
+	}
+	p.phoneSays("1002", addr, "1002 adds this")
+	if got := p.waitSent(2); got != "1002 adds this" {
+		t.Fatalf("sent = %q", got)
+	}
+	p.waitFor("1001", 0, "[1002] 1002 adds this")
+	p.waitFor("1003", 0, "[1002] 1002 adds this")
+	p.waitDelivered()
+	for _, e := range members {
+		if p.inboxHas(e, "taken by") {
+			t.Fatalf("%s was told the shared conversation was taken", e)
+		}
+	}
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+		t.Fatalf("sessions = %v", ss)
+	}
+}
+
+// Only a queue's members may take or answer its conversations: a reply or
+// /take from another extension is refused and the members are not told
+// it was taken.
+func TestRoutingQueueMembersOnly(t *testing.T) {
+	for _, pickup := range []string{"first_reply", "shared"} {
+		t.Run(pickup, func(t *testing.T) {
+			q := queue("team", "ringall", "1001", "1002")
+			q["pickup"] = pickup
+			p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+			p.register("1001", "1002", "1003")
+			addr := "wa-1-" + customer
+
+			p.customerSays(customer, "Ann", "hello team")
+			p.waitFor("1001", 0, "hello team")
+			p.phoneSays("1003", addr, "I am not in this queue")
+			_, n3 := p.waitFor("1003", 0, "only its members may answer it")
+			p.phoneSays("1003", addr, "/take")
+			_, n3 = p.waitFor("1003", n3, "only its members may take it")
+			if ss := p.sessions("?state=waiting"); len(ss) != 1 {
+				t.Fatalf("sessions = %v", ss)
+			}
+
+			// A member answers; the outsider still cannot.
+			p.phoneSays("1002", addr, "Hello Ann")
+			if got := p.waitSent(1); got != "Hello Ann" {
+				t.Fatalf("sent = %q", got)
+			}
+			p.phoneSays("1003", addr, "Me again")
+			p.waitFor("1003", n3, "handled by 1002")
+			p.waitDelivered()
+			if p.inboxHas("1001", "1003") || p.graph.SentCount(pnid) != 1 {
+				t.Fatalf("the outsider's messages went through: 1001 %v, sent %d", p.ari.Inbox("1001"), p.graph.SentCount(pnid))
+			}
+		})
+	}
+}
+
+// A session's idle deadline is armed as soon as the session opens, whether
+// it goes straight to an extension or an agent opens it with a template:
+// moving the routing clock past it closes the session without anything
+// else waking the router.
+func TestRoutingIdleDeadlineArmed(t *testing.T) {
+	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001")
+	p.syncTemplate()
+
+	p.customerSays(customer, "Ann", "hello")
+	_, n := p.waitFor("1001", 0, "hello")
+	p.clock.Add(61 * time.Second)
+	_, n = p.waitFor("1001", n, "closed after 1m without a message")
+
+	const fresh = "447400123456"
+	p.phoneSays("1001", "wa-1-"+fresh, "/template follow_up Zoe")
+	p.waitSent(1)
+	p.clock.Add(61 * time.Second)
+	p.waitFor("1001", n, "closed after 1m without a message")
+	if ss := p.sessions("?state=open"); len(ss) != 0 {
+		t.Fatalf("open sessions = %v", ss)
+	}
+}
+
+// An agent coming online to a long backlog sees the last ten messages and
+// how to see the earlier ones.
+func TestRoutingBacklogHint(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, queue("team", "ringall", "1001"))
+	for i := range 15 {
+		p.customerSays(customer, "Ann", fmt.Sprintf("message %d", i+1))
+	}
+	p.waitMessages(15)
+	p.register("1001")
+	_, n := p.waitFor("1001", 0, "5 earlier messages: /history 15")
+	_, n = p.waitFor("1001", n, "message 6")
+	p.waitFor("1001", n, "message 15")
+	if p.inboxHas("1001", "message 5") {
+		t.Fatalf("inbox = %v", p.ari.Inbox("1001"))
+	}
+}
+
+// waitMessages waits until the customer's open session holds n messages.
+func (p *pbxHarness) waitMessages(n int) {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ss := p.sessions("?state=open"); len(ss) == 1 {
+			var msgs struct{ Messages []map[string]any }
+			p.do("GET", "/api/v1/sessions/"+jsonNum(ss[0]["id"])+"/messages", nil, &msgs)
+			if len(msgs.Messages) == n {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the session never held %d messages", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Least busy counts the offers ringing at an agent as load: six customers
+// arriving while three agents are idle are offered two to each.
+func TestRoutingLeastBusyCountsRinging(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "lb"}, queue("lb", "leastbusy", "1001", "1002", "1003"))
+	agents := []string{"1001", "1002", "1003"}
+	p.register(agents...)
+	for i := range 6 {
+		p.customerSays(fmt.Sprintf("44770090010%d", i), "Customer", "hello")
+	}
+	offers := func() map[string]int {
+		n := map[string]int{}
+		for _, e := range agents {
+			for _, r := range p.ari.Inbox(e) {
+				if strings.Contains(r.Body, "New WhatsApp conversation") {
+					n[e]++
+				}
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n := offers(); n["1001"]+n["1002"]+n["1003"] < 6; n = offers() {
+		if time.Now().After(deadline) {
+			t.Fatalf("offers = %v", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := offers(); n["1001"] != 2 || n["1002"] != 2 || n["1003"] != 2 {
+		t.Fatalf("offers = %v, want two each", n)
+	}
+}
+
+// unregister takes phones offline and waits until the adapter has seen it.
+func (p *pbxHarness) unregister(exts ...string) {
+	p.t.Helper()
+	for _, e := range exts {
+		if err := p.ari.Unregister(e); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, e := range exts {
+		for {
+			st, err := p.d.ari.Endpoint(context.Background(), e)
+			if err == nil && !st.Online {
+				break
+			}
+			if time.Now().After(deadline) {
+				p.t.Fatalf("phone %s never went offline", e)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// outbound returns the texts sent to the customer in the session with id.
+func (p *pbxHarness) outbound(id any) []string {
+	var msgs struct{ Messages []map[string]any }
+	p.do("GET", "/api/v1/sessions/"+jsonNum(id)+"/messages", nil, &msgs)
+	var out []string
+	for _, m := range msgs.Messages {
+		if m["direction"] == "out" {
+			out = append(out, fmt.Sprint(m["text"]))
+		}
+	}
+	return out
+}
+
+// A member at the queue's limit of conversations is skipped; when all are
+// busy the customer gets the away message, and overflow goes to its
+// destination as soon as that can answer (an offline extension cannot).
+func TestRoutingCapacityAndOverflow(t *testing.T) {
+	q := queue("team", "ringall", "1001", "1002")
+	q["max_conversations"] = 1
+	q["away_message"] = "All our agents are busy."
+	q["overflow"] = map[string]string{"type": "extension", "id": "1003"}
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+	p.register("1001", "1002")
+	const a, b, c = "447700900201", "447700900202", "447700900203"
+
+	p.customerSays(a, "Ann", "from Ann")
+	p.waitFor("1002", 0, "from Ann")
+	p.phoneSays("1001", "wa-1-"+a, "Hi Ann")
+	p.waitSent(1)
+
+	p.customerSays(b, "Bea", "from Bea")
+	p.waitFor("1002", 0, "from Bea")
+	p.phoneSays("1002", "wa-1-"+b, "Hi Bea")
+	p.waitSent(2)
+	if p.inboxHas("1001", "from Bea") {
+		t.Fatal("a member at the limit was offered another conversation")
+	}
+
+	// Everyone busy, overflow offline: the away message, no silent hold.
+	p.customerSays(c, "Cal", "from Cal")
+	if got := p.waitSent(3); got != "All our agents are busy." {
+		t.Fatalf("sent = %q", got)
+	}
+	if ss := p.sessions("?state=waiting"); len(ss) != 1 || ss[0]["queue"] != "team" {
+		t.Fatalf("waiting = %v", ss)
+	}
+	// The overflow extension comes online: it gets Cal at once.
+	p.register("1003")
+	p.waitFor("1003", 0, "transferred to you by overflow of queue team")
+	p.waitFor("1003", 0, "from Cal")
+	p.customerSays(c, "Cal", "thanks")
+	p.waitFor("1003", 0, "thanks")
+	if n := p.graph.SentCount(pnid); n != 3 {
+		t.Fatalf("sent %d messages, want 3", n)
+	}
+	p.waitDelivered()
+	if p.inboxHas("1001", "from Cal") || p.inboxHas("1002", "from Cal") {
+		t.Fatal("busy members were offered Cal")
+	}
+}
+
+// With no member online a session overflows at once, without waiting for
+// the unanswered timeout, to a queue that can answer; until then the
+// customer gets the away message, once per session.
+func TestRoutingNobodyOnline(t *testing.T) {
+	day := queue("day", "ringall", "1001", "1002")
+	day["unanswered_timeout"] = 300
+	day["overflow"] = map[string]string{"type": "queue", "id": "night"}
+	day["away_message"] = "Back at nine."
+	night := queue("night", "roundrobin", "1003")
+	night["away_message"] = "The night shift is away too."
+	p := startPBX(t, map[string]string{"type": "queue", "id": "day"}, night, day)
+
+	p.customerSays(customer, "Ann", "anyone?")
+	if got := p.waitSent(1); got != "Back at nine." {
+		t.Fatalf("sent = %q", got)
+	}
+	p.register("1003")
+	p.waitFor("1003", 0, "(queue night)")
+	p.waitFor("1003", 0, "anyone?")
+	ss := p.sessions("?state=waiting")
+	if len(ss) != 1 || ss[0]["queue"] != "night" {
+		t.Fatalf("waiting = %v", ss)
+	}
+	// The night shift leaves too: the customer was told already.
+	p.unregister("1003")
+	p.customerSays(customer, "Ann", "hello?")
+	p.waitMessages(3)
+	p.customerSays(customer, "Ann", "still there?")
+	p.waitMessages(4)
+	if got := p.outbound(ss[0]["id"]); len(got) != 1 {
+		t.Fatalf("sent to the customer: %q", got)
+	}
+}
+
+// When the last member goes offline, only the customers not told yet get
+// the away message.
+func TestRoutingAwayOnlyOnce(t *testing.T) {
+	q := queue("team", "ringall", "1001")
+	q["away_message"] = "We are away."
+	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+	const a, b = "447700900201", "447700900202"
+	p.customerSays(a, "Ann", "from Ann")
+	p.waitSent(1)
+	p.register("1001")
+	p.waitFor("1001", 0, "from Ann")
+	p.customerSays(b, "Bea", "from Bea")
+	p.waitFor("1001", 0, "from Bea")
+	p.unregister("1001")
+	p.waitSent(2)
+	for _, s := range p.sessions("?state=waiting") {
+		if got := p.outbound(s["id"]); len(got) != 1 || got[0] != "We are away." {
+			t.Fatalf("session %v sent %q", s["id"], got)
+		}
+	}
+	if sent := p.graph.Sent(pnid); sent[1].Body["to"] != "+"+b {
+		t.Fatalf("second away message went to %v", sent[1].Body["to"])
+	}
+}
+
+// countHas counts the messages at ext that contain want.
+func (p *pbxHarness) countHas(ext, want string) int {
+	n := 0
+	for _, r := range p.ari.Inbox(ext) {
+		if strings.Contains(r.Body, want) {
+			n++
+		}
+	}
+	return n
+}
+
+// Transfers: a queue is named as such, an offline extension takes a
+// conversation only when asked to hold it, a transfer to an extension
+// leaves the queue, and a transfer back to a queue is offered to the
+// others before the agent who had it.
+func TestRoutingTransfers(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002", "1003"))
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1002", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	id := jsonNum(p.sessions("?state=active")[0]["id"])
+
+	// An admin puts it back on the queue: 1002 is offered it, 1001 (who
+	// had it) only after the ring timeout.
+	var s map[string]any
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 {
+		t.Fatalf("transfer = %d %v", code, s)
+	}
+	_, n1 := p.waitFor("1001", 0, "transferred to queue sales by an administrator")
+	_, n2 := p.waitFor("1002", 0, "(queue sales)")
+	p.waitDelivered()
+	if p.countHas("1001", "(queue sales)") != 1 {
+		t.Fatalf("1001 was offered it again at once: %v", p.ari.Inbox("1001"))
+	}
+	p.advance(31 * time.Second)
+	p.waitFor("1001", n1, "(queue sales)")
+	p.phoneSays("1002", addr, "Bob here")
+	p.waitSent(2)
+
+	p.phoneSays("1002", addr, "/transfer sales")
+	_, n2 = p.waitFor("1002", n2, "extension sales does not exist. To hand it to queue sales, type /transfer queue sales")
+	p.phoneSays("1002", addr, "/transfer 1003")
+	_, n2 = p.waitFor("1002", n2, "Not transferred: 1003 is offline")
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "extension", "id": "1003"}}, &e); code != 409 || e.Error.Code != "extension_offline" {
+		t.Fatalf("transfer to an offline extension = %d %+v", code, e)
+	}
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1002" {
+		t.Fatalf("sessions = %v", ss)
+	}
+	p.phoneSays("1002", addr, "/transfer 1003 hold")
+	p.waitFor("1002", n2, "transferred to 1003 by 1002")
+	ss := p.sessions("?state=active")
+	if len(ss) != 1 || ss[0]["agent"] != "1003" || ss[0]["queue"] != nil {
+		t.Fatalf("sessions = %v", ss)
+	}
+	p.register("1003")
+	p.waitFor("1003", 0, "transferred to you by 1002")
+}
+
+// An agent who gives a conversation back to the queue is not offered it
+// again at once, even when alone; after the ring timeout it is.
+func TestRoutingReleaseNotReofferedAtOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		online []string
+	}{{"others online", []string{"1001", "1002"}}, {"alone", []string{"1001"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+			p.register(tt.online...)
+			addr := "wa-1-" + customer
+			p.customerSays(customer, "Ann", "hello")
+			p.waitFor("1001", 0, "hello")
+			p.phoneSays("1001", addr, "Hi Ann")
+			p.waitSent(1)
+			p.phoneSays("1001", addr, "/release")
+			_, n1 := p.waitFor("1001", 0, "You released conversation")
+			if len(tt.online) > 1 {
+				p.waitFor("1002", 0, "was taken by 1001")
+				p.waitFor("1002", 0, "Hi Ann")
+			}
+			p.waitDelivered()
+			if c := p.countHas("1001", "New WhatsApp conversation"); c != 1 {
+				t.Fatalf("1001 was offered it again at once: %v", p.ari.Inbox("1001"))
+			}
+			p.advance(31 * time.Second)
+			p.waitFor("1001", n1, "New WhatsApp conversation")
+		})
+	}
+}
+
+// After /close an agent's stray message is not sent: the agent is told
+// the conversation is closed and how to reopen it. /reopen routes it like
+// a new conversation: a member of the queue takes it, anyone else leaves
+// it waiting for the members.
+func TestRoutingReopen(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	p.register("1001", "1002", "1003")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1002", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	p.phoneSays("1001", addr, "/close")
+	_, n1 := p.waitFor("1001", 0, "was closed by 1001")
+
+	p.phoneSays("1001", addr, "one more thing")
+	_, n1 = p.waitFor("1001", n1, "Not sent: the conversation with Ann (+447700900001) is closed. Type /reopen")
+	if ss := p.sessions("?state=open"); len(ss) != 0 {
+		t.Fatalf("a stray message opened %v", ss)
+	}
+	p.phoneSays("1001", addr, "/reopen")
+	_, n1 = p.waitFor("1001", n1, "You reopened conversation #2 with Ann (+447700900001) (queue sales); it is yours.")
+	p.phoneSays("1001", addr, "one more thing")
+	if got := p.waitSent(2); got != "one more thing" {
+		t.Fatalf("sent = %q", got)
+	}
+	p.customerSays(customer, "Ann", "yes?")
+	_, n1 = p.waitFor("1001", n1, "yes?")
+	p.phoneSays("1001", addr, "/close")
+	_, n1 = p.waitFor("1001", n1, "was closed by 1001")
+	p.waitDelivered()
+	if p.inboxHas("1002", "yes?") {
+		t.Fatal("1002 saw a message of 1001's conversation")
+	}
+
+	// Someone outside the queue reopens it: the members are offered it.
+	p.phoneSays("1003", addr, "/reopen")
+	p.waitFor("1003", 0, "it waits in queue sales for one of its members")
+	p.waitFor("1001", n1, "New WhatsApp conversation #3")
+	p.waitFor("1002", 0, "New WhatsApp conversation #3")
+	p.phoneSays("1003", addr, "/reopen")
+	p.waitFor("1003", 0, "Conversation #3 with Ann (+447700900001) is still open.")
+}
+
+// Every strategy with every pick-up mode, three members online: who is
+// offered a new conversation, how it is picked up, who may answer and who
+// sees the customer's next message.
+func TestRoutingStrategyPickupMatrix(t *testing.T) {
+	agents := []string{"1001", "1002", "1003"}
+	for _, strategy := range []string{"ringall", "roundrobin", "leastbusy"} {
+		for _, pickup := range []string{"first_reply", "take_only", "shared"} {
+			t.Run(strategy+"/"+pickup, func(t *testing.T) {
+				q := queue("team", strategy, agents...)
+				q["pickup"] = pickup
+				p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
+				p.register(agents...)
+				addr := "wa-1-" + customer
+
+				p.customerSays(customer, "Ann", "hello")
+				offered := agents
+				if strategy != "ringall" {
+					offered = agents[:1] // one at a time, in member order
+				}
+				for _, e := range offered {
+					p.waitFor(e, 0, "hello")
+				}
+				p.waitDelivered()
+				for _, e := range agents[len(offered):] {
+					if len(p.ari.Inbox(e)) != 0 {
+						t.Fatalf("%s offered with %v", e, p.ari.Inbox(e))
+					}
+				}
+
+				// 1001 picks it up.
+				if pickup == "take_only" {
+					p.phoneSays("1001", addr, "Hi Ann")
+					p.waitFor("1001", 0, "type /take first")
+					p.phoneSays("1001", addr, "/take")
+					p.waitFor("1001", 0, "You took conversation #1")
+				}
+				p.phoneSays("1001", addr, "Hi, 1001 here")
+				if got := p.waitSent(1); got != "Hi, 1001 here" {
+					t.Fatalf("sent = %q", got)
+				}
+
+				// 1002 answers too: only a shared conversation lets it.
+				p.phoneSays("1002", addr, "1002 here")
+				if pickup == "shared" {
+					if got := p.waitSent(2); got != "1002 here" {
+						t.Fatalf("sent = %q", got)
+					}
+					p.waitFor("1001", 0, "[1002] 1002 here")
+					p.waitFor("1003", 0, "[1002] 1002 here")
+				} else {
+					p.waitFor("1002", 0, "handled by 1001")
+				}
+
+				// The customer's next message.
+				p.customerSays(customer, "Ann", "follow-up")
+				p.waitFor("1001", 0, "follow-up")
+				if pickup == "shared" {
+					p.waitFor("1002", 0, "follow-up")
+					p.waitFor("1003", 0, "follow-up")
+				}
+				p.waitDelivered()
+				if pickup != "shared" && (p.inboxHas("1002", "follow-up") || p.inboxHas("1003", "follow-up")) {
+					t.Fatal("a member who does not own the conversation saw the follow-up")
+				}
+				if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+					t.Fatalf("sessions = %v", ss)
+				}
+			})
+		}
+	}
+}
+
+// A conversation an admin puts back on the queue goes straight back to
+// the agent who had it when no other member is online.
+func TestRoutingTransferBackWhenAlone(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	p.register("1001")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1001", 0, "hello")
+	p.phoneSays("1001", addr, "Hi Ann")
+	p.waitSent(1)
+	id := jsonNum(p.sessions("?state=active")[0]["id"])
+	var s map[string]any
+	if code := p.do("POST", "/api/v1/sessions/"+id+"/transfer", map[string]any{"to": map[string]string{"type": "queue", "id": "sales"}}, &s); code != 200 {
+		t.Fatalf("transfer = %d %v", code, s)
+	}
+	_, n := p.waitFor("1001", 0, "transferred to queue sales by an administrator")
+	p.waitFor("1001", n, "New WhatsApp conversation #1")
+}
+
+// /reopen on a channel whose destination is an extension gives the
+// conversation to that extension, whoever asks.
+func TestRoutingReopenToExtension(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
+	p.register("1001", "1002")
+	addr := "wa-1-" + customer
+	p.customerSays(customer, "Ann", "hello")
+	p.waitFor("1001", 0, "hello")
+	p.phoneSays("1001", addr, "/close")
+	_, n1 := p.waitFor("1001", 0, "was closed by 1001")
+	p.phoneSays("1002", addr, "/reopen")
+	p.waitFor("1002", 0, "You reopened conversation #2 with Ann (+447700900001); it went to 1001.")
+	p.waitFor("1001", n1, "Conversation #2 with Ann (+447700900001) on Sales was reopened by 1002.")
+	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
+		t.Fatalf("sessions = %v", ss)
+	}
+}
