@@ -130,16 +130,30 @@ func (t *Tx) AddUnrouted(u *Unrouted) error {
 // UnroutedList returns up to n kept unrouted updates, newest first, and
 // how many were ever received.
 func (t *Tx) UnroutedList(n int) (list []*Unrouted, total uint64, err error) {
-	b := t.bucket(bucketUnrouted)
-	c := b.Cursor()
-	for k, v := c.Last(); k != nil && len(list) < n; k, v = c.Prev() {
+	err = t.EachUnrouted(func(u *Unrouted) bool {
+		list = append(list, u)
+		return len(list) < n
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, t.bucket(bucketUnrouted).Sequence(), nil
+}
+
+// EachUnrouted calls fn with each kept unrouted update, newest first,
+// until fn returns false.
+func (t *Tx) EachUnrouted(fn func(u *Unrouted) bool) error {
+	c := t.bucket(bucketUnrouted).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
 		var u Unrouted
 		if err := json.Unmarshal(v, &u); err != nil {
-			return nil, 0, fmt.Errorf("decoding unrouted update %d: %w", btoi(k), err)
+			return fmt.Errorf("decoding unrouted update %d: %w", btoi(k), err)
 		}
-		list = append(list, &u)
+		if !fn(&u) {
+			return nil
+		}
 	}
-	return list, b.Sequence(), nil
+	return nil
 }
 
 // DeleteUnrouted removes the kept unrouted update seq.
@@ -170,4 +184,33 @@ func addApps(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// CheckReport is the outcome of a channel's last Connect or Test
+// Connection, kept with the channel.
+type CheckReport struct {
+	At time.Time `json:"at"`
+	// Fix tells a Connect (which may change things at Meta) from a Test
+	// Connection (which only reads).
+	Fix bool `json:"fix"`
+	// OK is true when no step failed.
+	OK bool `json:"ok"`
+	// Connected is Test Connection's verdict: the token reads the number.
+	Connected          bool        `json:"connected"`
+	DisplayPhoneNumber string      `json:"display_phone_number,omitempty"`
+	VerifiedName       string      `json:"verified_name,omitempty"`
+	QualityRating      string      `json:"quality_rating,omitempty"`
+	Steps              []CheckStep `json:"steps"`
+}
+
+// CheckStep is one step of a CheckReport.
+type CheckStep struct {
+	Name string `json:"name"`
+	// Status is "ok", "fixed", "warning", "failed" or "skipped".
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Fix says what the admin should do when the step did not pass.
+	Fix string `json:"fix,omitempty"`
+	// Code is Meta's error code, when Meta refused.
+	Code int `json:"code,omitempty"`
 }

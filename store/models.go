@@ -28,6 +28,8 @@ type Channel struct {
 	VerifiedAt time.Time `json:"verified_at,omitzero"` // last successful webhook verification
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Check is the last Connect or Test Connection.
+	Check *CheckReport `json:"check,omitempty"`
 }
 
 // Customer is a WhatsApp user who wrote to (or was written from) a channel.

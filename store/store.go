@@ -114,3 +114,7 @@ func (s *Store) View(fn func(*Tx) error) error {
 type Tx struct {
 	tx *bolt.Tx
 }
+
+// ID identifies the state a transaction sees: read-only transactions with
+// the same ID see the same data.
+func (t *Tx) ID() int { return t.tx.ID() }

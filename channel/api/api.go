@@ -34,6 +34,12 @@ type Options struct {
 	// per client address; 0 means one every 6 seconds with a burst of 10.
 	AuthFailureRate  rate.Limit
 	AuthFailureBurst int
+	// ActAs lets admin-token requests act as an agent (HeaderActAs); only
+	// for the web console's private instance of the API.
+	ActAs bool
+	// Journaled, if set, is called after webhook bodies are journaled
+	// (replayed unrouted updates) to wake the processor.
+	Journaled func()
 	// Agents checks queue members and reports their presence; may be
 	// nil.
 	Agents Agents
@@ -69,18 +75,20 @@ func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.L
 // AdminOnly). Call Finish on the group once every route is added.
 func (a *API) Register(r fiber.Router) fiber.Router {
 	r.Get("/healthz", a.health)
-	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard))
+	v1 := r.Group("/api/v1", authenticate(a.opts.AdminTokenHash, a.opts.Keys, a.guard, a.opts.ActAs))
 	v1.Get("/channels", AdminOnly, a.listChannels)
 	v1.Post("/channels", AdminOnly, a.createChannel)
 	v1.Get("/channels/:id", AdminOnly, a.getChannel)
 	v1.Patch("/channels/:id", AdminOnly, a.patchChannel)
 	v1.Delete("/channels/:id", AdminOnly, a.deleteChannel)
 	v1.Post("/channels/:id/test", AdminOnly, a.testChannel)
+	v1.Post("/channels/:id/connect", AdminOnly, a.connectChannel)
 	v1.Get("/channels/:id/stats", AdminOnly, a.channelStats)
 	v1.Get("/apps", AdminOnly, a.listApps)
 	v1.Get("/apps/:id", AdminOnly, a.getApp)
 	v1.Patch("/apps/:id", AdminOnly, a.patchApp)
 	v1.Get("/unrouted", AdminOnly, a.listUnrouted)
+	v1.Post("/unrouted/replay", AdminOnly, a.replayUnrouted)
 	v1.Delete("/unrouted/:seq", AdminOnly, a.deleteUnrouted)
 	v1.Get("/channels/:id/events", AdminOnly, a.channelEvents)
 	v1.Get("/stats", AdminOnly, a.allStats)

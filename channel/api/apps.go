@@ -73,22 +73,19 @@ func (a *API) webhookView(key string, verified time.Time, unrouted map[string]in
 // app key.
 func (a *API) unroutedByApp(tx *store.Tx) (map[string]int, error) {
 	since := a.opts.Now().Add(-24 * time.Hour)
-	list, _, err := tx.UnroutedList(store.MaxUnrouted)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]int{}
-	for _, u := range list {
+	err := tx.EachUnrouted(func(u *store.Unrouted) bool {
 		if u.ReceivedAt.Before(since) {
-			break
+			return false
 		}
 		key := u.AppID
 		if key == "" {
 			key = "channel:" + u.Via
 		}
 		out[key]++
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // appURL is the callback URL of app id.
@@ -231,9 +228,9 @@ func unroutedFix(u *store.Unrouted) string {
 			num += " (+" + u.DisplayPhoneNumber + ")"
 		}
 		return "Meta sends this app's webhooks for number " + num + " here, and no channel has it. If wachan should serve it, add a channel with phone number id " +
-			u.PhoneNumberID + " and this app's id. If another system serves it, give that number a callback override pointing at that system (Connect on its channel there, or POST /{phone-number-id} with webhook_configuration.override_callback_uri)."
+			u.PhoneNumberID + " and this app's id, then Replay: the kept updates go to it. If another system serves it, give that number a callback override pointing at that system (Connect on its channel there, or POST /{phone-number-id} with webhook_configuration.override_callback_uri)."
 	case u.WABAID != "":
-		return "No channel belongs to WhatsApp Business Account " + u.WABAID + ". Add a channel of a number of that account, or, if wachan should not hear about it, unsubscribe this app from the account (DELETE /" + u.WABAID + "/subscribed_apps). Template and account updates always go to the app's callback URL."
+		return "No channel belongs to WhatsApp Business Account " + u.WABAID + ". Add a channel of a number of that account (then Replay), or, if wachan should not hear about it, unsubscribe this app from the account (DELETE /" + u.WABAID + "/subscribed_apps). Template and account updates always go to the app's callback URL."
 	default:
 		return "The channel that received it no longer exists: recreate it, or ignore this update."
 	}
@@ -260,6 +257,19 @@ func (a *API) listUnrouted(c *fiber.Ctx) error {
 		out = append(out, UnroutedView{Unrouted: *u, Fix: unroutedFix(u)})
 	}
 	return c.JSON(fiber.Map{"total": total, "updates": out})
+}
+
+// replayUnrouted hands the kept updates that a channel now owns (one the
+// admin added since) to that channel.
+func (a *API) replayUnrouted(c *fiber.Ctx) error {
+	var n int
+	if err := a.store.Update(func(tx *store.Tx) (err error) { n, err = ingest.Replay(tx, a.opts.Now()); return }); err != nil {
+		return err
+	}
+	if n > 0 && a.opts.Journaled != nil {
+		a.opts.Journaled()
+	}
+	return c.JSON(fiber.Map{"replayed": n})
 }
 
 func (a *API) deleteUnrouted(c *fiber.Ctx) error {

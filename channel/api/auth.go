@@ -26,15 +26,23 @@ func NewToken(n int) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// Principal is who made a request: the admin, or an API key limited to
-// some channels.
+// Principal is who made a request: the admin, an API key limited to some
+// channels, or an agent signed in to the web console.
 type Principal struct {
 	Admin bool
 	// KeyID names the API key; empty for the admin.
 	KeyID string
 	// Channels are the channel ids an API key may use.
 	Channels []string
+	// Agent is the extension of an agent; the routes open to agents
+	// (AdminOrAgent) check what it may do.
+	Agent string
 }
+
+// HeaderActAs, on a request made with the admin token to an API whose
+// Options set ActAs, makes it a request of the agent with that extension:
+// the web console calls the API with its user's rights, never more.
+const HeaderActAs = "X-Wachan-Act-As-Agent"
 
 // CanUse reports whether p may act on the channel.
 func (p *Principal) CanUse(channelID string) bool {
@@ -63,10 +71,19 @@ func AdminOnly(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// AdminOrAgent admits the admin and agents (whose rights the handler
+// checks), refusing API keys.
+func AdminOrAgent(c *fiber.Ctx) error {
+	if p := PrincipalOf(c); !p.Admin && p.Agent == "" {
+		return ErrForbidden
+	}
+	return c.Next()
+}
+
 // authenticate accepts the admin token (checked against hash) or an API
 // key accepted by keys, and records the principal. Failures are logged
 // and limited per client address by guard.
-func authenticate(hash string, keys KeyAuthenticator, guard *failureGuard) fiber.Handler {
+func authenticate(hash string, keys KeyAuthenticator, guard *failureGuard, actAs bool) fiber.Handler {
 	want := []byte(hash)
 	return func(c *fiber.Ctx) error {
 		ip := c.IP()
@@ -80,7 +97,11 @@ func authenticate(hash string, keys KeyAuthenticator, guard *failureGuard) fiber
 			return ErrUnauthorized
 		}
 		if subtle.ConstantTimeCompare([]byte(HashToken(token)), want) == 1 {
-			c.Locals(localPrincipal, &Principal{Admin: true})
+			p := &Principal{Admin: true}
+			if ext := c.Get(HeaderActAs); actAs && ext != "" {
+				p = &Principal{Agent: ext}
+			}
+			c.Locals(localPrincipal, p)
 			return c.Next()
 		}
 		if keys != nil {

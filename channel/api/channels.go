@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,8 +53,10 @@ type ChannelView struct {
 	Verified   bool        `json:"webhook_verified"`
 	VerifiedAt *time.Time  `json:"webhook_verified_at,omitempty"`
 	Webhook    WebhookView `json:"webhook"`
-	CreatedAt  time.Time   `json:"created_at"`
-	UpdatedAt  time.Time   `json:"updated_at"`
+	// Check is the last Connect or Test Connection, kept with the channel.
+	Check     *store.CheckReport `json:"check,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	UpdatedAt time.Time          `json:"updated_at"`
 }
 
 // Mask hides a secret, keeping its last four characters when it is long
@@ -79,6 +80,7 @@ func (a *API) view(ch *store.Channel, app *store.App, unrouted map[string]int) C
 		WABAID: ch.WABAID, AppID: ch.AppID, AccessToken: Mask(ch.AccessToken), AppSecret: Mask(ch.AppSecret),
 		WebhookURL: a.opts.PublicURL + "/webhook/" + ch.ID, VerifyToken: ch.VerifyToken,
 		Destination: ch.Destination, SendRate: ch.SendRate, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt,
+		Check: ch.Check,
 	}
 	verified := ch.VerifiedAt
 	if app != nil {
@@ -141,6 +143,7 @@ func (a *API) shareApp(tx *store.Tx, ch *store.Channel, secretGiven bool) error 
 			if err := tx.PutChannel(o); err != nil {
 				return err
 			}
+			a.log.Info("app secret changed for another channel of the same Meta app", "app", ch.AppID, "channel", o.ID)
 		}
 	}
 	return nil
@@ -409,30 +412,4 @@ func (a *API) deleteChannel(c *fiber.Ctx) error {
 	}
 	a.log.Info("channel deleted", "channel", id)
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// testChannel is Test Connection: it reads the phone number from the Graph
-// API with the channel's credentials.
-func (a *API) testChannel(c *fiber.Ctx) error {
-	ch, err := a.channel(c.Params("id"))
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 15*time.Second)
-	defer cancel()
-	info, err := a.graph.PhoneNumber(ctx, cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken})
-	if err != nil {
-		out := fiber.Map{"connected": false}
-		var api *cloudapi.APIError
-		if errors.As(err, &api) {
-			out["error"] = fiber.Map{"code": api.Code, "subcode": api.Subcode, "message": api.Message, "explanation": api.Explain()}
-		} else {
-			out["error"] = fiber.Map{"code": 0, "message": err.Error(), "explanation": "The Graph API could not be reached: check the PBX's internet access, DNS and proxy settings."}
-		}
-		return c.JSON(out)
-	}
-	return c.JSON(fiber.Map{
-		"connected": true, "display_phone_number": info.DisplayPhoneNumber,
-		"verified_name": info.VerifiedName, "quality_rating": info.QualityRating,
-	})
 }

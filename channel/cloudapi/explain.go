@@ -17,6 +17,7 @@ var explanations = map[int]string{
 	100:    "Meta rejected a parameter of the request. Check the details; this is usually a bug or a wrong id in the configuration.",
 	190:    "The access token has expired (temporary tokens last 24 h). Replace it with a permanent System User token.",
 	200:    "Permission denied for this WhatsApp account. Give the System User full control of the account and re-create the token.",
+	2200:   "Meta could not verify the callback URL: it must be reachable from the internet over HTTPS with a valid certificate and answer Meta's check with the verify token. Check public_url and the certificate, then try again.",
 	368:    "The number is temporarily blocked for policy violations. Stop sending and review the account's quality in WhatsApp Manager.",
 	80007:  "The WhatsApp account hit its rate limit. Sending slows down and retries automatically.",
 	130429: "The number reached its throughput limit (messages per second). Sending slows down and retries automatically.",

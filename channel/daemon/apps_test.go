@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -60,17 +61,27 @@ func startApps(t *testing.T) *appHarness {
 	a.otherAppURL, _ = a.other["app_webhook_url"].(string)
 	a.otherToken, _ = a.other["app_verify_token"].(string)
 
+	// At Meta: app 1234 with its one callback URL, subscribed to both its
+	// WABAs; app 5678 likewise.
+	for _, app := range []graphemu.App{{ID: "1234", Secret: appSecret, CallbackURL: a.appURL}, {ID: "5678", Secret: otherAppSecret, CallbackURL: a.otherAppURL}} {
+		if err := emu.AddApp(app); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, n := range []graphemu.Number{
-		{PhoneNumberID: pnid, WABAID: wabaA, DisplayPhoneNumber: "+44 7911 123456", VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
-		{PhoneNumberID: pnidB, WABAID: wabaB, DisplayPhoneNumber: "+1 555-025-3483", VerifiedName: "Test Number", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
-		{PhoneNumberID: pnidOther, WABAID: wabaOther, DisplayPhoneNumber: "+44 7700 900123", VerifiedName: "Elsewhere", Token: "other-token", AppSecret: otherAppSecret, WebhookURL: a.otherAppURL},
+		{PhoneNumberID: pnid, WABAID: wabaA, DisplayPhoneNumber: "+44 7911 123456", VerifiedName: "Sales Ltd", Token: metaToken, AppID: "1234"},
+		{PhoneNumberID: pnidB, WABAID: wabaB, DisplayPhoneNumber: "+1 555-025-3483", VerifiedName: "Test Number", Token: metaToken, AppID: "1234"},
+		{PhoneNumberID: pnidOther, WABAID: wabaOther, DisplayPhoneNumber: "+44 7700 900123", VerifiedName: "Elsewhere", Token: "other-token", AppID: "5678"},
 		// A number of app 1234 this PBX has no channel for.
-		{PhoneNumberID: "106540352242999", WABAID: wabaA, DisplayPhoneNumber: "+44 7911 999999", Token: metaToken, AppSecret: appSecret, WebhookURL: a.appURL},
+		{PhoneNumberID: "106540352242999", WABAID: wabaA, DisplayPhoneNumber: "+44 7911 999999", Token: metaToken, AppID: "1234"},
 	} {
 		if err := emu.AddNumber(n); err != nil {
 			t.Fatal(err)
 		}
 	}
+	emu.Subscribe(wabaA, "1234")
+	emu.Subscribe(wabaB, "1234")
+	emu.Subscribe(wabaOther, "5678")
 	return a
 }
 
@@ -178,6 +189,37 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 	if s := a.waitStats(other, func(stats) bool { return true }); s.Received != 0 {
 		t.Fatalf("Elsewhere received %d", s.Received)
 	}
+	// The admin dismisses one: it goes from the list, the count stays.
+	var seq struct {
+		Updates []struct{ Seq int }
+	}
+	a.do("GET", "/api/v1/unrouted", nil, &seq)
+	if code := a.do("DELETE", fmt.Sprintf("/api/v1/unrouted/%d", seq.Updates[0].Seq), nil, nil); code != 204 {
+		t.Fatalf("dismiss = %d", code)
+	}
+	a.do("GET", "/api/v1/unrouted", nil, &list)
+	if list.Total != 2 || len(list.Updates) != 1 {
+		t.Fatalf("after dismissing: %+v", list)
+	}
+	// The admin adds the missing number's channel and replays: the kept
+	// message reaches it.
+	later := newChannelBody()
+	later["name"], later["number"], later["phone_number_id"] = "Later", "+44 7911 999999", "106540352242999"
+	delete(later, "app_secret")
+	var lc map[string]any
+	if code := a.do("POST", "/api/v1/channels", later, &lc); code != 201 {
+		t.Fatalf("create Later = %d %v", code, lc)
+	}
+	var replay struct{ Replayed int }
+	if code := a.do("POST", "/api/v1/unrouted/replay", nil, &replay); code != 200 || replay.Replayed != 1 {
+		t.Fatalf("replay = %d %+v", code, replay)
+	}
+	a.waitStats(lc["id"].(string), func(s stats) bool { return s.Received == 1 })
+	list.Updates = nil
+	a.do("GET", "/api/v1/unrouted", nil, &list)
+	if list.Total != 2 || len(list.Updates) != 0 {
+		t.Fatalf("after replaying: %+v", list)
+	}
 
 	// Elsewhere's webhook: verified, but refusing, so not green.
 	resp, err = http.Get(a.otherAppURL + "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=" + a.otherToken)
@@ -194,12 +236,63 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 			Unrouted    int    `json:"unrouted_24h"`
 		}
 	}
+	resp, err = http.Get(a.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metricsText), `wachan_webhook_refused_total{app="5678"} 1`) {
+		t.Fatalf("/metrics lacks the refusal:\n%s", metricsText)
+	}
 	a.do("GET", "/api/v1/channels/"+other, nil, &ch)
 	if ch.Verified || ch.Webhook.State != "refusing" || ch.Webhook.Refused != 1 || !strings.Contains(ch.Webhook.LastRefusal, "did you paste the app secret of another app?") {
 		t.Fatalf("Elsewhere's webhook = %+v", ch)
 	}
+	ch.Webhook.LastRefusal = ""
 	a.do("GET", "/api/v1/channels/"+sales, nil, &ch)
-	if !ch.Verified || ch.Webhook.State != "verified" || ch.Webhook.Refused != 0 || ch.Webhook.Unrouted != 2 {
+	// No unrouted update is left in the list (one dismissed, one replayed).
+	if !ch.Verified || ch.Webhook.State != "verified" || ch.Webhook.Refused != 0 || ch.Webhook.LastRefusal != "" || ch.Webhook.Unrouted != 0 {
 		t.Fatalf("Sales' webhook = %+v", ch)
+	}
+}
+
+// Channels of one app share its secret: a new secret set on one channel,
+// or on the app, is every channel's, and the app's URL checks with it.
+func TestAppSecretShared(t *testing.T) {
+	a := startApps(t)
+	sales, support := a.sales["id"].(string), a.support["id"].(string)
+	mask := func(id string) string {
+		var v map[string]any
+		a.do("GET", "/api/v1/channels/"+id, nil, &v)
+		return v["app_secret"].(string)
+	}
+	const second, third = "second-app-secret-0123456789abcd", "third-app-secret-0123456789wxyz"
+	if code := a.do("PATCH", "/api/v1/channels/"+sales, map[string]any{"app_secret": second}, nil); code != 200 {
+		t.Fatalf("PATCH = %d", code)
+	}
+	if !strings.HasSuffix(mask(support), "abcd") || strings.HasSuffix(mask(a.other["id"].(string)), "abcd") {
+		t.Fatalf("support's secret %q, other's %q", mask(support), mask(a.other["id"].(string)))
+	}
+	var app struct {
+		ID, AppSecret string
+		Channels      []string
+	}
+	if code := a.do("PATCH", "/api/v1/apps/1234", map[string]any{"app_secret": third}, &app); code != 200 || len(app.Channels) != 2 {
+		t.Fatalf("PATCH app = %d %+v", code, app)
+	}
+	if !strings.HasSuffix(mask(sales), "wxyz") || !strings.HasSuffix(mask(support), "wxyz") {
+		t.Fatal("app secret not shared")
+	}
+	_, body := a.emu.InboundText(pnid, "447700900001", "Ann", "hi")
+	if code := postSigned(t, a.appURL, appSecret, body); code != 401 {
+		t.Fatalf("old secret = %d", code)
+	}
+	if code := postSigned(t, a.appURL, third, body); code != 200 {
+		t.Fatalf("new secret = %d", code)
+	}
+	var apps struct{ Apps []map[string]any }
+	if a.do("GET", "/api/v1/apps", nil, &apps); len(apps.Apps) != 2 || apps.Apps[0]["webhook_url"] != a.appURL {
+		t.Fatalf("apps = %+v", apps)
 	}
 }

@@ -19,6 +19,11 @@ import (
 // set, stopping at the first write error), reading the answer meanwhile.
 // It returns the answer's status and how many body bytes were written.
 func rawPost(addr, path string, hdr map[string]string, send int, chunked bool) (int, int, error) {
+	return rawRequest(addr, "POST", path, hdr, send, chunked)
+}
+
+// rawRequest is rawPost with another method.
+func rawRequest(addr, method, path string, hdr map[string]string, send int, chunked bool) (int, int, error) {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return 0, 0, err
@@ -26,7 +31,7 @@ func rawPost(addr, path string, hdr map[string]string, send int, chunked bool) (
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	var b strings.Builder
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\n", path, addr)
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, addr)
 	for k, v := range hdr {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
 	}

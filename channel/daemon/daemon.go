@@ -186,13 +186,14 @@ func (d *Daemon) wire(out io.Writer) error {
 
 	webhooks := ingest.NewHandler(st, log, func() { d.proc.Notify() })
 	webhooks.Observe = d.metrics.ObserveAck
+	webhooks.Refused = d.metrics.WebhookRefused
 	webhooks.Register(d.app)
 	d.webhookHealth = webhooks.Health()
 	// Metrics name channels and their counts: they are served on their
 	// own listener (loopback by default), never on the public one.
 	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
 	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth}
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
 	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, d.wireWeb} {
@@ -203,6 +204,13 @@ func (d *Daemon) wire(out io.Writer) error {
 	api.Finish(d.v1)
 	d.proc = ingest.NewProcessor(st, log, ingest.Chain(d.hooks...))
 	return nil
+}
+
+// notifyProcessor wakes the webhook processor (once it exists).
+func (d *Daemon) notifyProcessor() {
+	if d.proc != nil {
+		d.proc.Notify()
+	}
 }
 
 // refuseEncoded answers 415 to request bodies with a Content-Encoding.

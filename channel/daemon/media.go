@@ -13,6 +13,7 @@ import (
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/store"
 )
 
@@ -82,9 +83,15 @@ func (d *Daemon) sessionMedia(c *fiber.Ctx) error {
 		sess *store.Session
 		cust *store.Customer
 	)
+	// An agent (the web console) sends only where its phone could.
+	agent := api.PrincipalOf(c).Agent
+	var refused error
 	err = d.store.View(func(tx *store.Tx) (err error) {
 		if sess, err = tx.Session(id); err != nil {
 			return err
+		}
+		if agent != "" {
+			refused = routing.MayAnswer(tx, sess, agent)
 		}
 		cust, err = tx.Customer(sess.ChannelID, sess.CustomerKey)
 		return err
@@ -94,6 +101,9 @@ func (d *Daemon) sessionMedia(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	if refused != nil {
+		return &api.Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: refused.Error()}
 	}
 	if !sess.Open() {
 		return errSessionClosed(c.Params("id"))
@@ -135,7 +145,14 @@ func (d *Daemon) sessionMedia(c *fiber.Ctx) error {
 		if !s.Open() {
 			return errSessionClosed(c.Params("id"))
 		}
-		if m, err = outbox.Enqueue(tx, out.Request(cust, s.ID, "api"), now); err != nil {
+		by := "api"
+		if agent != "" {
+			if err := routing.MayAnswer(tx, s, agent); err != nil {
+				return &api.Error{Status: fiber.StatusForbidden, Code: "forbidden", Message: err.Error()}
+			}
+			by = agent
+		}
+		if m, err = outbox.Enqueue(tx, out.Request(cust, s.ID, by), now); err != nil {
 			return err
 		}
 		if err := tx.IndexMessage(m); err != nil {

@@ -50,7 +50,7 @@ func (p *panelClient) signIn(name, password string) int {
 		code2, page := p.get("/" + p.role + "/")
 		if code2 == 303 {
 			// The panel's root redirects to its first page.
-			code2, page = p.get("/admin/channels")
+			_, page = p.get("/admin/channels")
 		}
 		if m := csrfField.FindStringSubmatch(page); m != nil {
 			p.csrf = m[1]

@@ -55,6 +55,15 @@ func TestRoutingSharedPickup(t *testing.T) {
 	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
 		t.Fatalf("sessions = %v", ss)
 	}
+
+	// Anyone sharing it may give it back; the others are told and offered
+	// it again.
+	p.phoneSays("1002", addr, "/release")
+	p.waitFor("1002", 0, "You released conversation #1")
+	for _, e := range []string{"1001", "1003"} {
+		_, n := p.waitFor(e, 0, "1002 released conversation #1")
+		p.waitFor(e, n, "New WhatsApp conversation #1")
+	}
 }
 
 // Only a queue's members may take or answer its conversations: a reply or
@@ -575,5 +584,30 @@ func TestRoutingReopenToExtension(t *testing.T) {
 	p.waitFor("1001", n1, "Conversation #2 with Ann (+447700900001) on Sales was reopened by 1002.")
 	if ss := p.sessions("?state=active"); len(ss) != 1 || ss[0]["agent"] != "1001" {
 		t.Fatalf("sessions = %v", ss)
+	}
+}
+
+// A customer who was sent the away message and writes again in a new
+// session, still with nobody online, is not sent it again.
+func TestRoutingAwayNotRepeatedAcrossSessions(t *testing.T) {
+	q := queue("team", "ringall", "1001")
+	q["away_message"] = "We are away."
+	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "queue", "id": "team"}, q)
+	const a, b = "447700900201", "447700900202"
+	p.customerSays(a, "Ann", "first")
+	p.waitSent(1)
+	p.clock.Add(61 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(p.sessions("?state=closed")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first session never closed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.customerSays(a, "Ann", "again")
+	p.customerSays(b, "Bea", "hello")
+	p.waitSent(2)
+	if sent := p.graph.Sent(pnid); len(sent) != 2 || sent[1].Body["to"] != "+"+b {
+		t.Fatalf("sends = %v", sent)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/ingest"
+	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/channel/templates/templateapi"
 	"github.com/wachan/wachan/channel/web"
 	"github.com/wachan/wachan/store"
@@ -32,12 +33,12 @@ func (d *Daemon) wireWeb() error {
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
-	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth}
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth, ActAs: true, Journaled: d.notifyProcessor}
 	opts.Sessions, opts.Agents = d.router, d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
 	// services.
-	v1.Post("/sessions/:id/media", api.AdminOnly, d.sessionMedia)
+	v1.Post("/sessions/:id/media", api.AdminOrAgent, d.sessionMedia)
 	templateapi.New(d.store, d.templates).Mount(v1)
 	d.campaigns.Register(v1)
 	api.Finish(v1)
@@ -46,7 +47,9 @@ func (d *Daemon) wireWeb() error {
 	started := time.Now()
 	wo := web.Options{
 		Store:          d.store,
-		API:            internalCaller(handler, token),
+		API:            internalCaller(handler, token, ""),
+		AgentAPI:       func(ext string) web.APICaller { return internalCaller(handler, token, ext) },
+		Visible:        routing.Visible,
 		AdminTokenHash: d.adminHash,
 		HashToken:      api.HashToken,
 		PublicURL:      d.cfg.PublicURL,
@@ -93,14 +96,17 @@ func (d *Daemon) wireWeb() error {
 	return nil
 }
 
-// internalCaller runs admin API requests through h in-process with the
-// internal token.
-func internalCaller(h fasthttp.RequestHandler, token string) web.APICaller {
+// internalCaller runs API requests through h in-process with the internal
+// token: as the admin, or as the agent with extension agent when set.
+func internalCaller(h fasthttp.RequestHandler, token, agent string) web.APICaller {
 	return func(method, path string, body any) (int, []byte, error) {
 		var req fasthttp.Request
 		req.Header.SetMethod(method)
 		req.SetRequestURI(path)
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
+		if agent != "" {
+			req.Header.Set(api.HeaderActAs, agent)
+		}
 		if raw, ok := body.(web.Raw); ok {
 			req.Header.SetContentType(raw.ContentType)
 			req.SetBody(raw.Body)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wachan/wachan/channel/cloudapi"
+	"github.com/wachan/wachan/channel/connect"
 	"github.com/wachan/wachan/store"
 )
 
@@ -18,11 +19,16 @@ type channelState struct {
 	verified         bool
 	// test returns the token check's verdict.
 	test func(ctx context.Context) (detail string, explain string, err error)
+	// connect runs Connect (without a PIN or override) and returns its
+	// report.
+	connect func(ctx context.Context) (*store.CheckReport, error)
 }
 
-// checkChannels tests every channel's token and webhook verification:
+// checkChannels tests every channel's token and webhook verification and
+// runs Connect (which subscribes the app to the WABA when it is not, and
+// reports the number's registration and where Meta sends its webhooks):
 // straight against the Graph API with the stored tokens when no daemon
-// runs, else through the daemon's admin API (its Test Connection).
+// runs, else through the daemon's admin API.
 func (d *Doctor) checkChannels(ctx context.Context, stored []*store.Channel, running bool) []Result {
 	var chans []channelState
 	if running {
@@ -35,7 +41,12 @@ func (d *Doctor) checkChannels(ctx context.Context, stored []*store.Channel, run
 		graph := cloudapi.New(cloudapi.Options{BaseURL: d.cfg.GraphURL, Version: d.cfg.GraphVersion, HTTP: d.hc})
 		for _, ch := range stored {
 			creds := cloudapi.Creds{PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, Token: ch.AccessToken}
+			in := connect.Input{Fix: true, ChannelURL: d.cfg.PublicURL + "/webhook/" + ch.ID, VerifiedAt: ch.VerifiedAt, Now: d.opts.Now}
+			if ch.AppID != "" {
+				in.AppURL = d.cfg.PublicURL + "/webhook/app/" + ch.AppID
+			}
 			chans = append(chans, channelState{id: ch.ID, name: ch.Name, number: ch.Number, verified: !ch.VerifiedAt.IsZero(),
+				connect: func(ctx context.Context) (*store.CheckReport, error) { return connect.Run(ctx, graph, ch, in) },
 				test: func(ctx context.Context) (string, string, error) {
 					info, err := graph.PhoneNumber(ctx, creds)
 					var apiErr *cloudapi.APIError
@@ -63,11 +74,47 @@ func (d *Doctor) checkChannels(ctx context.Context, stored []*store.Channel, run
 		} else {
 			out = append(out, ok(name+" token", "valid: "+detail))
 		}
+		if ch.connect != nil {
+			cctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+			rep, err := ch.connect(cctx)
+			cancel()
+			if err != nil {
+				out = append(out, warn(name+" connect", err.Error(), "run Connect from the channel's page in the admin panel"))
+			} else {
+				out = append(out, connectResults(name, rep)...)
+			}
+		}
 		if ch.verified {
 			out = append(out, ok(name+" webhook", "verified by Meta"))
 		} else {
 			out = append(out, fail(name+" webhook", "never verified by Meta, so no messages arrive",
 				fmt.Sprintf("in Meta's App Dashboard, WhatsApp > Configuration: set the callback URL to %s/webhook/%s and the verify token to the channel's verify_token, click Verify and save, then subscribe the messages field", d.cfg.PublicURL, ch.id)))
+		}
+	}
+	return out
+}
+
+// connectResults turns Connect's steps into results; the token and
+// delivery steps are the token and webhook results already.
+func connectResults(name string, rep *store.CheckReport) []Result {
+	var out []Result
+	for _, s := range rep.Steps {
+		step := s.Name
+		switch step {
+		case connect.StepToken, connect.StepDeliveries:
+			continue
+		case connect.StepWebhook:
+			step = "callback"
+		}
+		switch s.Status {
+		case connect.OK:
+			out = append(out, ok(name+" "+step, s.Detail))
+		case connect.Fixed:
+			out = append(out, ok(name+" "+step, "fixed: "+s.Detail))
+		case connect.Warning:
+			out = append(out, warn(name+" "+step, s.Detail, s.Fix))
+		case connect.Failed:
+			out = append(out, fail(name+" "+step, s.Detail, s.Fix))
 		}
 	}
 	return out
@@ -99,6 +146,13 @@ func (d *Doctor) daemonChannels(ctx context.Context) ([]channelState, error) {
 	var out []channelState
 	for _, c := range list.Channels {
 		out = append(out, channelState{id: c.ID, name: c.Name, number: c.Number, verified: c.Verified,
+			connect: func(ctx context.Context) (*store.CheckReport, error) {
+				var rep store.CheckReport
+				if err := d.admin(ctx, http.MethodPost, "/api/v1/channels/"+c.ID+"/connect", &rep); err != nil {
+					return nil, err
+				}
+				return &rep, nil
+			},
 			test: func(ctx context.Context) (string, string, error) {
 				var tc struct {
 					Connected    bool   `json:"connected"`

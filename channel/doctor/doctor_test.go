@@ -45,9 +45,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, Token: metaToken, AppSecret: appSecret, VerifiedName: "Sales Ltd"}); err != nil {
+	if err := emu.AddApp(graphemu.App{ID: "1234", Secret: appSecret, CallbackURL: "https://example.com/webhook/app/1234"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, Token: metaToken, AppID: "1234", VerifiedName: "Sales Ltd"}); err != nil {
+		t.Fatal(err)
+	}
+	emu.Subscribe(waba, "1234")
 	ari, err := ariemu.New(ariemu.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +82,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	st.Update(func(tx *store.Tx) error {
-		return tx.PutChannel(&store.Channel{ID: "sales", Number: "+447911123456", PhoneNumberID: pnid, WABAID: waba,
+		return tx.PutChannel(&store.Channel{ID: "sales", Number: "+447911123456", PhoneNumberID: pnid, WABAID: waba, AppID: "1234",
 			AccessToken: metaToken, AppSecret: appSecret, VerifiedAt: time.Now()})
 	})
 	st.Close()
@@ -133,6 +137,9 @@ func TestHealthy(t *testing.T) {
 		"ok   ari app wachan: not registered",
 		"ok   channel sales (+447911123456) token: valid: Sales Ltd, quality GREEN",
 		"ok   channel sales (+447911123456) webhook: verified by Meta",
+		"ok   channel sales (+447911123456) subscription: app 1234 is subscribed to WABA "+waba,
+		"ok   channel sales (+447911123456) number: status CONNECTED",
+		"ok   channel sales (+447911123456) callback: Meta sends this number's messages to https://example.com/webhook/app/1234",
 		"ok   public_url: https://example.com reachable over HTTPS with a trusted certificate",
 		"ok   disk: 50.0 GiB free",
 		"ok   clock:",
@@ -170,6 +177,11 @@ func TestFailures(t *testing.T) {
 			})
 			st.Close()
 		}, setup.Fail, []string{"FAIL channel sales (+447911123456) webhook: never verified by Meta", "callback URL to https://example.com/webhook/sales"}},
+		{"app not subscribed, number not registered", func(t *testing.T, e *env) {
+			e.emu.Unsubscribe(waba, "1234")
+			e.emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, Token: metaToken, AppID: "1234", VerifiedName: "Sales Ltd", Unregistered: true})
+		}, setup.Fail, []string{"ok   channel sales (+447911123456) subscription: fixed: subscribed app 1234 to WABA " + waba,
+			"FAIL channel sales (+447911123456) registration: not registered (status PENDING)", "six-digit two-step verification PIN and run Connect"}},
 		{"wrong ari password", func(t *testing.T, e *env) { e.cfg.ARIPassword = "wrong-one" }, setup.Fail,
 			[]string{"FAIL ari credentials: 401 Authentication required: wrong ari user/password in ari.conf", "ok   channel sales"}},
 		{"ari down", func(t *testing.T, e *env) { e.ari.Stop() }, setup.Fail,

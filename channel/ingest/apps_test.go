@@ -193,3 +193,50 @@ func TestAppURLHandshake(t *testing.T) {
 		t.Fatal("app verification not recorded")
 	}
 }
+
+// Once the admin adds the missing channel, the kept updates of its number
+// and WABA are replayed onto it; others stay kept.
+func TestReplayUnrouted(t *testing.T) {
+	e := newEnv(t, t.TempDir())
+	const app, appSecret = "1111", "secret-of-app-one-0123"
+	e.addAppChannel("c1", app, appSecret, "PN1", "W1")
+	for _, b := range [][]byte{
+		envelope("W9", textChange("PN9", "wamid.9", "447700900009", "are you there?")),
+		envelope("W9", templateChange("welcome")),
+		envelope("W8", textChange("PN8", "wamid.8", "447700900008", "still unknown")),
+	} {
+		if code := e.postApp(app, appSecret, b); code != 200 {
+			t.Fatalf("post = %d", code)
+		}
+	}
+	e.drain()
+	if u := e.unrouted(); len(u) != 3 {
+		t.Fatalf("unrouted = %d", len(u))
+	}
+	e.addAppChannel("c9", app, appSecret, "PN9", "W9")
+	var n int
+	if err := e.store.Update(func(tx *store.Tx) (err error) { n, err = Replay(tx, time.Now()); return }); err != nil || n != 2 {
+		t.Fatalf("Replay = %d, %v", n, err)
+	}
+	e.drain()
+	if c := e.counts("c9"); c.Received != 1 {
+		t.Fatalf("c9 counts = %+v", c)
+	}
+	if evs := e.events("c9"); len(evs) != 1 || evs[0].Kind != string(wa.KindTemplateStatus) {
+		t.Fatalf("c9 events = %+v", evs)
+	}
+	if u := e.unrouted(); len(u) != 1 || u[0].PhoneNumberID != "PN8" {
+		t.Fatalf("left unrouted = %+v", u)
+	}
+	var from string
+	e.store.View(func(tx *store.Tx) error {
+		c, err := tx.Customer("c9", "447700900009")
+		if err == nil {
+			from = c.WaID
+		}
+		return nil
+	})
+	if from != "447700900009" {
+		t.Fatal("replayed message's customer not stored")
+	}
+}

@@ -23,6 +23,9 @@ const maxChallenge = 256
 type Handler struct {
 	// Observe, if set, receives each acknowledged webhook's handling time.
 	Observe func(time.Duration)
+	// Refused, if set, is called with the app key (AppKey) of each
+	// delivery refused for its signature.
+	Refused func(app string)
 
 	store  *store.Store
 	log    *slog.Logger
@@ -249,6 +252,9 @@ func (h *Handler) accept(c *fiber.Ctx, start time.Time, b []byte, app string, ca
 			reason = ReasonNoSignature
 		}
 		h.health.Refused(app, reason)
+		if h.Refused != nil {
+			h.Refused(app)
+		}
 		h.log.Warn("webhook refused: "+reason, slog.String("app", app), slog.String("remote", c.IP()))
 		return c.SendStatus(fiber.StatusUnauthorized)
 	}

@@ -20,6 +20,7 @@ type Metrics struct {
 	ack          prometheus.Histogram
 	graphErrors  *prometheus.CounterVec
 	hookErrors   *prometheus.CounterVec
+	refused      *prometheus.CounterVec
 	ariConnected prometheus.Gauge
 }
 
@@ -41,13 +42,17 @@ func New(st *store.Store) *Metrics {
 			Name: "wachan_webhook_errors_total",
 			Help: "Errors Meta reported in webhooks about the account, app or system (value-level errors), by Meta error code.",
 		}, []string{"code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wachan_webhook_refused_total",
+			Help: "Webhook deliveries refused for a missing or wrong signature, by Meta app id (or channel:<id> for a channel without one).",
+		}, []string{"app"}),
 		ariConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wachan_ari_connected",
 			Help: "1 while the ARI event WebSocket to Asterisk is connected.",
 		}),
 	}
 	m.reg.MustRegister(
-		m.ack, m.graphErrors, m.hookErrors, m.ariConnected,
+		m.ack, m.graphErrors, m.hookErrors, m.refused, m.ariConnected,
 		newStoreCollector(st),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -66,6 +71,9 @@ func (m *Metrics) GraphError(code int) { m.graphErrors.WithLabelValues(strconv.I
 
 // WebhookError counts one value-level error Meta reported in a webhook.
 func (m *Metrics) WebhookError(code int) { m.hookErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// WebhookRefused counts one webhook delivery refused for app.
+func (m *Metrics) WebhookRefused(app string) { m.refused.WithLabelValues(app).Inc() }
 
 // SetARIConnected reports whether the ARI connection is up.
 func (m *Metrics) SetARIConnected(up bool) {

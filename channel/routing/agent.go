@@ -263,17 +263,18 @@ func (r *Router) sendAs(tx *store.Tx, c *conv, ext string, req *outbox.Request, 
 			return false, err
 		}
 		c.sess = s
-	case !mayAnswer(tx, s, ext):
-		if s.State == store.StateActive {
-			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
-		}
-		return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d waits in queue %s, and only its members may answer it.", s.ID, s.Queue))
-	case s.State == store.StateWaiting:
-		if pickup(tx, s) == store.PickupTakeOnly {
+	default:
+		switch answerRule(tx, s, ext) {
+		case outsider:
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d belongs to queue %s, and only its members may answer it.", s.ID, s.Queue))
+		case takeOnly:
 			return false, r.notify(tx, c, ext, "[wachan] Not sent: type /take first to take this conversation.")
-		}
-		if err := r.take(tx, c, ext); err != nil {
-			return false, err
+		case take:
+			if err := r.take(tx, c, ext); err != nil {
+				return false, err
+			}
+		case others:
+			return false, r.notify(tx, c, ext, fmt.Sprintf("[wachan] Not sent: conversation #%d is handled by %s.", s.ID, s.Agent))
 		}
 	}
 	if windowShut {
@@ -362,7 +363,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if r.opts.SendURL == nil {
 			return say("Sending files is not available.")
 		}
-		if s != nil && s.State == store.StateActive && s.Agent != ext && pickup(tx, s) != store.PickupShared {
+		if s != nil && s.Open() && answerRule(tx, s, ext) == others {
 			return needOwner() // another agent's conversation: fetch nothing
 		}
 		caption := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text[len(f[0]):]), args[0]))
@@ -391,6 +392,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		if queue == "" && c.ch.Destination.Type == "queue" {
 			queue = c.ch.Destination.ID
 		}
+		others := slices.DeleteFunc(participants(s), func(e string) bool { return e == ext })
 		s.State, s.Agent, s.Queue, s.Alerted, s.Tried, s.RingUntil = store.StateWaiting, "", queue, nil, []string{ext}, zeroTime
 		s.WaitingSince, s.UpdatedAt = r.now(), r.now()
 		if q, err := tx.Queue(queue); err == nil {
@@ -400,6 +402,12 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 		r.note(s, EventReleased, ext, "")
 		if err := r.putSession(tx, s, EventReleased); err != nil {
 			return err
+		}
+		for _, o := range others {
+			// Those sharing it are offered it again by the queue.
+			if err := r.notify(tx, c, o, fmt.Sprintf("[wachan] %s released conversation #%d with %s; it waits for an agent.", ext, s.ID, who(c.cust))); err != nil {
+				return err
+			}
 		}
 		return say("You released conversation #%d; it waits for another agent.", s.ID)
 	case "/transfer":

@@ -23,10 +23,14 @@ func (r *Router) sweep() time.Time {
 	due := false
 	var nextIdle time.Time
 	err := r.store.View(func(tx *store.Tx) error {
+		shared, err := sharedQueues(tx)
+		if err != nil {
+			return err
+		}
 		open, err := tx.OpenSessions()
 		for _, s := range open {
 			idleAt := s.LastMessageAt.Add(r.opts.SessionIdle)
-			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(tx, s) != nil {
+			if s.State == store.StateWaiting || !now.Before(idleAt) || r.sharedJoiner(shared, s) != nil {
 				due = true
 			}
 			nextIdle = earliest(nextIdle, idleAt)
@@ -49,6 +53,10 @@ func (r *Router) sweep() time.Time {
 			return err
 		}
 		busy := newLoad(open)
+		shared, err := sharedQueues(tx)
+		if err != nil {
+			return err
+		}
 		for _, s := range open {
 			c, err := r.load(tx, s)
 			if errors.Is(err, store.ErrNotFound) {
@@ -65,7 +73,7 @@ func (r *Router) sweep() time.Time {
 				continue
 			}
 			next = earliest(next, idleAt)
-			if q := r.sharedJoiner(tx, s); q != nil {
+			if q := r.sharedJoiner(shared, s); q != nil {
 				if err := r.joinShared(tx, c, q); err != nil {
 					return err
 				}
@@ -100,46 +108,6 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// load counts, per extension, the conversations it owns and the offers
-// ringing at it.
-type load struct {
-	owned, ringing map[string]int
-}
-
-func newLoad(open []*store.Session) *load {
-	l := &load{owned: map[string]int{}, ringing: map[string]int{}}
-	for _, s := range open {
-		switch s.State {
-		case store.StateActive:
-			l.owned[s.Agent]++
-		case store.StateWaiting:
-			for _, e := range s.Alerted {
-				l.ringing[e]++
-			}
-		}
-	}
-	return l
-}
-
-// of is how busy ext is: what it owns and what rings at it.
-func (l *load) of(ext string) int { return l.owned[ext] + l.ringing[ext] }
-
-// moved records that s, offered to before, is now offered to its Alerted
-// (when waiting) or owned by its agent.
-func (l *load) moved(before []string, s *store.Session) {
-	for _, e := range before {
-		l.ringing[e]--
-	}
-	switch s.State {
-	case store.StateWaiting:
-		for _, e := range s.Alerted {
-			l.ringing[e]++
-		}
-	case store.StateActive:
-		l.owned[s.Agent]++
-	}
 }
 
 // route offers a waiting session following its queue; it returns when the
@@ -343,10 +311,23 @@ func (r *Router) offerHeader(c *conv, q *store.Queue) string {
 }
 
 // sendAway queues the queue's away message to the customer while the
-// service window is open.
+// service window is open, unless it is already the last thing the customer
+// was sent (in an earlier session nobody answered).
 func (r *Router) sendAway(tx *store.Tx, c *conv, text string) (bool, error) {
 	if c.cust.LastInAt.IsZero() || r.now().Sub(c.cust.LastInAt) >= Window {
 		return false, nil
+	}
+	recent, err := tx.CustomerMessages(c.ch.ID, c.cust.Key, 20)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range slices.Backward(recent) {
+		if m.Direction == store.Outbound {
+			if m.Agent == "" && m.Text == text {
+				return false, nil // told already
+			}
+			break
+		}
 	}
 	msg := &cloudapi.Message{Text: &cloudapi.Text{Body: text}}
 	if c.cust.WaID != "" {

@@ -51,14 +51,26 @@ func (r *Router) joinShared(tx *store.Tx, c *conv, q *store.Queue) error {
 	return tx.PutSession(s)
 }
 
-// sharedJoiner returns the queue of s when s is shared and a member online
-// does not have it yet.
-func (r *Router) sharedJoiner(tx *store.Tx, s *store.Session) *store.Queue {
-	if s.State != store.StateActive || s.Queue == "" {
-		return nil
+// sharedQueues returns the queues in shared pick-up mode by name.
+func sharedQueues(tx *store.Tx) (map[string]*store.Queue, error) {
+	qs, err := tx.Queues()
+	if err != nil {
+		return nil, err
 	}
-	q := sessionQueue(tx, s)
-	if q == nil || q.Pickup != store.PickupShared {
+	out := map[string]*store.Queue{}
+	for _, q := range qs {
+		if q.Pickup == store.PickupShared {
+			out[q.Name] = q
+		}
+	}
+	return out, nil
+}
+
+// sharedJoiner returns the queue of s when s is active in one of shared
+// and a member online does not have it yet.
+func (r *Router) sharedJoiner(shared map[string]*store.Queue, s *store.Session) *store.Queue {
+	q := shared[s.Queue]
+	if s.State != store.StateActive || q == nil {
 		return nil
 	}
 	for _, m := range q.Members {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,18 +33,12 @@ type inboxData struct {
 	Mine    []inboxItem
 }
 
-// offered reports whether ext may see session s: it owns it, is offered
-// it, or is a member of its queue.
-func offered(tx *store.Tx, s *store.Session, ext string) bool {
-	if s.Agent == ext || slices.Contains(s.Alerted, ext) {
-		return true
+// offered reports whether ext may see session s (Options.Visible).
+func (w *Web) offered(tx *store.Tx, s *store.Session, ext string) bool {
+	if w.opts.Visible == nil {
+		return ext != "" && s.Agent == ext
 	}
-	if s.Queue != "" {
-		q, err := tx.Queue(s.Queue)
-		return err == nil && slices.Contains(q.Members, ext)
-	}
-	ch, err := tx.Channel(s.ChannelID)
-	return err == nil && ch.Destination.Type == "extension" && ch.Destination.ID == ext
+	return w.opts.Visible(tx, s, ext)
 }
 
 func customerName(cu *store.Customer, key string) string {
@@ -55,15 +48,21 @@ func customerName(cu *store.Customer, key string) string {
 	return "+" + key
 }
 
-func (w *Web) inboxData(ext string) (*inboxData, error) {
+func (w *Web) inboxData(ext string) (d *inboxData, err error) {
+	err = w.st.View(func(tx *store.Tx) (err error) { d, err = w.inboxIn(tx, ext); return })
+	return d, err
+}
+
+// inboxIn reads ext's inbox in tx.
+func (w *Web) inboxIn(tx *store.Tx, ext string) (*inboxData, error) {
 	d := &inboxData{Ext: ext}
-	err := w.st.View(func(tx *store.Tx) error {
-		open, err := tx.OpenSessions()
+	err := func() error {
+		open, err := w.openSessions(tx)
 		if err != nil {
 			return err
 		}
 		for _, s := range open {
-			if !offered(tx, s, ext) || (s.State == store.StateActive && s.Agent != ext) {
+			if !w.offered(tx, s, ext) || (s.State == store.StateActive && s.Agent != ext) {
 				continue
 			}
 			it := inboxItem{S: s}
@@ -93,7 +92,7 @@ func (w *Web) inboxData(ext string) (*inboxData, error) {
 			}
 		}
 		return nil
-	})
+	}()
 	return d, err
 }
 
@@ -139,14 +138,20 @@ type convData struct {
 
 var errNotYours = errors.New("not offered to this extension")
 
-func (w *Web) convData(ext string, id uint64) (*convData, error) {
+func (w *Web) convData(ext string, id uint64) (d *convData, err error) {
+	err = w.st.View(func(tx *store.Tx) (err error) { d, err = w.convIn(tx, ext, id); return })
+	return d, err
+}
+
+// convIn reads conversation id as ext sees it in tx.
+func (w *Web) convIn(tx *store.Tx, ext string, id uint64) (*convData, error) {
 	d := &convData{Ext: ext, NoPBX: !w.pbxStatus().Configured}
-	err := w.st.View(func(tx *store.Tx) error {
+	err := func() error {
 		s, err := tx.Session(id)
 		if err != nil {
 			return err
 		}
-		if !offered(tx, s, ext) {
+		if !w.offered(tx, s, ext) {
 			return errNotYours
 		}
 		d.S, d.Mine, d.Waiting = s, s.State == store.StateActive && s.Agent == ext, s.State == store.StateWaiting
@@ -176,7 +181,7 @@ func (w *Web) convData(ext string, id uint64) (*convData, error) {
 			d.Messages[i].Now = now
 		}
 		return addRetries(tx, d.Messages)
-	})
+	}()
 	return d, err
 }
 
@@ -284,11 +289,15 @@ func (w *Web) say(c *fiber.Ctx) error {
 // (?view=conversation&id=N) as HTML re-rendered on every change.
 func (w *Web) events(c *fiber.Ctx) error {
 	ext := webSession(c).Extension
-	var render func() ([]byte, error)
+	var (
+		render func(tx *store.Tx) ([]byte, error)
+		key    string // the view, as this agent sees it
+	)
 	switch c.Query("view") {
 	case "inbox":
-		render = func() ([]byte, error) {
-			d, err := w.inboxData(ext)
+		key = "inbox|" + ext
+		render = func(tx *store.Tx) ([]byte, error) {
+			d, err := w.inboxIn(tx, ext)
 			if err != nil {
 				return nil, err
 			}
@@ -299,8 +308,9 @@ func (w *Web) events(c *fiber.Ctx) error {
 		if err != nil {
 			return c.SendStatus(fiber.StatusNoContent)
 		}
-		render = func() ([]byte, error) {
-			d, err := w.convData(ext, id)
+		key = "conversation|" + ext + "|" + strconv.FormatUint(id, 10)
+		render = func(tx *store.Tx) ([]byte, error) {
+			d, err := w.convIn(tx, ext, id)
 			if err != nil {
 				return nil, err
 			}
@@ -309,19 +319,27 @@ func (w *Web) events(c *fiber.Ctx) error {
 	default:
 		return c.SendStatus(fiber.StatusNotFound)
 	}
-	if _, err := render(); err != nil {
+	if err := w.st.View(func(tx *store.Tx) error { _, err := render(tx); return err }); err != nil {
 		// No longer visible to this agent: 204 stops EventSource.
 		return c.SendStatus(fiber.StatusNoContent)
+	}
+	release, ok := w.live.admit(webSession(c).User)
+	if !ok {
+		// EventSource does not retry a 429: the page stays as it is.
+		w.log.Warn("console live view refused: too many open", slog.String("user", webSession(c).User))
+		c.Set(fiber.HeaderRetryAfter, "60")
+		return c.Status(fiber.StatusTooManyRequests).SendString("Too many live views are open; close some tabs.")
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
 	done := c.Context().Done()
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+		defer release()
 		// An open console page is what makes its agent present.
 		w.presence.open(ext)
 		defer w.presence.close(ext)
-		w.live.stream(bw, done, render)
+		w.live.stream(bw, done, key, render)
 	})
 	return nil
 }

@@ -18,7 +18,19 @@ type apiError struct {
 // out (when not nil); the API's own validation messages come back as
 // apiError.
 func (w *Web) call(method, path string, body, out any) *apiError {
-	status, data, err := w.opts.API(method, path, body)
+	return w.callWith(w.opts.API, method, path, body, out)
+}
+
+// callAgent is call with the rights of the agent with extension ext.
+func (w *Web) callAgent(ext, method, path string, body, out any) *apiError {
+	if w.opts.AgentAPI == nil {
+		return &apiError{Status: 403, Code: "forbidden", Message: "the console cannot call the API"}
+	}
+	return w.callWith(w.opts.AgentAPI(ext), method, path, body, out)
+}
+
+func (w *Web) callWith(api APICaller, method, path string, body, out any) *apiError {
+	status, data, err := api(method, path, body)
 	if err != nil {
 		w.log.Error("calling the admin API", slog.String("path", path), slog.Any("error", err))
 		return &apiError{Status: 500, Code: "internal", Message: "internal error; see the daemon's log"}

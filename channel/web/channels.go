@@ -18,7 +18,6 @@ type channelAPI = api.ChannelView
 type channelRow struct {
 	channelAPI
 	Today store.Counts
-	Test  *testResult
 }
 
 func (w *Web) channels(c *fiber.Ctx) error {
@@ -34,7 +33,7 @@ func (w *Web) channels(c *fiber.Ctx) error {
 			if err != nil {
 				return err
 			}
-			rows = append(rows, channelRow{channelAPI: ch, Today: counts, Test: w.lastTest(ch.ID)})
+			rows = append(rows, channelRow{channelAPI: ch, Today: counts})
 		}
 		return nil
 	})
@@ -44,22 +43,12 @@ func (w *Web) channels(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, "channels", &view{Title: "Channels", Nav: "channels", Data: rows})
 }
 
-func (w *Web) lastTest(id string) *testResult {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if t, ok := w.tests[id]; ok {
-		return &t
-	}
-	return nil
-}
-
 // channelForm is the create and edit form.
 type channelForm struct {
 	New    bool
 	Ch     channelAPI
 	Errors map[string]string
 	Error  string
-	Test   *testResult
 	// Events are Meta's latest notices about the number, newest first.
 	Events []*store.Event
 }
@@ -107,7 +96,7 @@ func (w *Web) channelCreate(c *fiber.Ctx) error {
 		e := w.call("POST", "/api/v1/channels", body, &out)
 		if e == nil {
 			w.log.Info("channel created in the web panel", "channel", out.ID)
-			return w.redirectFlash(c, "/admin/channels/"+url.PathEscape(out.ID), "Channel created. Paste the Callback URL and Verify Token into Meta's app dashboard (WhatsApp → Configuration → Webhook), subscribe to the messages field, then use Test Connection.")
+			return w.redirectFlash(c, "/admin/channels/"+url.PathEscape(out.ID), "Channel created. Paste the Callback URL and Verify Token into Meta's app dashboard (WhatsApp → Configuration → Webhook), subscribe to the messages field, then use Connect.")
 		}
 		errs, f.Error = fieldErrors(e)
 	}
@@ -120,7 +109,6 @@ func (w *Web) channelEdit(c *fiber.Ctx) error {
 	if e := w.call("GET", "/api/v1/channels/"+url.PathEscape(c.Params("id")), nil, &f.Ch); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	f.Test = w.lastTest(f.Ch.ID)
 	if err := w.st.View(func(tx *store.Tx) (err error) { f.Events, err = tx.Events(f.Ch.ID, 10); return err }); err != nil {
 		return err
 	}
@@ -145,32 +133,27 @@ func (w *Web) channelSave(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusUnprocessableEntity, "channel", &view{Title: f.Ch.Name, Nav: "channels", Data: f})
 }
 
-// channelTest is Test Connection; the result is kept for the channel list.
+// channelTest is Test Connection; the daemon keeps its report with the
+// channel.
 func (w *Web) channelTest(c *fiber.Ctx) error {
 	id := c.Params("id")
-	var out struct {
-		Connected    bool   `json:"connected"`
-		VerifiedName string `json:"verified_name"`
-		Quality      string `json:"quality_rating"`
-		Error        *struct {
-			Code        int    `json:"code"`
-			Message     string `json:"message"`
-			Explanation string `json:"explanation"`
-		} `json:"error"`
-	}
-	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/test", nil, &out); e != nil {
+	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/test", nil, nil); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	r := testResult{At: time.Now(), Connected: out.Connected, Name: out.VerifiedName, Quality: out.Quality}
-	if out.Error != nil {
-		r.Code, r.Explanation = out.Error.Code, out.Error.Explanation
-		if r.Explanation == "" {
-			r.Explanation = out.Error.Message
+	return c.Redirect("/admin/channels/"+url.PathEscape(id)+"#test", fiber.StatusSeeOther)
+}
+
+// channelConnect is Connect: it checks and fixes what Meta needs, with the
+// PIN and override the admin gave.
+func (w *Web) channelConnect(c *fiber.Ctx) error {
+	id := c.Params("id")
+	body := map[string]any{"pin": strings.TrimSpace(c.FormValue("pin")), "override": c.FormValue("override") == "on"}
+	if e := w.call("POST", "/api/v1/channels/"+url.PathEscape(id)+"/connect", body, nil); e != nil {
+		if e.Field == "pin" {
+			return w.redirectFlash(c, "/admin/channels/"+url.PathEscape(id)+"#test", "Not connected: the PIN must be the number's six digits.")
 		}
+		return w.fail(c, e.Status, e.Message)
 	}
-	w.mu.Lock()
-	w.tests[id] = r
-	w.mu.Unlock()
 	return c.Redirect("/admin/channels/"+url.PathEscape(id)+"#test", fiber.StatusSeeOther)
 }
 

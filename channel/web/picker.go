@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -39,9 +42,10 @@ func approvedTemplates(tx *store.Tx, channelID string) ([]templateOption, error)
 	return out, nil
 }
 
-// sendTemplate sends the picked template to the customer through the
-// admin API's send route; the customer's answer comes back to this
-// extension.
+// sendTemplate sends the picked template to the customer exactly as the
+// agent's phone would with /template: only in a conversation the agent may
+// answer (or a new one, then its own), so the customer's answer comes
+// back to this extension.
 func (w *Web) sendTemplate(c *fiber.Ctx) error {
 	d, err := w.loadConv(c)
 	if d == nil {
@@ -49,24 +53,32 @@ func (w *Web) sendTemplate(c *fiber.Ctx) error {
 	}
 	ext := webSession(c).Extension
 	name, lang, ok := strings.Cut(c.FormValue("template"), "|")
-	if !ok || name == "" {
+	switch {
+	case !ok || name == "" || strings.ContainsAny(name+lang, " |"):
 		d.Error = "Choose a template."
-	} else {
+	case w.opts.Agent == nil:
+		d.Error = "No PBX is configured, so conversations cannot be handled here."
+	default:
+		cmd := "/template " + name + " " + lang
 		var body []string
 		if v := strings.TrimSpace(c.FormValue("values")); v != "" {
 			for _, p := range strings.Split(v, "|") {
 				body = append(body, strings.TrimSpace(p))
 			}
+			cmd += " " + strings.Join(body, " | ")
 		}
-		req := map[string]any{
-			"channel_id": d.S.ChannelID, "to": d.S.CustomerKey,
-			"template": map[string]any{"name": name, "language": lang, "params": map[string]any{"body": body}},
-			"reply_to": store.Destination{Type: "extension", ID: ext},
-		}
-		if e := w.call("POST", "/api/v1/messages", req, nil); e != nil {
-			d.Error = "Not sent: " + e.Message
-		} else {
-			w.Notify()
+		ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+		defer cancel()
+		notices, err := w.opts.Agent.AgentSay(ctx, ext, d.S.ChannelID, d.S.CustomerKey, cmd)
+		switch {
+		case err != nil:
+			w.log.Error("console template failed", slog.String("ext", ext), slog.Uint64("session", d.S.ID), slog.Any("error", err))
+			d.Error = "The template could not be sent; see the daemon's log."
+		case len(notices) > 0:
+			for _, n := range notices {
+				d.Notices = append(d.Notices, strings.TrimPrefix(n, "[wachan] "))
+			}
+		default:
 			d.Notices = []string{"Template " + name + " sent; the customer's answer will come to you."}
 		}
 	}

@@ -172,7 +172,7 @@ func (w *Web) templateCreate(c *fiber.Ctx) error {
 		return w.templateFormPage(c, e.Status, f)
 	}
 	flash := "Template " + created.Name + " (" + created.Language + ") submitted to Meta: " + created.Status + "."
-	return c.Redirect("/admin/templates?channel="+url.QueryEscape(f.Channel)+"&flash="+url.QueryEscape(flash), fiber.StatusSeeOther)
+	return w.redirectFlash(c, "/admin/templates?channel="+url.QueryEscape(f.Channel), flash)
 }
 
 // templateDelete deletes a template in one language at Meta.
@@ -181,8 +181,8 @@ func (w *Web) templateDelete(c *fiber.Ctx) error {
 	back := "/admin/templates?channel=" + url.QueryEscape(ch)
 	var out struct{ Deleted []string }
 	if e := w.call("DELETE", "/api/v1/channels/"+url.PathEscape(ch)+"/templates/"+url.PathEscape(name)+"?language="+url.QueryEscape(lang), nil, &out); e != nil {
-		return c.Redirect(back+"&flash="+url.QueryEscape("Not deleted: "+e.Message), fiber.StatusSeeOther)
+		return w.redirectFlash(c, back, "Not deleted: "+e.Message)
 	}
 	b, _ := json.Marshal(out.Deleted)
-	return c.Redirect(back+"&flash="+url.QueryEscape("Deleted "+name+" "+string(b)+"."), fiber.StatusSeeOther)
+	return w.redirectFlash(c, back, "Deleted "+name+" "+string(b)+".")
 }

@@ -99,8 +99,11 @@ func TestTemplateForm(t *testing.T) {
 		"buttons":  "QUICK_REPLY | Thanks\nURL | Track | https://shop.example/t/{{1}} | A12\nPHONE_NUMBER | Call us | +15550783881",
 	}
 	code, _, loc := p.postTemplate(fields, []byte("\x89PNG\r\n\x1a\nimg"))
-	if code != 303 || !strings.Contains(loc, "flash=") || !strings.Contains(loc, "PENDING") {
+	if code != 303 || loc != "/admin/templates?channel=ch1" {
 		t.Fatalf("submit = %d %s", code, loc)
+	}
+	if _, list := p.get(loc, "wachan_admin=admin-cookie"); !strings.Contains(list, "PENDING") {
+		t.Fatal("the templates page does not say the template was submitted")
 	}
 	if len(rec.calls) != 2 || rec.calls[0].ctype != "image/png" || !strings.Contains(rec.calls[0].path, "/api/v1/channels/ch1/templates/media?filename=shop.png") {
 		t.Fatalf("calls = %+v", rec.calls)

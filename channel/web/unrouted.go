@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/channel/api"
@@ -28,5 +30,16 @@ func (w *Web) unrouted(c *fiber.Ctx) error {
 		return w.fail(c, e.Status, e.Message)
 	}
 	p.Total, p.Updates, p.Apps = list.Total, list.Updates, apps.Apps
-	return w.render(c, fiber.StatusOK, "unrouted", &view{Title: "Meta apps and unrouted updates", Nav: "channels", Data: p})
+	return w.render(c, fiber.StatusOK, "unrouted", &view{Title: "Meta apps and unrouted updates", Nav: "channels", Flash: c.Query("flash"), Data: p})
+}
+
+// unroutedReplay hands the kept updates a channel now owns to it.
+func (w *Web) unroutedReplay(c *fiber.Ctx) error {
+	var out struct {
+		Replayed int `json:"replayed"`
+	}
+	if e := w.call("POST", "/api/v1/unrouted/replay", nil, &out); e != nil {
+		return w.fail(c, e.Status, e.Message)
+	}
+	return w.redirectFlash(c, "/admin/unrouted", fmt.Sprintf("%d updates handed to their channels.", out.Replayed))
 }

@@ -31,7 +31,7 @@ func (w *Web) sendFile(c *fiber.Ctx) error {
 		body, ctype, err := fileBody(fh, c.FormValue("caption"))
 		if err != nil {
 			d.Error = "The file could not be read."
-		} else if e := w.call("POST", "/api/v1/sessions/"+url.PathEscape(strconv.FormatUint(d.S.ID, 10))+"/media", Raw{ContentType: ctype, Body: body}, nil); e != nil {
+		} else if e := w.callAgent(webSession(c).Extension, "POST", "/api/v1/sessions/"+url.PathEscape(strconv.FormatUint(d.S.ID, 10))+"/media", Raw{ContentType: ctype, Body: body}, nil); e != nil {
 			d.Error = "Not sent: " + e.Message
 		} else {
 			w.Notify()

@@ -25,6 +25,10 @@ type Agent interface {
 // is a Raw.
 type APICaller func(method, path string, body any) (int, []byte, error)
 
+// APIAs returns an APICaller acting as the agent with extension ext: the
+// API lets it do only what that agent may.
+type APIAs func(ext string) APICaller
+
 // Raw is an API request body sent as it is (a multipart upload); other
 // bodies are sent as JSON.
 type Raw struct {
@@ -63,6 +67,13 @@ type Options struct {
 	Store *store.Store
 	// API calls the admin API; every change the panel makes goes through it.
 	API APICaller
+	// AgentAPI calls the API as a console's agent; nil refuses the
+	// console's calls.
+	AgentAPI APIAs
+	// Visible reports whether extension ext may see session s in the
+	// console (routing.Visible); nil shows an agent only the sessions it
+	// handles.
+	Visible func(tx *store.Tx, s *store.Session, ext string) bool
 	// AdminTokenHash is the stored hash of the admin token (api.HashToken).
 	AdminTokenHash string
 	// HashToken hashes an admin token the way AdminTokenHash was made.
@@ -93,6 +104,11 @@ type Options struct {
 	// means one every 12 seconds with a burst of 5.
 	LoginRate  rate.Limit
 	LoginBurst int
+	// LiveStreams caps the console's open live views (event streams) in
+	// all, LiveStreamsPerUser per user; 0 means 2000 and 16. LiveGap is
+	// the least time between two renders of one view; 0 means 1 s.
+	LiveStreams, LiveStreamsPerUser int
+	LiveGap                         time.Duration
 	// Log must not be nil.
 	Log *slog.Logger
 }
@@ -112,20 +128,15 @@ type Web struct {
 	// both cases take as long.
 	dummyHash []byte
 
+	// open caches the open sessions read in one transaction (openTx is
+	// its id), shared by the views rendered in it.
+	openMu sync.Mutex
+	openTx int
+	open   []*store.Session
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
-	tests    map[string]testResult
 	flashes  map[string]flash
-}
-
-// testResult is the last Test Connection outcome of a channel.
-type testResult struct {
-	At          time.Time
-	Connected   bool
-	Name        string
-	Quality     string
-	Code        int
-	Explanation string
 }
 
 // New parses every template (a broken one fails here) and returns the
@@ -146,6 +157,15 @@ func New(opts Options) (*Web, error) {
 	if opts.LoginBurst == 0 {
 		opts.LoginBurst = 5
 	}
+	if opts.LiveStreams == 0 {
+		opts.LiveStreams = 2000
+	}
+	if opts.LiveStreamsPerUser == 0 {
+		opts.LiveStreamsPerUser = 16
+	}
+	if opts.LiveGap == 0 {
+		opts.LiveGap = time.Second
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -158,14 +178,34 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating web panel: %w", err)
 	}
-	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(),
+	return &Web{opts: opts, dummyHash: dummy, st: opts.Store, log: opts.Log, pages: ps, assets: as, live: newHub(opts.Store, opts.LiveStreamsPerUser, opts.LiveStreams, opts.LiveGap),
 		presence: newPresence(opts.Presence, presenceGrace),
-		limiters: map[string]*rate.Limiter{}, tests: map[string]testResult{}, flashes: map[string]flash{}}, nil
+		limiters: map[string]*rate.Limiter{}, flashes: map[string]flash{}}, nil
 }
 
 // Notify tells open consoles that something changed; it never blocks and
 // wakeups coalesce.
 func (w *Web) Notify() { w.live.notify() }
+
+// openSessions returns tx's open sessions, read once per transaction
+// whatever the number of views rendered in it; they must not be changed.
+func (w *Web) openSessions(tx *store.Tx) ([]*store.Session, error) {
+	w.openMu.Lock()
+	defer w.openMu.Unlock()
+	if w.open != nil && w.openTx == tx.ID() {
+		return w.open, nil
+	}
+	open, err := tx.OpenSessions()
+	if err != nil {
+		return nil, err
+	}
+	w.open, w.openTx = open, tx.ID()
+	return open, nil
+}
+
+// LiveStats reports the console's open event streams, the distinct views
+// they show, and how many times views were rendered for them.
+func (w *Web) LiveStats() (streams, views int, renders int64) { return w.live.stats() }
 
 // Register mounts the panel's routes on r (the application root).
 func (w *Web) Register(r fiber.Router) {
@@ -184,8 +224,10 @@ func (w *Web) Register(r fiber.Router) {
 	adm.Get("/channels/:id", w.channelEdit)
 	adm.Post("/channels/:id", w.channelSave)
 	adm.Post("/channels/:id/test", w.channelTest)
+	adm.Post("/channels/:id/connect", w.channelConnect)
 	adm.Post("/channels/:id/delete", w.channelDelete)
 	adm.Get("/unrouted", w.unrouted)
+	adm.Post("/unrouted/replay", w.unroutedReplay)
 	adm.Get("/stats", w.stats)
 	adm.Get("/queues", w.queues)
 	adm.Get("/queues/new", w.queueNew)

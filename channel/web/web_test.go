@@ -27,7 +27,8 @@ func fakeAPI(method, path string, body any) (int, []byte, error) {
 		return 200, []byte(`{"channels":[{"id":"ch1","name":"Sales <b>","number":"+447911123456","destination":{"type":"queue","id":"sales"}}]}`), nil
 	case strings.HasPrefix(path, "/api/v1/channels/ch1"):
 		return 200, []byte(`{"id":"ch1","name":"Sales","app_id":"1234","webhook_url":"http://x/webhook/ch1","verify_token":"tok","app_webhook_url":"http://x/webhook/app/1234","app_verify_token":"apptok",` +
-			`"webhook_verified":false,"webhook":{"state":"refusing","verified_at":"2026-11-20T10:00:00Z","refused_24h":3,"last_refusal":"signature does not match this app secret — did you paste the app secret of another app?","unrouted_24h":2}}`), nil
+			`"webhook_verified":false,"webhook":{"state":"refusing","verified_at":"2026-11-20T10:00:00Z","refused_24h":3,"last_refusal":"signature does not match this app secret — did you paste the app secret of another app?","unrouted_24h":2},` +
+			`"check":{"at":"2026-11-20T10:00:00Z","ok":false,"connected":true,"verified_name":"Sales Ltd","steps":[{"name":"token","status":"ok"},{"name":"registration","status":"failed","fix":"Enter its six-digit PIN and run Connect"}]}}`), nil
 	case path == "/api/v1/apps":
 		return 200, []byte(`{"apps":[{"id":"1234","webhook_url":"http://x/webhook/app/1234","verify_token":"apptok","channels":["ch1"],"webhook":{"state":"verified"}}]}`), nil
 	case strings.HasPrefix(path, "/api/v1/unrouted"):
@@ -158,6 +159,9 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/channels/ch1", admin, 200, `<a href="/admin/unrouted">`},
 		{"/admin/unrouted", admin, 200, "no channel of this app has phone number id 106540352242999. Add a channel &lt;b&gt;now&lt;/b&gt;"},
 		{"/admin/unrouted", admin, 200, "7 received in all"},
+		{"/admin/unrouted", admin, 200, `<form method="post" action="/admin/unrouted/replay"><input type="hidden" name="csrf" value="csrf-admin">`},
+		{"/admin/channels/ch1", admin, 200, `<li data-step="registration" class="failed"><strong>registration: failed</strong><br><span class="explain">Enter its six-digit PIN and run Connect</span>`},
+		{"/admin/channels/ch1", admin, 200, `Connected to WhatsApp as “Sales Ltd”`},
 		{"/admin/channels/nope", admin, 404, "not found"},
 		{"/admin/stats", admin, 200, "Messages per day"},
 		{"/admin/stats?range=custom&from=2026-11-01&to=2026-11-05", admin, 200, "<svg"},

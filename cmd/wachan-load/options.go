@@ -28,8 +28,12 @@ backoff, as Meta does, unless --no-redeliver.
 While running it prints one progress line a second. At the end it reports
 messages per second, webhook acknowledgement latency (p50, p99, p99.9),
 end-to-end latency from webhook to agent phone and from agent reply to the
-Graph emulator (p50, p99), errors by kind, and the daemon's resident memory
-(VmRSS) idle before the load and at its peak.
+Graph emulator (p50, p99), errors by kind, the daemon's resident memory
+(VmRSS) idle before the load and at its peak, and the CPU it used.
+
+With --console-streams, agents' web console event streams (live inbox views)
+are held open during the load, from agent logins it creates (each from its
+own loopback address), and their frames counted.
 
 To load a daemon you run yourself, give --url and --admin-token, and start
 the daemon with graph_url and ari_url pointing at --graph-addr and
@@ -59,6 +63,7 @@ type options struct {
 	sendRate    int
 	drain       time.Duration
 	verbose     bool
+	console     int
 }
 
 // parseOptions reads args; it returns flag.ErrHelp after printing the
@@ -86,6 +91,7 @@ func parseOptions(args []string, stdout, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.sendRate, "send-rate", 1000, "the channels' send_rate, messages per second per number (1 to 1000)")
 	fs.DurationVar(&o.drain, "drain", 15*time.Second, "how long to wait after the last webhook for messages still in flight")
 	fs.BoolVar(&o.verbose, "v", false, "show the daemon's log")
+	fs.IntVar(&o.console, "console-streams", 0, "web console event streams (live inbox views, 16 per agent login) to hold open during the load")
 	fs.Usage = func() {
 		fmt.Fprint(stdout, usageHead)
 		fs.SetOutput(stdout)
@@ -124,6 +130,8 @@ func (o *options) validate() error {
 		return errors.New("--media must be between 0 and 1")
 	case o.sendRate < 1 || o.sendRate > 1000:
 		return errors.New("--send-rate must be 1 to 1000")
+	case o.console < 0 || o.console > 2000:
+		return errors.New("--console-streams must be 0 to 2000")
 	case o.url != "" && o.adminToken == "":
 		return errors.New("--url needs --admin-token")
 	}

@@ -133,3 +133,13 @@ func TestErrorKind(t *testing.T) {
 		t.Errorf("errorLine = %q", got)
 	}
 }
+
+func TestParseStatCPU(t *testing.T) {
+	got, err := parseStatCPU([]byte("4242 (wachan serve) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 100 0 0"))
+	if err != nil || got != 3250*time.Millisecond {
+		t.Fatalf("parseStatCPU = %v, %v; want 3.25s", got, err)
+	}
+	if _, err := parseStatCPU([]byte("garbage")); err == nil {
+		t.Fatal("garbage parsed")
+	}
+}

@@ -18,6 +18,15 @@ type report struct {
 	errs                   map[string]int
 	rssIdle, rssPeak       int64
 	hasRSS                 bool
+	// cpu is the daemon's CPU time during the load (hasCPU: measured).
+	cpu     time.Duration
+	hasCPU  bool
+	console *consoleCounts
+}
+
+// consoleCounts are the console event streams held during the load.
+type consoleCounts struct {
+	open, refused, failed, frames int64
 }
 
 // print writes the report.
@@ -37,6 +46,13 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "  errors         %s\n", errorLine(r.errs))
 	if r.hasRSS {
 		fmt.Fprintf(w, "  daemon RSS     idle %s, peak %s\n", mib(r.rssIdle), mib(r.rssPeak))
+	}
+	if r.hasCPU {
+		fmt.Fprintf(w, "  daemon CPU     %.1fs in %.1fs (%.0f%% of one core)\n", r.cpu.Seconds(), secs, 100*r.cpu.Seconds()/secs)
+	}
+	if cc := r.console; cc != nil {
+		fmt.Fprintf(w, "  console        %d event streams held (%d refused, %d failed), %d live updates received\n",
+			cc.open, cc.refused, cc.failed, cc.frames)
 	}
 	if !r.drained {
 		fmt.Fprintf(w, "  NOTE: not everything arrived within --drain %v\n", r.opts.drain)

@@ -73,9 +73,10 @@ const (
 // each routed to its own registered extension.
 func startRig(ctx context.Context, cfg rigConfig) (r *rig, err error) {
 	r = &rig{cfg: cfg, hc: &http.Client{Timeout: 10 * time.Second}}
+	started := r // r is nil once an error is returned
 	defer func() {
 		if err != nil {
-			r.close()
+			started.close()
 		}
 	}()
 	exts := make([]string, cfg.Channels)
@@ -216,7 +217,9 @@ func (r *rig) addChannel(i int, ext string) error {
 	token := fmt.Sprintf(tokenFmt, i)
 	body := map[string]any{
 		"name": fmt.Sprintf("Load %d", i), "number": fmt.Sprintf("+4479112%05d", i),
-		"phone_number_id": ch.PNID, "waba_id": wabaID, "app_id": "1234",
+		// Each channel is a number of its own Meta app, with its own secret
+		// (channels of one app share its secret).
+		"phone_number_id": ch.PNID, "waba_id": wabaID, "app_id": fmt.Sprint(1234 + i),
 		"access_token": token, "app_secret": ch.Secret, "send_rate": r.cfg.SendRate,
 		"destination": map[string]string{"type": "extension", "id": ext},
 	}

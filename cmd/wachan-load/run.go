@@ -74,6 +74,14 @@ func load(ctx context.Context, o *options, bin string, stdout, stderr io.Writer)
 	bg.Go(func() { a.run(bgCtx) })
 	bg.Go(func() { mem.run(bgCtx, 250*time.Millisecond) })
 
+	var console *consoleLoad
+	if o.console > 0 {
+		if console, err = holdConsoleStreams(bgCtx, r, o.console); err != nil {
+			return fmt.Errorf("opening console streams: %w", err)
+		}
+		fmt.Fprintf(stdout, "wachan-load: %d console event streams open, %d refused, %d failed\n",
+			console.open.Load(), console.refused.Load(), console.failed.Load())
+	}
 	genCtx, stopGen := context.WithCancel(ctx)
 	defer stopGen()
 	if o.duration > 0 {
@@ -95,6 +103,7 @@ func load(ctx context.Context, o *options, bin string, stdout, stderr io.Writer)
 		case <-redeliver.Done():
 		}
 	}()
+	cpu := newCPUMeter(r)
 	g := newGenerator(r, tr, genConfig{Rate: o.rate, Count: o.count, Customers: o.customers,
 		Concurrency: o.concurrency, Media: o.media, Redeliver: !o.noRedeliver, Seed: uint64(time.Now().UnixNano())})
 	start := time.Now()
@@ -103,12 +112,18 @@ func load(ctx context.Context, o *options, bin string, stdout, stderr io.Writer)
 	progWG.Go(func() { progress(progCtx, stdout, tr, start) })
 	g.run(genCtx, redeliver)
 	elapsed := time.Since(start)
+	cpuUsed, cpuOK := cpu.used()
 	drained := waitDrained(ctx, tr, !o.noReply, o.drain)
 	stopProg()
 	progWG.Wait()
 	rep := report{
 		opts: o, elapsed: elapsed, counts: tr.snapshot(), drained: drained,
 		rssIdle: mem.idle, rssPeak: mem.peak(), hasRSS: r.proc != nil,
+	}
+	rep.cpu, rep.hasCPU = cpuUsed, cpuOK
+	if console != nil {
+		rep.console = &consoleCounts{open: console.open.Load(), refused: console.refused.Load(),
+			failed: console.failed.Load(), frames: console.frames.Load()}
 	}
 	rep.acks, rep.toPhone, rep.toGraph, rep.errs = tr.samples()
 	rep.print(stdout)

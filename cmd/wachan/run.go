@@ -27,7 +27,9 @@ Usage:
                              print what Asterisk (or FreePBX) needs; --check verifies it through
                              ARI, --asterisk-dir checks its configuration files, --clean removes
                              every subscription of an ARI application
-  wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock
+  wachan doctor  [--url URL] check config, store, ARI, channels, public URL, disk and clock;
+                             for each channel it runs Connect (subscribes the Meta app to the
+                             WABA if needed, reports registration and where webhooks go)
   wachan version             print the version
   wachan help                show this help and every setting
 

@@ -194,3 +194,16 @@ func TestHandoffToOfflineSenderSendsNothing(t *testing.T) {
 		t.Fatalf("inbox %+v", got)
 	}
 }
+
+// GET /asterisk/modules/{name} follows ast_ari_asterisk_get_module (not
+// recorded): the Module object, or 404 for a module that is not running.
+func TestModules(t *testing.T) {
+	e := newEnv(t)
+	body := e.rest(http.MethodGet, "/asterisk/modules/func_curl.so", 200)
+	if !strings.HasPrefix(string(body), `{"name":"func_curl.so","description":`) || !strings.Contains(string(body), `"status":"Running"`) {
+		t.Fatalf("module: %s", body)
+	}
+	if body := e.rest(http.MethodGet, "/asterisk/modules/chan_sip.so", 404); string(body) != `{"message":"Module could not be found in running modules"}` {
+		t.Fatalf("missing module: %s", body)
+	}
+}

@@ -61,6 +61,8 @@ func (s *Server) lookup(seg []string) (*route, []string) {
 		return get(s.getInfo), nil
 	case len(seg) == 2 && seg[0] == "asterisk" && seg[1] == "ping":
 		return get(s.getPing), nil
+	case len(seg) == 3 && seg[0] == "asterisk" && seg[1] == "modules":
+		return get(s.getModule), seg[2:]
 	case len(seg) == 1 && seg[0] == "endpoints":
 		return get(s.listEndpoints), nil
 	case len(seg) == 2 && seg[0] == "endpoints" && seg[1] == "sendMessage":

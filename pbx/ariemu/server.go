@@ -20,6 +20,9 @@ type Options struct {
 	Endpoints []string
 	// AsteriskID is the entity id in events; default "02:fc:00:00:00:01".
 	AsteriskID string
+	// Modules are the loaded modules, e.g. "func_curl.so"; nil means those
+	// wachan's set-up relies on.
+	Modules []string
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -58,6 +61,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Endpoints == nil {
 		opts.Endpoints = []string{"1001", "1002", "1003"}
+	}
+	if opts.Modules == nil {
+		opts.Modules = defaultModules
 	}
 	if opts.AsteriskID == "" {
 		opts.AsteriskID = "02:fc:00:00:00:01"

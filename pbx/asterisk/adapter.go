@@ -88,14 +88,15 @@ type Adapter struct {
 	wsURL string
 
 	connected atomic.Bool
-	// subMu serialises subscribing and Close; held reports that this run
-	// added its references, closed that Close was called.
-	subMu  sync.Mutex
-	held   bool
-	closed bool
-	mu     sync.Mutex
-	states map[string]bool // last reported presence, Run's goroutine only
-	dedup  *recent
+	// subMu serialises subscribing and Close; replaced reports that
+	// another connection took the application over, closed that Close
+	// was called.
+	subMu    sync.Mutex
+	replaced bool
+	closed   bool
+	mu       sync.Mutex
+	states   map[string]bool // last reported presence, Run's goroutine only
+	dedup    *recent
 }
 
 // New returns an Adapter for opts; it does not connect until Run.

@@ -322,7 +322,8 @@ func TestReconnectWhileStopped(t *testing.T) {
 func TestApplicationReplaced(t *testing.T) {
 	h := newHarness(t, nil)
 	h.waitUp(t)
-	other := New(Options{URL: h.emu.URL(), User: "ari", Password: "ari", App: "wachan"})
+	otherUp := make(chan bool, 10)
+	other := New(Options{URL: h.emu.URL(), User: "ari", Password: "ari", App: "wachan", OnConnected: func(up bool) { otherUp <- up }})
 	ctx, cancel := context.WithCancel(context.Background())
 	otherDone := make(chan error, 1)
 	go func() { otherDone <- other.Run(ctx) }()
@@ -336,6 +337,9 @@ func TestApplicationReplaced(t *testing.T) {
 	}
 	// The reference now serves the other connection: closing the replaced
 	// adapter leaves it.
+	if !recv(t, otherUp, "the other adapter subscribed") {
+		t.Fatal("other adapter not connected")
+	}
 	if err := h.ad.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

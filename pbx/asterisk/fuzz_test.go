@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wachan/wachan/pbx"
@@ -248,6 +250,31 @@ func FuzzEventDecode(f *testing.F) {
 		n := len(msgs) + len(eps)
 		if err := a.handle(data); err != nil || len(msgs)+len(eps) != n {
 			t.Fatalf("duplicate frame handled again: %v", err)
+		}
+	})
+}
+
+// FuzzHandoffMessage feeds arbitrary hand-off forms, seeded with the
+// recorded messages: a message is passed on only for a channel address and
+// a usable sender, with harmless names and the body unchanged.
+func FuzzHandoffMessage(f *testing.F) {
+	for _, m := range recordedTexts(f) {
+		f.Add(m.Message.From, m.Message.To, "5f0a1c", "1001 MESSAGE", strconv.Itoa(len(m.Message.Body)), m.Message.Body)
+	}
+	f.Add("\"Evil\r\n\" <sip:1001@h>", "pjsip:wa-1-4477@127.0.0.1", "", "1 MESSAGE", "x", "hi\r\nthere")
+	f.Add("<sip:1001@h>", "pjsip:wa-1\r\nX: y@127.0.0.1", "c", "", "1500", "")
+	f.Fuzz(func(t *testing.T, from, to, callID, cseq, length, body string) {
+		m, err := HandoffMessage(HandoffForm{From: from, To: to, CallID: callID, CSeq: cseq, Length: length, Body: body}, "wa-", time.Now())
+		if err != nil {
+			return
+		}
+		checkUser(t, to, m.To)
+		checkUser(t, from, m.From)
+		if !strings.HasPrefix(m.To, "wa-") || m.From == "" || m.Body != body || (m.Oversize && body != "") {
+			t.Fatalf("message %+v passed on", m)
+		}
+		if (m.ID == "") != (strings.TrimSpace(callID) == "" || strings.TrimSpace(cseq) == "") {
+			t.Fatalf("ID %q from %q %q", m.ID, callID, cseq)
 		}
 	})
 }

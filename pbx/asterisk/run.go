@@ -41,7 +41,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 			// The subscription now serves the other connection: Close
 			// must not remove it.
 			a.subMu.Lock()
-			a.held = false
+			a.replaced = true
 			a.subMu.Unlock()
 			a.log.Error("ARI application replaced by another connection; stopping, will not reconnect",
 				slog.String("url", a.opts.URL))

@@ -53,13 +53,13 @@ func (a *Adapter) subscribe(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		a.held = true
 	}
 	return nil
 }
 
 // clearSource removes every reference the application holds on src and
-// returns how many there were.
+// returns how many there were; none is left when the application does not
+// exist.
 func (a *Adapter) clearSource(ctx context.Context, src string) (int, error) {
 	for n := 0; n < maxStaleReferences; n++ {
 		err := a.unsubscribeOnce(ctx, src)
@@ -86,32 +86,35 @@ func (a *Adapter) unsubscribeOnce(ctx context.Context, src string) error {
 // Close removes the application's subscription references, so that
 // Asterisk stops accepting agents' messages for it: with none left, an
 // agent's message goes to the dialplan, or is refused with 404, instead of
-// being accepted and dropped while wachan is away. Call it on a clean
-// shutdown, before ending Run, so that Asterisk destroys the application
-// when its websocket closes. Run does not subscribe again afterwards.
+// being accepted and dropped while wachan is away. It removes them all,
+// those an earlier crashed run left included, even when Run has not
+// subscribed yet, unless another connection took the application over.
+// Call it on a clean shutdown, before ending Run, so that Asterisk destroys
+// the application when its websocket closes. Run does not subscribe again
+// afterwards.
 func (a *Adapter) Close(ctx context.Context) error {
 	a.subMu.Lock()
 	defer a.subMu.Unlock()
 	a.closed = true
-	if !a.held {
+	if a.replaced {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var errs []error
+	removed := 0
 	for _, src := range a.opts.Subscribe {
-		if err := a.unsubscribeOnce(ctx, src); err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) && (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusNotFound) {
-				continue // Asterisk restarted meanwhile: nothing left
-			}
-			errs = append(errs, fmt.Errorf("unsubscribing from %s: %w", src, err))
+		n, err := a.clearSource(ctx, src)
+		removed += n
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	a.held = false
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	a.log.Info("ARI subscriptions removed", slog.Any("sources", a.opts.Subscribe))
+	if removed > 0 {
+		a.log.Info("ARI subscriptions removed", slog.Any("sources", a.opts.Subscribe), slog.Int("references", removed))
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package asterisk
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -89,10 +90,27 @@ func TestOneReferenceAcrossRestarts(t *testing.T) {
 	}
 }
 
-func TestCloseWithoutSubscriptionIsQuiet(t *testing.T) {
+func TestCloseReportsUnreachableARI(t *testing.T) {
 	ad := New(Options{URL: "http://127.0.0.1:1/ari", App: "wachan"})
+	if err := ad.Close(context.Background()); !errors.Is(err, pbx.ErrNotConnected) {
+		t.Fatalf("Close = %v", err)
+	}
+}
+
+// Stopped before it subscribed, wachan still removes what a crashed run
+// left, so Asterisk stops accepting agents' messages for it.
+func TestCloseBeforeSubscribingClearsLeftovers(t *testing.T) {
+	h := newHarness(t, nil, "1001")
+	h.waitUp(t)
+	// A second run that is killed leaves its reference besides ours.
+	stop := runAdapter(t, h.emu, make(chan pbx.TextMessage, 10))
+	stop(false)
+	ad := New(Options{URL: h.emu.URL(), User: "ari", Password: "ari", App: "wachan"})
 	if err := ad.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if got := h.emu.SubscriptionRefs("wachan", "PJSIP"); got != 0 {
+		t.Fatalf("%d references left", got)
 	}
 }
 

@@ -61,6 +61,7 @@ func TestCheckAgainstEmulator(t *testing.T) {
 		"ok   ari reachable: " + emu.URL(),
 		"ok   ari credentials: user ari accepted",
 		"ok   asterisk version: Asterisk 22.10.1",
+		"ok   func_curl.so: loaded",
 		"ok   pjsip endpoints: 3 configured, 1 registered (1001)",
 		"ok   app subscription: the ARI user may subscribe an application to endpoint:PJSIP",
 	} {
@@ -89,6 +90,11 @@ func TestCheckAgainstEmulator(t *testing.T) {
 
 func TestCheckFailures(t *testing.T) {
 	emu := emulator(t)
+	noCurl, err := ariemu.New(ariemu.Options{Modules: []string{"res_ari.so"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(noCurl.Close)
 	stopped := emulator(t)
 	stopped.Stop()
 	for _, tc := range []struct {
@@ -108,6 +114,8 @@ func TestCheckFailures(t *testing.T) {
 			[]string{"FAIL app subscription: subscribing to endpoint:PJSIP/9999", "Event source does not exist", "fix: fix ari_subscribe"}},
 		{"overlapping sources", func() Params { p := params(emu); p.Subscribe = "endpoint:PJSIP,endpoint:PJSIP/1001"; return p },
 			[]string{"WARN ari_subscribe: overlapping event sources endpoint:PJSIP + endpoint:PJSIP/1001", "set ari_subscribe = endpoint:PJSIP alone"}},
+		{"no func_curl", func() Params { return params(noCurl) },
+			[]string{"FAIL func_curl.so: not loaded: the dialplan rule cannot hand agents' messages to wachan", "fix: asterisk -rx 'module load func_curl.so'"}},
 		{"no endpoints registered", func() Params { return params(emu) },
 			[]string{"WARN pjsip endpoints: 3 configured (1001, 1002, 1003), none registered"}},
 	} {

@@ -146,6 +146,25 @@ func TestRuleFields(t *testing.T) {
 		if strings.Contains(l, ";") {
 			t.Fatalf("a ';' starts a comment in extensions.conf: %q", l)
 		}
+		paren, brace := 0, 0
+		for _, c := range l {
+			switch c {
+			case '(':
+				paren++
+			case ')':
+				paren--
+			case '{':
+				brace++
+			case '}':
+				brace--
+			}
+			if paren < 0 || brace < 0 {
+				break
+			}
+		}
+		if paren != 0 || brace != 0 {
+			t.Fatalf("unbalanced: %q", l)
+		}
 	}
 }
 
