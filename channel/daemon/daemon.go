@@ -198,7 +198,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
 	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
-	apiOpts.Sessions = d.router
+	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireMenuRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {
