@@ -62,18 +62,53 @@ func (t *Tx) DeleteChannel(id string) error {
 	return nil
 }
 
-// Customer returns the customer key of channel.
+// Customer returns the customer of channel whose key is key or who is
+// known by key as their phone number (wa_id) or business-scoped user id.
 func (t *Tx) Customer(channel, key string) (*Customer, error) {
 	var c Customer
-	if err := t.getJSON(bucketCustomers, compositeKey(channel, key), &c); err != nil {
+	err := t.getJSON(bucketCustomers, compositeKey(channel, key), &c)
+	if errors.Is(err, ErrNotFound) && key != "" {
+		if canon := t.bucket(bucketCustomers).Get(aliasKey(channel, key)); canon != nil && string(canon) != key {
+			err = t.getJSON(bucketCustomers, compositeKey(channel, string(canon)), &c)
+		}
+	}
+	if err == nil && c.MergedInto != "" && c.MergedInto != c.Key {
+		var into Customer
+		if err := t.getJSON(bucketCustomers, compositeKey(channel, c.MergedInto), &into); err == nil {
+			return &into, nil
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("reading customer %q: %w", key, err)
 	}
 	return &c, nil
 }
 
-// PutCustomer creates or replaces c.
+// PutCustomer creates or replaces c and points its phone number and
+// business-scoped user id at it, so either finds it (taking them from a
+// customer who had them before: the same person, merged).
 func (t *Tx) PutCustomer(c *Customer) error {
-	return t.putJSON(bucketCustomers, compositeKey(c.ChannelID, c.Key), c)
+	if err := t.putJSON(bucketCustomers, compositeKey(c.ChannelID, c.Key), c); err != nil {
+		return err
+	}
+	if c.MergedInto != "" {
+		return nil
+	}
+	for _, id := range []string{c.WaID, c.UserID} {
+		if id == "" || id == c.Key {
+			continue
+		}
+		if err := t.bucket(bucketCustomers).Put(aliasKey(c.ChannelID, id), []byte(c.Key)); err != nil {
+			return fmt.Errorf("indexing customer %q: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// aliasKey is where a customer's phone number or user id points at its
+// key; keys never start with 0x00, so aliases never meet customers.
+func aliasKey(channel, id string) []byte {
+	return compositeKey(channel, "\x00"+id)
 }
 
 func isBucketNotFound(err error) bool {

@@ -10,13 +10,16 @@
 //	channels/
 //	  <channel id>            -> Channel
 //	customers/
-//	  <channel id> 0x00 <key> -> Customer (key: wa_id or business-scoped user id)
+//	  <channel id> 0x00 <key> -> Customer (key: business-scoped user id or wa_id)
+//	  <channel id> 0x00 0x00 <wa_id or user id> -> key of the customer it names
 //	sessions/
 //	  <session id>            -> Session
 //	messages/
 //	  <message id>            -> Message
 //	wamids/
 //	  <channel id> 0x00 <wamid> -> message id (dedupe and status lookup)
+//	  <channel id> 0x00 "sha256:" <hex> -> message id (a message Meta sent without an id)
+//	  <channel id> 0x00 "event:" <hex> -> event seq (an update other than a message, once)
 //	journal/
 //	  <seq>                   -> JournalEntry (signed webhook bodies not yet processed)
 //	outbox/
@@ -25,7 +28,7 @@
 //	  <channel id> 0x00 <name> 0x00 <language> -> Template
 //	  <channel id> 0x00 0x00  -> TemplateSync (the last sync)
 //	events/
-//	  <seq>                   -> Event (account, quality and template updates)
+//	  <seq>                   -> Event (Meta's notices: errors, template, quality, account, preference and sync updates)
 //	counters/
 //	  <channel id>/           (one bucket per channel)
 //	    <YYYY-MM-DD>          -> Counts

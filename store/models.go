@@ -42,6 +42,9 @@ type Customer struct {
 	Username  string    `json:"username,omitempty"`
 	LastInAt  time.Time `json:"last_in_at,omitzero"` // opens the 24 h service window
 	CreatedAt time.Time `json:"created_at"`
+	// MergedInto is the key of the customer this one turned out to be
+	// (seen with both their phone number and user id); lookups follow it.
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // Message directions.
@@ -82,7 +85,13 @@ type Message struct {
 	CampaignID uint64 `json:"campaign_id,omitempty"`
 	// KeyID is the API key that sent the message, if any.
 	KeyID string `json:"key_id,omitempty"`
+	// Origin is OriginBusinessApp for a message the business typed in the
+	// WhatsApp Business app (a message echo), not sent through wachan.
+	Origin string `json:"origin,omitempty"`
 }
+
+// OriginBusinessApp marks messages sent from the WhatsApp Business app.
+const OriginBusinessApp = "business_app"
 
 // StatusEvent is one step of a message's life: queued, sent, delivered,
 // read, played or failed.

@@ -22,8 +22,8 @@ type Options struct {
 	AdminTokenHash string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Sessions closes and transfers sessions; nil when no PBX is
-	// configured.
+	// Sessions closes and transfers sessions; nil when routing is not
+	// running.
 	Sessions Sessions
 	// Keys authenticates API keys; nil accepts only the admin token.
 	Keys KeyAuthenticator
@@ -40,6 +40,9 @@ type Options struct {
 	// Journaled, if set, is called after webhook bodies are journaled
 	// (replayed unrouted updates) to wake the processor.
 	Journaled func()
+	// Agents checks queue members and reports their presence; may be
+	// nil.
+	Agents Agents
 }
 
 // API holds the handlers' dependencies.

@@ -188,6 +188,9 @@ func (a *API) enqueue(tx *store.Tx, in *sendInput, p *Principal, now time.Time) 
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if cust != nil {
+		to = cust.Key
+	}
 	if o, err := optout.Get(tx, ch.ID, to); err != nil {
 		return nil, err
 	} else if o != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/store"
 )
 
@@ -44,6 +45,8 @@ type queueView struct {
 	Overflow          *store.Destination `json:"overflow"`
 	CreatedAt         time.Time          `json:"created_at"`
 	UpdatedAt         time.Time          `json:"updated_at"`
+	// MemberStates say where each member is present.
+	MemberStates []routing.AgentState `json:"member_states,omitempty"`
 }
 
 func viewQueue(q *store.Queue) queueView {
@@ -129,6 +132,9 @@ func (a *API) listQueues(c *fiber.Ctx) error {
 	for _, q := range qs {
 		out = append(out, viewQueue(q))
 	}
+	if err := a.addMemberStates(c.UserContext(), out); err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"queues": out})
 }
 
@@ -141,7 +147,11 @@ func (a *API) getQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(viewQueue(q))
+	v := []queueView{viewQueue(q)}
+	if err := a.addMemberStates(c.UserContext(), v); err != nil {
+		return err
+	}
+	return c.JSON(v[0])
 }
 
 func (a *API) createQueue(c *fiber.Ctx) error {
@@ -151,6 +161,9 @@ func (a *API) createQueue(c *fiber.Ctx) error {
 	}
 	q, err := in.queue()
 	if err != nil {
+		return err
+	}
+	if err := a.checkMembers(c.UserContext(), q.Members); err != nil {
 		return err
 	}
 	now := a.opts.Now().UTC()
@@ -177,6 +190,9 @@ func (a *API) putQueue(c *fiber.Ctx) error {
 	in.Name = c.Params("name")
 	q, err := in.queue()
 	if err != nil {
+		return err
+	}
+	if err := a.checkMembers(c.UserContext(), q.Members); err != nil {
 		return err
 	}
 	err = a.store.Update(func(tx *store.Tx) error {

@@ -19,8 +19,10 @@ type Sessions interface {
 	Poke()
 }
 
-// ErrNoPBX is returned by session actions when no PBX is configured.
-var ErrNoPBX = &Error{Status: fiber.StatusServiceUnavailable, Code: "no_pbx", Message: "no PBX configured (set ari_url): sessions cannot be changed"}
+// ErrNoPBX is returned by session actions when routing is not running
+// (Options.Sessions is nil); the daemon always runs it, with or without
+// a PBX.
+var ErrNoPBX = &Error{Status: fiber.StatusServiceUnavailable, Code: "no_pbx", Message: "sessions cannot be changed: routing is not running"}
 
 func (a *API) listSessions(c *fiber.Ctx) error {
 	state, channel, agent := c.Query("state"), c.Query("channel"), c.Query("agent")

@@ -236,7 +236,7 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 			Unrouted    int    `json:"unrouted_24h"`
 		}
 	}
-	resp, err = http.Get(a.base + "/metrics")
+	resp, err = http.Get(a.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

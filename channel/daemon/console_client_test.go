@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -30,7 +32,7 @@ var formCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func signIn(t testing.TB, base, role, name, password string) *consoleClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &consoleClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	c := &consoleClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 	_, page := c.get("/" + role + "/login")
 	m := formCSRF.FindStringSubmatch(page)
 	if m == nil {
@@ -147,4 +149,26 @@ func (s *stream) waitFor(t testing.TB, want ...string) string {
 			t.Fatalf("no event with %q; last event:\n%s", want, last)
 		}
 	}
+}
+
+// postFile submits a multipart form with one file to path and returns
+// the page it leads to.
+func (c *consoleClient) postFile(path string, fields map[string]string, field, filename string, data []byte) (int, string) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", c.csrf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(field, filename)
+	fw.Write(data)
+	mw.Close()
+	resp, err := c.http.Post(c.base+path, mw.FormDataContentType(), &buf)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -146,20 +146,32 @@ func TestConsoleWithoutPBX(t *testing.T) {
 	p.customerSays(customer, "Ann", "My order A1 is late")
 	thread.waitFor(t, "My order A1 is late")
 
-	// 1001 closes it from the console.
-	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"close"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
+	// 1001 hands it to 1002, who is not signed in: told 1002 is offline,
+	// 1001 holds it for 1002, who finds it on signing in and closes it.
+	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002"}}); code != 200 || !strings.Contains(page, "1002 is offline") {
+		t.Fatalf("transfer to an agent who is away = %d:\n%s", code, page)
+	}
+	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"transfer"}, "to": {"1002 hold"}}); code != 200 || strings.Contains(page, `id="conv-error"`) || !strings.Contains(page, `class="flash"`) {
+		t.Fatalf("transfer from the console = %d:\n%s", code, page)
+	}
+	p.waitSession(id, "with 1002", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1002" })
+	second := signIn(t, p.base, "agent", "1002", "agent-pass-1002")
+	second.open("/agent/events?view=inbox") // present however long the test takes
+	if _, page := second.get("/agent/"); !strings.Contains(page, fmt.Sprintf(`/agent/c/%d"`, id)) || !strings.Contains(page, "My order A1 is late") {
+		t.Fatalf("1002's inbox lacks the transferred conversation:\n%s", page)
+	}
+	if code, page := second.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"close"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
 		t.Fatalf("closing from the console = %d:\n%s", code, page)
 	}
 	s := p.waitSession(id, "closed", func(s map[string]any) bool { return s["state"] == "closed" })
-	if s["close_reason"] != "was closed by 1001" {
+	if s["close_reason"] != "was closed by 1002" {
 		t.Fatalf("close reason = %v", s["close_reason"])
 	}
-	thread.waitFor(t, "Closed")
 	// The admin's timeline of the session shows each routing step (the
 	// routing clock of this test stands still, so only their order counts).
 	_, page := admin.get(fmt.Sprintf("/admin/sessions/%d", id))
 	last := -1
-	for _, step := range []string{"Opened for queue sales.", "Offered to 1001.", "Taken (by 1001).", "Closed by 1001."} {
+	for _, step := range []string{"Opened for queue sales.", "Offered to 1001.", "Taken (by 1001).", "Transferred to extension 1002 (by 1001).", "Closed by 1002."} {
 		i := strings.Index(page, step)
 		if i < last || i < 0 {
 			t.Fatalf("the session's timeline lacks %q in order:\n%s", step, page)
@@ -167,8 +179,8 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		last = i
 	}
 
-	// A new conversation reaches 1001 at once; unanswered for the idle
-	// time, it closes itself.
+	// A new conversation is offered at once to both agents, present in
+	// the console; unanswered for the idle time, it closes itself.
 	p.customerSays(customer, "Ann", "One more thing")
 	var id2 uint64
 	deadline = time.Now().Add(10 * time.Second)
@@ -183,7 +195,7 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	p.waitSession(id2, "offered to 1001", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
+	p.waitSession(id2, "offered to 1001 and 1002", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001", "1002"}) })
 	p.clock.Add(p.cfg.SessionIdle + time.Minute)
 	p.d.router.Poke()
 	p.waitSession(id2, "closed when idle", func(s map[string]any) bool { return s["state"] == "closed" })
@@ -236,4 +248,104 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	p.waitSession(id, "taken by 1001", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1001" })
 	thread := agent.open(fmt.Sprintf("/agent/events?view=conversation&id=%d", id))
 	thread.waitFor(t, "Answered from my phone", "Yours")
+}
+
+// TestQueueMembers: with a PBX connected, a queue member the PBX does not
+// have is refused; the queues page says where each member is present.
+func TestQueueMembers(t *testing.T) {
+	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
+	var out map[string]any
+	for _, members := range [][]string{{"1001", "9999"}, {"abc"}} {
+		code := p.do("POST", "/api/v1/queues", queue("support", "ringall", members...), &out)
+		e, _ := out["error"].(map[string]any)
+		if code != 422 || !strings.Contains(fmt.Sprint(e["message"]), "the PBX has no extension "+members[len(members)-1]) {
+			t.Fatalf("queue with %v = %d %v", members, code, out)
+		}
+	}
+	if code := p.do("PUT", "/api/v1/queues/sales", queue("sales", "ringall", "1001", "1003"), &out); code != 200 {
+		t.Fatalf("queue with PBX extensions = %d %v", code, out)
+	}
+
+	admin := signIn(t, p.base, "admin", "", adminToken)
+	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1003"}, "password": {"agent-pass-1003"}}); code != 200 {
+		t.Fatalf("creating agent = %d", code)
+	}
+	p.register("1001")
+	agent := signIn(t, p.base, "agent", "1003", "agent-pass-1003")
+	agent.open("/agent/events?view=inbox")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, page := admin.get("/admin/queues")
+		if strings.Contains(page, "1001 <span class=\"muted\">present: phone</span>") && strings.Contains(page, "1003 <span class=\"muted\">present: console</span>") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queues page does not show presence:\n%s", page)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, page := admin.post("/admin/queues/sales", url.Values{"members": {"1001, 9999"}, "strategy": {"ringall"}, "pickup": {"first_reply"}, "ring_timeout": {"20"}}); code != 422 || !strings.Contains(page, "the PBX has no extension 9999") {
+		t.Fatalf("saving a queue with an unknown member in the panel = %d:\n%s", code, page)
+	}
+}
+
+// TestConsoleRetry: a reply Meta keeps refusing for a passing reason says
+// in the console when it will be tried again, then goes out.
+func TestConsoleRetry(t *testing.T) {
+	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
+	admin := signIn(t, p.base, "admin", "", adminToken)
+	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
+		t.Fatalf("creating agent = %d", code)
+	}
+	p.customerSays(customer, "Ann", "Hello")
+	var id uint64
+	deadline := time.Now().Add(10 * time.Second)
+	for id == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no session")
+		}
+		if l := p.sessions(""); len(l) > 0 {
+			id = uint64(l[0]["id"].(float64))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
+	p.graph.FailNext(pnid, 2, 131000) // Meta's "something went wrong": retried
+	conv := fmt.Sprintf("/agent/c/%d", id)
+	if code, _ := agent.post(conv, url.Values{"action": {"send"}, "text": {"Sorry for the wait"}}); code != 200 {
+		t.Fatalf("reply = %d", code)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, page := agent.get(conv)
+		if strings.Contains(page, "Not sent yet (1 failed attempts): retrying in") || strings.Contains(page, "Not sent yet (2 failed attempts): retrying in") {
+			if !strings.Contains(page, `data-retry-at="`) {
+				t.Fatalf("no countdown for the page's script:\n%s", page)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the console never said when the reply is retried:\n%s", page)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := p.waitSentWithin(1, 15*time.Second); got != "Sorry for the wait" {
+		t.Fatalf("sent %q", got)
+	}
+}
+
+// waitSentWithin is waitSent with its own deadline.
+func (p *pbxHarness) waitSentWithin(n int, d time.Duration) string {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if sent := p.graph.Sent(pnid); len(sent) >= n {
+			text, _ := sent[n-1].Body["text"].(map[string]any)
+			b, _ := text["body"].(string)
+			return b
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.t.Fatalf("Graph emulator never got send #%d", n)
+	return ""
 }

@@ -179,7 +179,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.wireRouting()
 	d.media.SetOnFailed(d.router.MediaFailed)
 	d.finished = append(d.finished, d.router.Finished)
-	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Status: d.router.Status, Committed: d.router.Committed})
+	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Echo: d.router.Echo, Status: d.router.Status, Other: d.router.Preference, Committed: d.router.Committed})
 	if err := d.wireIntegration(); err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
 	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
-	apiOpts.Sessions = d.router
+	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireActionRoutes, d.wireCannedRoutes, d.wireMenuRoutes, d.wireCampaigns, d.wireWeb} {
 		if err := wire(); err != nil {

@@ -39,7 +39,9 @@ func TestRequestStringsOutliveRequests(t *testing.T) {
 		admin.get(fmt.Sprintf("/admin/channels/%s", strings.Repeat(string(rune('a'+i%26)), len(id))))
 		admin.get("/admin/queues?" + strings.Repeat("z", 40+i))
 	}
-	if _, page := admin.get("/admin/channels"); !strings.Contains(page, "Connected") {
+	// The emulator's number has no app subscribed yet, so the result is
+	// that step's failure; what matters is that it is still there.
+	if _, page := admin.get("/admin/channels"); strings.Contains(page, "Not tested") || !strings.Contains(page, "subscription") {
 		t.Fatalf("Test Connection's result was lost:\n%s", page)
 	}
 }

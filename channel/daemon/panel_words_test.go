@@ -1,10 +1,14 @@
 package daemon
 
 import (
+	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wachan/wachan/channel/graphemu"
 )
 
 // TestPanelPlainWords: the panel speaks in words, not codes: queue
@@ -85,5 +89,58 @@ func TestStatsPeriod(t *testing.T) {
 	_, page := admin.get("/admin/stats?range=custom&from=2026-01-10&to=2026-01-01")
 	if !strings.Contains(page, "ends before it starts") || strings.Contains(page, `id="totals"`) || strings.Contains(page, "<svg") {
 		t.Fatalf("reversed range:\n%s", page)
+	}
+}
+
+// TestPanelCampaigns: a campaign is created from the panel with a CSV
+// file, previewed (each recipient's message rendered), started, and its
+// messages go out; another is cancelled before it starts.
+func TestPanelCampaigns(t *testing.T) {
+	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
+	p.graph.AddTemplate("102290129340398", graphemu.Template{Name: "order_update",
+		Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Your order {{1}} is on its way", Example: json.RawMessage(`{"body_text":[["A1"]]}`)}}})
+	var res map[string]any
+	if code := p.do("POST", "/api/v1/channels/"+p.ch+"/templates/sync", nil, &res); code != 200 {
+		t.Fatalf("sync = %d %v", code, res)
+	}
+	admin := signIn(t, p.base, "admin", "", adminToken)
+	_, page := admin.get("/admin/campaigns/new")
+	value := p.ch + "|order_update|en_US"
+	if !strings.Contains(page, `value="`+value+`"`) {
+		t.Fatalf("the form does not offer the template:\n%s", page)
+	}
+	csv := []byte("to,1\n+447911123401,A1\n+447911123402,B2\nnot-a-number,C3\n")
+	code, page := admin.postFile("/admin/campaigns/new", map[string]string{"name": "November", "template": value}, "file", "list.csv", csv)
+	if code != 200 || !strings.Contains(page, `id="preview"`) {
+		t.Fatalf("creating a campaign = %d:\n%s", code, page)
+	}
+	for _, want := range []string{"Campaign created as a draft", "Rows left out: 1 (first: row 4", "447911123401", "Your order A1 is on its way", "Your order B2 is on its way"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the preview lacks %q:\n%s", want, page)
+		}
+	}
+	m := regexp.MustCompile(`action="/admin/campaigns/(\d+)/start"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no Start button:\n%s", page)
+	}
+	if code, page := admin.post("/admin/campaigns/"+m[1]+"/start", url.Values{"back": {"detail"}}); code != 200 || !strings.Contains(page, "Campaign started.") {
+		t.Fatalf("start = %d:\n%s", code, page)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for p.graph.SentCount(pnid) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the campaign sent %d messages, want 2", p.graph.SentCount(pnid))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A second one, cancelled while a draft.
+	_, page = admin.postFile("/admin/campaigns/new", map[string]string{"name": "Cancelled", "template": value}, "file", "list.csv", csv)
+	m = regexp.MustCompile(`action="/admin/campaigns/(\d+)/cancel"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no Cancel button:\n%s", page)
+	}
+	if code, page := admin.post("/admin/campaigns/"+m[1]+"/cancel", url.Values{"back": {"detail"}}); code != 200 || !strings.Contains(page, "Campaign cancelled.") || !strings.Contains(page, `<span class="state">cancelled</span>`) {
+		t.Fatalf("cancel = %d:\n%s", code, page)
 	}
 }

@@ -302,4 +302,3 @@ func (p *pbxHarness) advance(d time.Duration) {
 	p.clock.Add(d)
 	p.d.router.Poke()
 }
-

@@ -34,7 +34,7 @@ func (d *Daemon) wireWeb() error {
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
 	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth, ActAs: true, Journaled: d.notifyProcessor}
-	opts.Sessions = d.router
+	opts.Sessions, opts.Agents = d.router, d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
 	// services.

@@ -270,7 +270,10 @@ func TestWebhookUserPreferences(t *testing.T) {
 		OptOuts []struct{ Customer, Word, Source, Notice string } `json:"optouts"`
 	}
 	var list optOuts
+	p.deliver("messages", userMessage("wamid.hi", customer, "", "Ann", "hello"))
+	_, n := p.waitFor("1001", 0, "hello")
 	p.deliver("user_preferences", pref("stop"))
+	p.waitFor("1001", n, "This customer opted out (stopped marketing messages in WhatsApp)")
 	poll(t, "opt-out listed", func() bool {
 		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
 		return len(list.OptOuts) == 1
@@ -295,7 +298,7 @@ func TestWebhookUserPreferences(t *testing.T) {
 		p.do("GET", "/api/v1/channels/"+p.ch+"/optouts", nil, &list)
 		return len(list.OptOuts) == 0
 	})
-	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{}) {
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{Received: 1}) {
 		t.Fatalf("preferences counted as messages: %+v", s)
 	}
 }
@@ -366,4 +369,227 @@ func TestWebhookSummariesReachAgent(t *testing.T) {
 		t.Fatalf("no conversation for the group: %v", p.sessions(""))
 	}
 	p.event(integration.EventInbound, "[group "+group+"] Bob")
+}
+
+// sipUser returns the user part of a SIP From header.
+func sipUser(from string) string {
+	_, rest, _ := strings.Cut(from, "<sip:")
+	user, _, _ := strings.Cut(rest, "@")
+	return user
+}
+
+// userMessage is a text message from a person known by phone, by
+// business-scoped user id, or both, with its contacts entry.
+func userMessage(id, phone, userID, name, body string) map[string]any {
+	msg := map[string]any{"id": id, "timestamp": unixNow(), "type": "text", "text": map[string]any{"body": body}}
+	c := map[string]any{"profile": map[string]any{"name": name}}
+	if phone != "" {
+		msg["from"], c["wa_id"] = phone, phone
+	}
+	if userID != "" {
+		msg["from_user_id"], c["user_id"] = userID, userID
+	}
+	return map[string]any{"contacts": []any{c}, "messages": []any{msg}}
+}
+
+// One person is one customer whether they write with their number, their
+// business-scoped user id or both; a person known only by user id is
+// answered by user id.
+func TestWebhookBSUIDOnePerson(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	const ann = "GB.1A2b3C4d5E"
+	p.deliver("messages", userMessage("wamid.a1", customer, ann, "Ann", "hi, it's Ann"))
+	r, n := p.waitFor("1001", 0, "hi, it's Ann")
+	if sipUser(r.From) != "wa-1-"+customer {
+		t.Fatalf("Ann's address = %q, want her number's", r.From)
+	}
+	// Later, with a username: only her user id.
+	p.deliver("messages", userMessage("wamid.a2", "", ann, "Ann", "still me"))
+	r, n = p.waitFor("1001", n, "still me")
+	if sipUser(r.From) != "wa-1-"+customer || len(p.sessions("")) != 1 {
+		t.Fatalf("second message from %q; sessions %v", r.From, p.sessions(""))
+	}
+	p.phoneSays("1001", "wa-1-"+customer, "Hello Ann")
+	p.waitSent(1)
+	if s := p.graph.Sent(pnid)[0]; s.To != "+"+customer && s.To != customer {
+		t.Fatalf("reply to Ann went to %q / %q", s.To, s.Recipient)
+	}
+
+	// Bob never shows his number: the reply goes by user id.
+	const bob = "GB.9Z8y7X6w"
+	p.deliver("messages", userMessage("wamid.b1", "", bob, "Bob", "hello from Bob"))
+	r, n = p.waitFor("1001", n, "hello from Bob")
+	p.phoneSays("1001", sipUser(r.From), "Hello Bob")
+	p.waitSent(2)
+	if s := p.graph.Sent(pnid)[1]; s.Recipient != bob || s.To != "" {
+		t.Fatalf("reply to Bob: to %q, recipient %q", s.To, s.Recipient)
+	}
+	// A user id where the number belongs ("from") is still a user id.
+	const dan = "GB.4d4n"
+	p.deliver("messages", map[string]any{"messages": []any{textMessage("wamid.d1", dan, "Dan here")}})
+	r, n = p.waitFor("1001", n, "Dan here")
+	p.phoneSays("1001", sipUser(r.From), "Hello Dan")
+	p.waitSent(3)
+	if s := p.graph.Sent(pnid)[2]; s.Recipient != dan || s.To != "" {
+		t.Fatalf("reply to Dan: to %q, recipient %q", s.To, s.Recipient)
+	}
+
+	// Cat writes by number, then by user id only (two customers, as
+	// nothing ties them yet), then with both: one person from then on.
+	const catPhone, cat = "447700900003", "GB.c4tc4t"
+	p.deliver("messages", userMessage("wamid.c1", catPhone, "", "Cat", "cat by number"))
+	_, n = p.waitFor("1001", n, "cat by number")
+	p.deliver("messages", userMessage("wamid.c2", "", cat, "Cat", "cat by user id"))
+	_, n = p.waitFor("1001", n, "cat by user id")
+	p.deliver("messages", userMessage("wamid.c3", catPhone, cat, "Cat", "cat with both"))
+	r, n = p.waitFor("1001", n, "cat with both")
+	if sipUser(r.From) != "wa-1-"+catPhone {
+		t.Fatalf("merged Cat writes from %q", r.From)
+	}
+	p.deliver("messages", userMessage("wamid.c4", "", cat, "Cat", "cat again by user id"))
+	r, _ = p.waitFor("1001", n, "cat again by user id")
+	if sipUser(r.From) != "wa-1-"+catPhone {
+		t.Fatalf("after the merge Cat's user id writes from %q, want her number's conversation", r.From)
+	}
+	data := p.event(integration.EventInbound, "cat again by user id")
+	if !strings.Contains(string(data), `"customer_phone":"`+catPhone+`"`) || !strings.Contains(string(data), `"customer_user_id":"`+cat+`"`) {
+		t.Fatalf("inbound event = %s, want both of Cat's identifiers", data)
+	}
+	if s := p.waitStats(p.ch, func(s stats) bool { return s.Received == 8 }); s.Received != 8 {
+		t.Fatalf("received = %d", s.Received)
+	}
+}
+
+// A changed number or user id moves nothing: the customer, the open
+// session and the opt-out follow the person. A message naming nobody is
+// kept for the admin, not filed under an invented customer.
+func TestWebhookIdentityChanges(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	const newNumber = "447700900099"
+	p.deliver("messages", userMessage("wamid.1", customer, "", "Ann", "STOP"))
+	_, n := p.waitFor("1001", 0, "This customer opted out")
+	p.deliver("messages", map[string]any{"messages": []any{map[string]any{"from": customer, "id": "wamid.2", "timestamp": unixNow(),
+		"type": "system", "system": map[string]any{"body": "User Ann changed from " + customer + " to " + newNumber,
+			"wa_id": newNumber, "type": "user_changed_number"}}}})
+	_, n = p.waitFor("1001", n, "[system] User Ann changed from")
+	p.deliver("messages", userMessage("wamid.3", newNumber, "", "Ann", "my new number"))
+	r, n := p.waitFor("1001", n, "my new number")
+	if sipUser(r.From) != "wa-1-"+customer || len(p.sessions("")) != 1 {
+		t.Fatalf("after the change Ann writes from %q; sessions %v", r.From, p.sessions(""))
+	}
+	var e apiErr
+	if code := p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": newNumber, "text": "offer"}, &e); code != 409 || e.Error.Code != "opted_out" {
+		t.Fatalf("send to the new number of an opted-out customer = %d %+v", code, e)
+	}
+	p.phoneSays("1001", "wa-1-"+customer, "Noted your new number")
+	p.waitSent(1)
+	if s := p.graph.Sent(pnid)[0]; s.To != "+"+newNumber && s.To != newNumber {
+		t.Fatalf("reply went to %q, want the new number", s.To)
+	}
+
+	const oldID, newID = "GB.0ld1d", "GB.n3w1d"
+	p.deliver("messages", userMessage("wamid.4", "", oldID, "Bob", "Bob here"))
+	r, n = p.waitFor("1001", n, "Bob here")
+	bob := sipUser(r.From)
+	p.deliver("messages", map[string]any{"messages": []any{map[string]any{"from_user_id": newID, "id": "wamid.5", "timestamp": unixNow(),
+		"type": "system", "system": map[string]any{"body": "User's id changed", "type": "user_changed_user_id",
+			"user_id": newID, "previous_user_id": oldID}}}})
+	_, n = p.waitFor("1001", n, "[system] User's id changed")
+	p.deliver("messages", userMessage("wamid.6", "", newID, "Bob", "Bob with a new id"))
+	r, _ = p.waitFor("1001", n, "Bob with a new id")
+	if sipUser(r.From) != bob || len(p.sessions("")) != 2 {
+		t.Fatalf("after the id change Bob writes from %q (was %q); sessions %v", r.From, bob, p.sessions(""))
+	}
+	p.phoneSays("1001", bob, "Hi Bob")
+	p.waitSent(2)
+	if s := p.graph.Sent(pnid)[1]; s.Recipient != newID {
+		t.Fatalf("reply to Bob went to recipient %q, want his new id", s.Recipient)
+	}
+
+	// No sender at all.
+	p.deliver("messages", map[string]any{"messages": []any{map[string]any{"id": "wamid.7", "timestamp": unixNow(), "type": "text",
+		"text": map[string]any{"body": "from nobody"}}}})
+	var evs struct{ Events []struct{ Kind, Text string } }
+	poll(t, "message without a sender listed", func() bool {
+		p.do("GET", "/api/v1/channels/"+p.ch+"/events?kind=no_sender", nil, &evs)
+		return len(evs.Events) == 1
+	})
+	if evs.Events[0].Text != "message without a sender: from nobody" || len(p.sessions("")) != 2 || p.inboxHas("1001", "from nobody") {
+		t.Fatalf("events %+v; sessions %v", evs, p.sessions(""))
+	}
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s.Received != 7 {
+		t.Fatalf("received = %d, want 7 (system messages and the one without a sender included)", s.Received)
+	}
+}
+
+// Messages the business types in the WhatsApp Business app join the
+// conversation as outbound messages, shown to its agent, without opening
+// a service window, triggering opt-out words or counting as sent;
+// history and contact syncs are kept and counted.
+func TestWebhookBusinessAppEchoes(t *testing.T) {
+	p := startHookPBX(t, []string{})
+	p.deliver("messages", userMessage("wamid.in", customer, "", "Ann", "is my order ready?"))
+	_, n := p.waitFor("1001", 0, "is my order ready?")
+	echo := func(id, to, body string) map[string]any {
+		return map[string]any{"message_echoes": []any{map[string]any{"from": "447911123456", "to": to, "id": id,
+			"timestamp": unixNow(), "type": "text", "text": map[string]any{"body": body}}}}
+	}
+	p.deliver("smb_message_echoes", echo("wamid.echo1", customer, "Yes, ready since noon"))
+	p.waitFor("1001", n, "[sent from the WhatsApp Business app] Yes, ready since noon")
+	data := p.event(integration.EventEcho, "Yes, ready since noon")
+	if !strings.Contains(string(data), `"origin":"business_app"`) || !strings.Contains(string(data), `"direction":"out"`) {
+		t.Fatalf("echo event = %s", data)
+	}
+	// To someone who never wrote: stored, but no conversation, no window
+	// and no opt-out from the word typed.
+	const zed = "447700900077"
+	p.deliver("smb_message_echoes", echo("wamid.echo2", zed, "STOP"))
+	p.deliver("smb_message_echoes", echo("wamid.echo2", zed, "STOP")) // redelivered
+	p.waitJournal()
+	var e apiErr
+	if code := p.do("POST", "/api/v1/messages", map[string]any{"channel_id": p.ch, "to": zed, "text": "hello"}, &e); code != 409 || e.Error.Code != "window_closed" {
+		t.Fatalf("free text after an echo = %d %+v, want window_closed", code, e)
+	}
+	if len(p.sessions("")) != 1 {
+		t.Fatalf("an echo opened a session: %v", p.sessions(""))
+	}
+	var outs []*store.Message
+	for _, m := range p.messages() {
+		if m.Origin == store.OriginBusinessApp {
+			outs = append(outs, m)
+		}
+	}
+	if len(outs) != 2 || outs[0].Direction != store.Outbound || outs[1].CustomerKey != zed || outs[0].SessionID == 0 {
+		t.Fatalf("echoes stored as %+v", outs)
+	}
+	// Its delivery is not the channel's.
+	p.deliver("messages", map[string]any{"statuses": []any{map[string]any{"id": "wamid.echo1", "status": "delivered", "timestamp": unixNow(), "recipient_id": customer}}})
+	p.waitJournal()
+	if s := p.waitStats(p.ch, func(stats) bool { return true }); s != (stats{Received: 1}) {
+		t.Fatalf("stats = %+v, want only the customer's message", s)
+	}
+
+	// History and contact syncs.
+	p.deliver("history", map[string]any{"history": []any{map[string]any{
+		"metadata": map[string]any{"phase": 0, "chunk_order": 1, "progress": 55},
+		"threads": []any{map[string]any{"id": customer, "messages": []any{
+			map[string]any{"from": customer, "id": "wamid.h1", "timestamp": "1700000000", "type": "text", "text": map[string]any{"body": "old"},
+				"history_context": map[string]any{"status": "READ"}},
+			map[string]any{"from": "447911123456", "to": customer, "id": "wamid.h2", "timestamp": "1700000100", "type": "text", "text": map[string]any{"body": "older reply"},
+				"history_context": map[string]any{"status": "DELIVERED"}}}}}}}})
+	p.deliver("smb_app_state_sync", map[string]any{"state_sync": []any{
+		map[string]any{"type": "contact", "contact": map[string]any{"full_name": "Ann Smith", "first_name": "Ann", "phone_number": customer}, "action": "add", "metadata": map[string]any{"timestamp": "1700000000"}},
+		map[string]any{"type": "contact", "contact": map[string]any{"phone_number": zed}, "action": "remove", "metadata": map[string]any{"timestamp": "1700000001"}}}})
+	var evs struct{ Events []struct{ Kind, Text string } }
+	poll(t, "sync events listed", func() bool {
+		p.do("GET", "/api/v1/channels/"+p.ch+"/events", nil, &evs)
+		return len(evs.Events) == 2
+	})
+	if evs.Events[0].Text != "Business app contacts sync: 1 × contact add, 1 × contact remove" ||
+		evs.Events[1].Text != "Business app history: 2 messages in 1 chats (phase 0, 55%)" {
+		t.Fatalf("events = %+v", evs.Events)
+	}
+	for _, want := range []string{`wachan_webhook_updates_total{field="history"} 1`, `wachan_webhook_updates_total{field="smb_app_state_sync"} 1`} {
+		poll(t, want, func() bool { return strings.Contains(p.scrape(), want) })
+	}
 }

@@ -243,7 +243,20 @@ func TestDemoEndToEnd(t *testing.T) {
 	waitState(t, m, "the phone's reply", func(s *stateView) bool { return chatHas(s, "business", "And from my phone") })
 	waitEvent(t, thread, "And from my phone")
 
-	// Switching phone 1003 on registers it.
+	// 1001 closes it. 1003, whose phone is off, signs in to the console:
+	// the next conversation is offered to 1003 there, and what was sent
+	// to 1003's phone waits until the phone is switched on.
+	if code, page := agent.do("POST", "/agent/c/"+id[1], url.Values{"action": {"close"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
+		t.Fatalf("close from the console = %d:\n%s", code, page)
+	}
+	other := signInAgent(t, m.PanelURL, "1003", AgentPassword("1003"))
+	inbox3 := other.events("/agent/events?view=inbox")
+	customer(t, m, "/customer/text", url.Values{"text": {"One more question"}})
+	waitEvent(t, inbox3, "One more question")
+	waitState(t, m, "the new conversation on phone 1002", func(s *stateView) bool { return phoneHas(s, "1002", "One more question") })
+	if s := waitState(t, m, "state", func(*stateView) bool { return true }); len(s.Phones[2].Messages) != 0 {
+		t.Fatalf("phone 1003 got messages while off: %+v", s.Phones[2])
+	}
 	customer(t, m, "/phone/1003/on", url.Values{})
-	waitState(t, m, "phone 1003 on", func(s *stateView) bool { return s.Phones[2].Online })
+	waitState(t, m, "the held offer on phone 1003", func(s *stateView) bool { return s.Phones[2].Online && phoneHas(s, "1003", "One more question") })
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,6 +335,7 @@ func TestStatusesOneWay(t *testing.T) {
 		{"failed terminal", "", []string{"failed", "delivered", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 		{"played after read", "", []string{"read", "played"}, "played", store.Counts{Sent: 1, SentOK: 1, Delivered: 1, Read: 1}},
 		{"failed straight from accepted", "accepted", []string{"failed"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
+		{"unranked status kept aside", "", []string{"delivered", "deleted"}, "delivered", store.Counts{Sent: 1, SentOK: 1, Delivered: 1}},
 		{"failed after accepted and sent", "accepted", []string{"sent", "failed", "read"}, "failed", store.Counts{Sent: 1, SentFailed: 1}},
 	}
 	for _, tt := range tests {
@@ -353,6 +355,9 @@ func TestStatusesOneWay(t *testing.T) {
 				m, _ := tx.Message(id)
 				if m.Status != tt.wantStatus {
 					t.Fatalf("status = %q, want %q", m.Status, tt.wantStatus)
+				}
+				if n := len(m.Trail); slices.Contains(tt.seq, "deleted") && (n != 2 || m.Trail[1].Status != "deleted") {
+					t.Fatalf("trail = %+v, want the unranked status after delivered", m.Trail)
 				}
 				if tt.wantStatus == "failed" && (m.Error == nil || m.Error.Code != 131026 || m.Error.Details == "") {
 					t.Fatalf("failed error = %+v", m.Error)
@@ -481,6 +486,14 @@ func fixtureBodies(t *testing.T) []fixtureBody {
 		for name, body := range cases {
 			out = append(out, fixtureBody{filepath.Base(f) + ":" + name, body})
 		}
+	}
+	files, _ = filepath.Glob(filepath.Join(root, "meta/*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fixtureBody{"meta/" + filepath.Base(f), b})
 	}
 	return out
 }

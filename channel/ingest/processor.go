@@ -20,9 +20,14 @@ import (
 type Hooks struct {
 	// Inbound is called for each new inbound message.
 	Inbound func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
+	// Echo is called for each new message the business sent from the
+	// WhatsApp Business app (stored as outbound, Origin set).
+	Echo func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error
 	// Status is called when an outbound message's status changes.
 	Status func(tx *store.Tx, ch *store.Channel, m *store.Message) error
-	// Other is called for account, quality and template updates.
+	// Other is called, once per distinct update, for everything but
+	// messages, echoes and statuses: errors, user preferences, template,
+	// quality and account updates, Business app syncs…
 	Other func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error
 	// Committed is called after each batch commits (it must not block).
 	Committed func()
@@ -39,6 +44,17 @@ func Chain(hs ...Hooks) Hooks {
 		if h.Inbound != nil {
 			prev, f := c.Inbound, h.Inbound
 			c.Inbound = func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+				if prev != nil {
+					if err := prev(tx, ch, cust, m); err != nil {
+						return err
+					}
+				}
+				return f(tx, ch, cust, m)
+			}
+		}
+		if h.Echo != nil {
+			prev, f := c.Echo, h.Echo
+			c.Echo = func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
 				if prev != nil {
 					if err := prev(tx, ch, cust, m); err != nil {
 						return err
@@ -219,6 +235,8 @@ func (p *Processor) apply(tx *store.Tx, pe *parsedEntry, chans []*store.Channel)
 			switch ev.Kind {
 			case wa.KindMessage:
 				err = p.message(tx, ch, ev, e.ReceivedAt)
+			case wa.KindMessageEcho:
+				err = p.echo(tx, ch, ev, e.ReceivedAt)
 			case wa.KindStatus:
 				err = p.status(tx, ch, ev)
 			default:
@@ -274,6 +292,9 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 	if err != nil {
 		return err
 	}
+	if cust == nil {
+		return p.noSender(tx, ch, ev, key, at)
+	}
 	sm := &store.Message{
 		ChannelID:   ch.ID,
 		CustomerKey: cust.Key,
@@ -316,47 +337,6 @@ func dedupeKey(m *wa.Message) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// customer finds or creates the message's sender, refreshing what Meta
-// told us about them and the start of their service window.
-func (p *Processor) customer(tx *store.Tx, ch *store.Channel, m *wa.Message, at time.Time) (*store.Customer, error) {
-	key := m.CustomerKey()
-	if key == "" {
-		key = "unknown"
-	}
-	c, err := tx.Customer(ch.ID, key)
-	if errors.Is(err, store.ErrNotFound) {
-		c = &store.Customer{ChannelID: ch.ID, Key: key, CreatedAt: at}
-	} else if err != nil {
-		return nil, err
-	}
-	if m.GroupID != "" {
-		// A group is the conversation; its members come and go.
-		if c.Name == "" {
-			c.Name = "WhatsApp group " + m.GroupID
-		}
-		if at.After(c.LastInAt) {
-			c.LastInAt = at
-		}
-		return c, tx.PutCustomer(c)
-	}
-	if m.From != "" {
-		c.WaID = m.From
-	}
-	if m.FromUserID != "" {
-		c.UserID = m.FromUserID
-	}
-	if m.ProfileName != "" {
-		c.Name = m.ProfileName
-	}
-	if m.Username != "" {
-		c.Username = m.Username
-	}
-	if at.After(c.LastInAt) {
-		c.LastInAt = at
-	}
-	return c, tx.PutCustomer(c)
-}
-
 // status applies a status update one way: ranks only rise, failed is
 // terminal, and delivered/read are counted once each even when read
 // arrives first.
@@ -373,7 +353,13 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 	if err != nil {
 		return err
 	}
+	if err := linkRecipient(tx, ch.ID, st); err != nil {
+		return err
+	}
 	cur, next := wa.StatusRank(m.Status), wa.StatusRank(st.Status)
+	if next == 0 && st.Status != "" {
+		return p.unrankedStatus(tx, ch, m, st)
+	}
 	if cur == wa.RankFailed || next <= cur || next == 0 {
 		return nil
 	}
@@ -413,7 +399,7 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 	if err := tx.PutMessage(m); err != nil {
 		return err
 	}
-	if delta != (store.Counts{}) {
+	if delta != (store.Counts{}) && countedSend(m) {
 		if err := tx.AddCounts(ch.ID, at, delta); err != nil {
 			return err
 		}
@@ -424,10 +410,33 @@ func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error 
 	return nil
 }
 
+// unrankedStatus keeps a status wachan does not rank (one Meta adds
+// later, say) in the message's trail, once, without changing its status
+// or the counters.
+func (p *Processor) unrankedStatus(tx *store.Tx, ch *store.Channel, m *store.Message, st *wa.Status) error {
+	at := st.Timestamp
+	if at.IsZero() {
+		at = time.Now()
+	}
+	for _, s := range m.Trail {
+		if s.Status == st.Status && s.At.Equal(at.UTC()) {
+			return nil // redelivery
+		}
+	}
+	p.log.Info("status wachan does not rank kept in the message's trail", slog.String("channel", ch.ID), slog.String("status", st.Status))
+	var e *store.MessageError
+	if len(st.Errors) > 0 {
+		x := st.Errors[0]
+		e = &store.MessageError{Code: x.Code, Title: cmpOr(x.Title, x.Message), Details: x.Details}
+	}
+	m.AddTrail(st.Status, at, e)
+	return tx.PutMessage(m)
+}
+
 // countedSend reports whether m is a send the outbox counts: one that
 // was queued through wachan and not withdrawn before it went out.
 func countedSend(m *store.Message) bool {
-	return m.Direction == store.Outbound && m.Status != "cancelled"
+	return m.Direction == store.Outbound && m.Status != "cancelled" && m.Origin == ""
 }
 
 // statusMessage finds the message a status is about: by wamid, or, when
@@ -463,11 +472,20 @@ func (p *Processor) statusMessage(tx *store.Tx, ch *store.Channel, st *wa.Status
 	return m, nil
 }
 
-// other keeps account, quality and template updates for the admin.
+// other keeps every update that is not a message, an echo or a status
+// (errors, preferences, template, quality and account updates, Business
+// app syncs…) for the admin, once.
 func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
 	at := ev.Time
 	if at.IsZero() {
 		at = received
+	}
+	// Meta redelivers a change byte for byte: keep and count it once.
+	seen := eventKey(ev)
+	if _, err := tx.MessageIDByWAMID(ch.ID, seen); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	text := ev.Notice()
 	if ev.Kind == wa.KindError {
@@ -475,13 +493,29 @@ func (p *Processor) other(tx *store.Tx, ch *store.Channel, ev *wa.Event, receive
 	} else {
 		p.log.Info("webhook update", slog.String("channel", ch.ID), slog.String("kind", string(ev.Kind)), slog.String("field", ev.Field))
 	}
-	if err := tx.AddEvent(&store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}); err != nil {
+	se := &store.Event{ChannelID: ch.ID, Kind: string(ev.Kind), At: at, Text: text, Raw: ev.Raw}
+	if err := tx.AddEvent(se); err != nil {
+		return err
+	}
+	if err := tx.LinkWAMID(ch.ID, seen, se.Seq); err != nil {
 		return err
 	}
 	if p.hooks.Other != nil {
 		return p.hooks.Other(tx, ch, ev)
 	}
 	return nil
+}
+
+// eventKey recognises a redelivered update other than a message or a
+// status: a hash of its field, time, kind, preference index and value.
+func eventKey(ev *wa.Event) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", ev.Field, ev.Time.Unix(), ev.Kind)
+	if p := ev.Preference; p != nil {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", p.WAID, p.UserID, p.Value, p.Timestamp.Unix())
+	}
+	h.Write(ev.Raw)
+	return "event:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // quoteRaw turns arbitrary bytes into a JSON string value.

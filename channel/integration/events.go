@@ -21,6 +21,9 @@ const (
 	EventStatus        = "message.status"
 	EventSessionOpened = "session.opened"
 	EventSessionClosed = "session.closed"
+	// EventEcho is a message the business typed in the WhatsApp
+	// Business app (a number used in the app and the API at once).
+	EventEcho = "message.echo"
 	// EventError is an error Meta reported about the account, app or
 	// system rather than one message (a webhook's value-level errors).
 	EventError = "channel.error"
@@ -30,7 +33,7 @@ const (
 )
 
 // Events lists every event name, in order.
-var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventError, EventButtonAction}
+var Events = []string{EventInbound, EventStatus, EventSessionOpened, EventSessionClosed, EventEcho, EventError, EventButtonAction}
 
 // Envelope is the JSON body of every event webhook.
 type Envelope struct {
@@ -44,10 +47,14 @@ type Envelope struct {
 
 // MessageData is the data of message.inbound and message.status events.
 type MessageData struct {
-	ID          uint64              `json:"id"`
-	ChannelID   string              `json:"channel_id"`
-	Customer    string              `json:"customer"`
-	Name        string              `json:"customer_name,omitempty"`
+	ID        uint64 `json:"id"`
+	ChannelID string `json:"channel_id"`
+	Customer  string `json:"customer"`
+	Name      string `json:"customer_name,omitempty"`
+	// Phone and UserID are the customer's number and business-scoped
+	// user id, as far as Meta told them (inbound and echo events).
+	Phone       string              `json:"customer_phone,omitempty"`
+	UserID      string              `json:"customer_user_id,omitempty"`
 	SessionID   uint64              `json:"session_id,omitempty"`
 	Direction   string              `json:"direction"`
 	Type        string              `json:"type"`
@@ -65,6 +72,9 @@ type MessageData struct {
 	// FlowResponse is the customer's answer to a Flow (interactive
 	// nfm_reply), parsed from Meta's response_json.
 	FlowResponse json.RawMessage `json:"flow_response,omitempty"`
+	// Origin is "business_app" for a message typed in the WhatsApp
+	// Business app.
+	Origin string `json:"origin,omitempty"`
 }
 
 // MediaData describes an inbound message's file.
@@ -115,13 +125,20 @@ func (s *Service) Hooks() ingest.Hooks {
 			return s.record(tx, ch.ID, EventInbound, func() any {
 				d := messageData(m)
 				if cust != nil {
-					d.Name = cust.Name
+					d.Name, d.Phone, d.UserID = cust.Name, cust.WaID, cust.UserID
 				}
 				return d
 			})
 		},
 		Status: func(tx *store.Tx, ch *store.Channel, m *store.Message) error {
 			return s.record(tx, ch.ID, EventStatus, func() any { return messageData(m) })
+		},
+		Echo: func(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+			return s.record(tx, ch.ID, EventEcho, func() any {
+				d := messageData(m)
+				d.Name, d.Phone, d.UserID = cust.Name, cust.WaID, cust.UserID
+				return d
+			})
 		},
 		Other: func(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
 			if ev.Kind != wa.KindError {
@@ -199,6 +216,7 @@ func messageData(m *store.Message) MessageData {
 	if m.Error != nil {
 		d.Explanation = explain(m.Error)
 	}
+	d.Origin = m.Origin
 	if m.Type == "interactive" && m.Direction == store.Inbound {
 		d.FlowResponse = wa.FlowResponse(m.Raw)
 	}

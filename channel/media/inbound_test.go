@@ -95,9 +95,11 @@ func TestInboundRefused(t *testing.T) {
 	e := newEnv(t, func(o *media.Options) { o.MaxSize = 64 << 10 })
 	t.Run("sha256 mismatch", func(t *testing.T) {
 		id := e.emu.AddMedia(sample(jpegHead, 1000), "image/jpeg")
+		// Meta announces a hash the bytes do not have, before the
+		// download starts.
+		e.emu.SetMediaSHA256(id, "q4FzvJJRyG8sk0dOWhpWIXL6r4yiR0bRkxWFyBdPEQc=")
 		m := e.receive("image", id, "image/jpeg", "", "")
 		link := e.svc.Link(m)
-		e.emu.SetMediaSHA256(id, "q4FzvJJRyG8sk0dOWhpWIXL6r4yiR0bRkxWFyBdPEQc=")
 		ref := e.wait(m.ID)
 		if ref.FileID != "" || !strings.Contains(ref.Error, "SHA-256") {
 			t.Fatalf("media = %+v", ref)

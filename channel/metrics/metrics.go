@@ -20,6 +20,7 @@ type Metrics struct {
 	ack          prometheus.Histogram
 	graphErrors  *prometheus.CounterVec
 	hookErrors   *prometheus.CounterVec
+	hookUpdates  *prometheus.CounterVec
 	refused      *prometheus.CounterVec
 	ariConnected prometheus.Gauge
 }
@@ -42,6 +43,10 @@ func New(st *store.Store) *Metrics {
 			Name: "wachan_webhook_errors_total",
 			Help: "Errors Meta reported in webhooks about the account, app or system (value-level errors), by Meta error code.",
 		}, []string{"code"}),
+		hookUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wachan_webhook_updates_total",
+			Help: "Webhook updates other than messages and statuses (templates, quality, account, preferences, Business app sync…), by webhook field.",
+		}, []string{"field"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wachan_webhook_refused_total",
 			Help: "Webhook deliveries refused for a missing or wrong signature, by Meta app id (or channel:<id> for a channel without one).",
@@ -52,7 +57,7 @@ func New(st *store.Store) *Metrics {
 		}),
 	}
 	m.reg.MustRegister(
-		m.ack, m.graphErrors, m.hookErrors, m.refused, m.ariConnected,
+		m.ack, m.graphErrors, m.hookErrors, m.hookUpdates, m.refused, m.ariConnected,
 		newStoreCollector(st),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -71,6 +76,10 @@ func (m *Metrics) GraphError(code int) { m.graphErrors.WithLabelValues(strconv.I
 
 // WebhookError counts one value-level error Meta reported in a webhook.
 func (m *Metrics) WebhookError(code int) { m.hookErrors.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// WebhookUpdate counts one webhook update of field other than a message
+// or a status.
+func (m *Metrics) WebhookUpdate(field string) { m.hookUpdates.WithLabelValues(field).Inc() }
 
 // WebhookRefused counts one webhook delivery refused for app.
 func (m *Metrics) WebhookRefused(app string) { m.refused.WithLabelValues(app).Inc() }

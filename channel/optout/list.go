@@ -8,21 +8,31 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// Is reports whether customer key opted out of channel id's campaigns.
-// A read error counts as opted out, so nobody is messaged by mistake.
+// Is reports whether customer key opted out of channel id's campaigns;
+// key may be the customer's key, phone number or user id. A read error
+// counts as opted out, so nobody is messaged by mistake.
 func Is(tx *store.Tx, channelID, key string) bool {
-	_, err := tx.OptOut(channelID, key)
+	_, err := tx.OptOut(channelID, canonical(tx, channelID, key))
 	return !errors.Is(err, store.ErrNotFound)
 }
 
 // Get returns customer key's opt-out of channel id, or nil when they have
-// not opted out.
+// not opted out; key may be the customer's key, phone number or user id.
 func Get(tx *store.Tx, channelID, key string) (*store.OptOut, error) {
-	o, err := tx.OptOut(channelID, key)
+	o, err := tx.OptOut(channelID, canonical(tx, channelID, key))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	return o, err
+}
+
+// canonical returns the key of the customer known on channel id by key
+// (their key, phone number or user id), or key itself when none is.
+func canonical(tx *store.Tx, channelID, key string) string {
+	if c, err := tx.Customer(channelID, key); err == nil {
+		return c.Key
+	}
+	return key
 }
 
 // Notice is the one line agents are shown about an opted-out customer, or
@@ -65,6 +75,7 @@ func Add(tx *store.Tx, channelID, key, word string, at time.Time) (*store.OptOut
 
 // AddFrom is Add with the opt-out's source given.
 func AddFrom(tx *store.Tx, channelID, key, word, source string, at time.Time) (*store.OptOut, error) {
+	key = canonical(tx, channelID, key)
 	if o, err := Get(tx, channelID, key); err != nil || o != nil {
 		return o, err
 	}

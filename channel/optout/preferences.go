@@ -32,23 +32,30 @@ func Preference(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
 		_, err := AddFrom(tx, ch.ID, key, PreferenceWord, SourceWhatsApp, at)
 		return err
 	case "resume":
-		_, err := tx.DeleteOptOut(ch.ID, key)
+		_, err := tx.DeleteOptOut(ch.ID, canonical(tx, ch.ID, key))
 		return err
 	}
 	return nil
 }
 
 // customerKey is the key of the customer a preference belongs to: the
-// stored customer known by its number or its business-scoped user id,
-// else the key a message from them would get.
+// stored customer known by its user id or number, else the key a message
+// from them would get.
 func customerKey(tx *store.Tx, channelID string, p *wa.UserPreference) (string, error) {
 	for _, k := range []string{p.UserID, p.WAID} {
 		if k == "" {
 			continue
 		}
-		if _, err := tx.Customer(channelID, k); err == nil {
-			return k, nil
+		if c, err := tx.Customer(channelID, k); err == nil {
+			return c.Key, nil
 		}
 	}
-	return p.CustomerKey(), nil
+	return firstNonEmpty(p.UserID, p.WAID), nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

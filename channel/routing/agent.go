@@ -189,8 +189,8 @@ func (r *Router) newCustomer(tx *store.Tx, addr string) (channel, customer strin
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := tx.Customer(channel, digits); err == nil {
-		return channel, digits, nil
+	if c, err := tx.Customer(channel, digits); err == nil {
+		return channel, c.Key, nil // perhaps known by their user id
 	}
 	c := &store.Customer{ChannelID: channel, Key: digits, WaID: digits, CreatedAt: r.now()}
 	if err := tx.PutCustomer(c); err != nil {
@@ -429,7 +429,7 @@ func (r *Router) command(tx *store.Tx, c *conv, ext, text string) error {
 				return say("Cannot transfer: extension %s does not exist.", args[0])
 			}
 			if !hold && !r.online[args[0]] {
-				return say("Not transferred: %s is offline, so it would see the conversation only when its phone registers. Type /transfer %s hold to hand it over anyway, or choose another extension or /transfer queue <name>.", args[0], args[0])
+				return say("Not transferred: %s is offline (no phone registered, no console open), so it would see the conversation only when it is back. Type /transfer %s hold to hand it over anyway, or choose another extension or /transfer queue <name>.", args[0], args[0])
 			}
 			return r.transferExt(tx, c, ext, args[0])
 		case (len(args) == 1 || hold) && args[0] == ext:

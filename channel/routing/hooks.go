@@ -8,6 +8,7 @@ import (
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/optout"
+	"github.com/wachan/wachan/channel/wa"
 	"github.com/wachan/wachan/store"
 )
 
@@ -80,6 +81,84 @@ func (r *Router) Inbound(tx *store.Tx, ch *store.Channel, cust *store.Customer, 
 		}
 	}
 	return r.tellOptOut(tx, c, m, to)
+}
+
+// Echo is the ingest hook for a message the business typed in the
+// WhatsApp Business app: it joins the customer's open session, if any,
+// and is shown to the agents who follow it. It opens no session.
+func (r *Router) Echo(tx *store.Tx, ch *store.Channel, cust *store.Customer, m *store.Message) error {
+	c, err := r.conversationOf(tx, ch, cust)
+	if err != nil {
+		return err
+	}
+	if err := r.openSession(tx, c); err != nil || c.sess == nil {
+		return err
+	}
+	tx.OnCommit(r.del.poke)
+	s := c.sess
+	m.SessionID = s.ID
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	if err := tx.IndexMessage(m); err != nil {
+		return err
+	}
+	var to []string
+	switch s.State {
+	case store.StateActive:
+		to = []string{s.Agent}
+	case store.StateWaiting:
+		to = s.Alerted
+	}
+	for _, ext := range to {
+		if err := r.notify(tx, c, ext, r.messageLine(m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Preference is the ingest hook for a customer's marketing preference set
+// in WhatsApp: when they stop marketing messages during an open
+// conversation, its agents are told, as when they send STOP (the opt-out
+// hook runs before, in the same transaction).
+func (r *Router) Preference(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
+	p := ev.Preference
+	if ev.Kind != wa.KindUserPreference || p == nil || p.Value != "stop" {
+		return nil
+	}
+	var cust *store.Customer
+	for _, id := range []string{p.UserID, p.WAID} {
+		if c, err := tx.Customer(ch.ID, id); err == nil && id != "" {
+			cust = c
+			break
+		}
+	}
+	if cust == nil {
+		return nil
+	}
+	c, err := r.conversationOf(tx, ch, cust)
+	if err != nil {
+		return err
+	}
+	if err := r.openSession(tx, c); err != nil || c.sess == nil {
+		return err
+	}
+	o, err := optout.Get(tx, ch.ID, cust.Key)
+	if err != nil || o == nil {
+		return err
+	}
+	tx.OnCommit(r.del.poke)
+	to := c.sess.Alerted
+	if c.sess.State == store.StateActive {
+		to = []string{c.sess.Agent}
+	}
+	for _, ext := range to {
+		if err := r.notify(tx, c, ext, optout.Notice(o)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tellOptOut tells agents when message m has just opted the customer out

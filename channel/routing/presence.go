@@ -97,3 +97,55 @@ func (r *Router) extensionExists(ext string) bool {
 	}
 	return r.known[ext]
 }
+
+// AgentState is an extension as routing sees it.
+type AgentState struct {
+	Ext string `json:"ext"`
+	// Missing reports that the PBX is connected and has no such
+	// endpoint.
+	Missing bool `json:"missing,omitempty"`
+	// Phone and Console report where the agent is present.
+	Phone   bool `json:"phone"`
+	Console bool `json:"console"`
+	// Login reports that the extension has a web console login.
+	Login bool `json:"login"`
+}
+
+// AgentStates reports each of exts: whether the PBX knows it (when a PBX
+// is connected) and where the agent is present.
+func (r *Router) AgentStates(ctx context.Context, exts []string) ([]AgentState, error) {
+	var endpoints map[string]bool
+	if r.pbx != nil {
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		list, err := r.pbx.Endpoints(lctx)
+		cancel()
+		if err == nil {
+			endpoints = map[string]bool{}
+			for _, e := range list {
+				endpoints[e.Ext] = true
+			}
+		}
+	}
+	out := make([]AgentState, len(exts))
+	err := r.store.View(func(tx *store.Tx) error {
+		for i, ext := range exts {
+			out[i] = AgentState{Ext: ext, Missing: endpoints != nil && !endpoints[ext]}
+			u, err := tx.User(ext)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			out[i].Login = err == nil && u.Role == store.RoleAgent
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = r.do(ctx, func() error {
+		for i := range out {
+			out[i].Phone, out[i].Console = r.phone[out[i].Ext], r.console[out[i].Ext]
+		}
+		return nil
+	})
+	return out, err
+}

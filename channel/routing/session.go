@@ -109,7 +109,10 @@ func (r *Router) messageLine(m *store.Message) string {
 	}
 	if m.Direction == store.Outbound {
 		who := m.Agent
-		if who == "" {
+		switch {
+		case m.Origin == store.OriginBusinessApp:
+			who = "sent from the WhatsApp Business app"
+		case who == "":
 			who = "wachan"
 		}
 		return "[" + who + "] " + text

@@ -138,7 +138,7 @@ func snippet(s string) string {
 // name, and link (or why there is none).
 func mediaLine(m *store.Message, link string) string {
 	var b strings.Builder
-	if m.Direction == store.Inbound && m.Text != "" {
+	if (m.Direction == store.Inbound || m.Origin != "") && m.Text != "" {
 		// The summary already names the type, file and caption, and
 		// keeps what the caption would hide (forwarded, the ad).
 		b.WriteString(m.Text)

@@ -18,7 +18,7 @@ type fixture struct {
 }
 
 // loadFixtures returns every webhook body: each case of each pywa update
-// file and each whaloc file.
+// file, each whaloc file and each payload written from Meta's reference.
 func loadFixtures(tb testing.TB) []fixture {
 	tb.Helper()
 	var out []fixture
@@ -41,6 +41,13 @@ func loadFixtures(tb testing.TB) []fixture {
 	}
 	for _, path := range whaloc {
 		out = append(out, fixture{name: "whaloc/" + filepath.Base(path), body: readFile(tb, path)})
+	}
+	meta, err := filepath.Glob(filepath.Join(fixtureDir, "meta/*.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, path := range meta {
+		out = append(out, fixture{name: "meta/" + filepath.Base(path), body: readFile(tb, path)})
 	}
 	return out
 }

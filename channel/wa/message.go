@@ -1,6 +1,9 @@
 package wa
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // CustomerKey returns the key that identifies the customer of m (the
 // sender, or the recipient of an echo): the phone number (wa_id) when
@@ -33,6 +36,7 @@ func parseMessage(raw json.RawMessage, contacts []contactWire, echo bool) *Messa
 	if echo {
 		phone, userID = &m.To, &m.ToUserID
 	}
+	splitUserID(phone, userID)
 	if c := matchContact(contacts, *phone, *userID); c != nil {
 		m.ProfileName = c.Profile.Name
 		m.Username = c.Profile.Username
@@ -44,6 +48,40 @@ func parseMessage(raw json.RawMessage, contacts []contactWire, echo bool) *Messa
 		}
 	}
 	return m
+}
+
+// splitUserID moves a business-scoped user id found where a phone number
+// belongs (a username user's "from") to its own field.
+func splitUserID(phone, userID *string) {
+	if !IsUserID(*phone) {
+		return
+	}
+	if *userID == "" {
+		*userID = *phone
+	}
+	*phone = ""
+}
+
+// IsUserID reports whether s has the shape of a business-scoped user id:
+// a country code of capital letters, a dot, then letters, digits and dots
+// ("US.13491208655302741918").
+func IsUserID(s string) bool {
+	cc, rest, ok := strings.Cut(s, ".")
+	if !ok || len(cc) < 2 || len(cc) > 3 || rest == "" {
+		return false
+	}
+	for i := 0; i < len(cc); i++ {
+		if cc[i] < 'A' || cc[i] > 'Z' {
+			return false
+		}
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // matchContact returns the contact describing the sender: the one whose
@@ -93,8 +131,8 @@ func convertMessage(w *messageWire) *Message {
 	}
 	m.Order = convertOrder(w.Order)
 	if s := w.System; s != nil {
-		m.System = &System{Type: s.Type, Body: s.Body, WAID: s.WAID, NewWAID: s.NewWAID, UserID: s.UserID}
-		if m.System.NewWAID == "" && s.Type == "user_changed_number" {
+		m.System = &System{Type: s.Type, Body: s.Body, WAID: s.WAID, NewWAID: s.NewWAID, UserID: s.UserID, PreviousUserID: s.PreviousUserID}
+		if m.System.NewWAID == "" && (s.Type == "user_changed_number" || s.Type == "customer_changed_number") {
 			m.System.NewWAID = s.WAID
 		}
 	}

@@ -247,6 +247,9 @@ func TestValueErrorsOnMessageEvent(t *testing.T) {
 		e.Notice() != "Meta reported error 131000 (Something went wrong): Unsupported webhook payload" {
 		t.Errorf("second event = %q %+v %q", e.Kind, e.Errors, e.Notice())
 	}
+	if got := ev.Message.Summary(); got != "[interactive] [WhatsApp error 131000 (Something went wrong): Unsupported webhook payload]" {
+		t.Errorf("Summary() = %q, want the errors it came with", got)
+	}
 	if ev.Message.Interactive != nil || ev.Message.Context == nil {
 		t.Errorf("Interactive, Context = %+v, %+v", ev.Message.Interactive, ev.Message.Context)
 	}

@@ -1,6 +1,10 @@
 package wa
 
-import "strings"
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
 
 // Notice returns one line describing an event that is not a message or a
 // status (errors, template, quality and account updates…) for the
@@ -38,5 +42,77 @@ func (ev *Event) Notice() string {
 	case ev.Account != nil:
 		return "account: " + firstNonEmpty(ev.Account.Event, "update")
 	}
+	switch ev.Field {
+	case "history":
+		return historyNotice(ev.Raw)
+	case "smb_app_state_sync":
+		return stateSyncNotice(ev.Raw)
+	}
 	return firstNonEmpty(ev.Field, string(ev.Kind))
+}
+
+// historyNotice counts what a Business app history sync carried.
+func historyNotice(raw []byte) string {
+	var v struct {
+		History []struct {
+			Metadata struct {
+				Phase    flexString `json:"phase"`
+				Progress flexString `json:"progress"`
+			} `json:"metadata"`
+			Threads []struct {
+				Messages []json.RawMessage `json:"messages"`
+			} `json:"threads"`
+			Errors []errorWire `json:"errors"`
+		} `json:"history"`
+	}
+	decodeLoose(raw, &v)
+	chats, msgs := 0, 0
+	var phase, progress string
+	var errs []string
+	for _, h := range v.History {
+		chats += len(h.Threads)
+		for _, t := range h.Threads {
+			msgs += len(t.Messages)
+		}
+		phase, progress = string(h.Metadata.Phase), string(h.Metadata.Progress)
+		for _, e := range convertErrors(h.Errors) {
+			errs = append(errs, e.Text())
+		}
+	}
+	s := "Business app history: " + strconv.Itoa(msgs) + " messages in " + strconv.Itoa(chats) + " chats"
+	if phase != "" || progress != "" {
+		s += " (phase " + firstNonEmpty(phase, "?") + ", " + firstNonEmpty(progress, "?") + "%)"
+	}
+	if len(errs) > 0 {
+		s += "; " + strings.Join(errs, "; ")
+	}
+	return s
+}
+
+// stateSyncNotice counts the contacts a Business app state sync carried.
+func stateSyncNotice(raw []byte) string {
+	var v struct {
+		StateSync []struct {
+			Type   string `json:"type"`
+			Action string `json:"action"`
+		} `json:"state_sync"`
+	}
+	decodeLoose(raw, &v)
+	actions := map[string]int{}
+	var order []string
+	for _, s := range v.StateSync {
+		a := firstNonEmpty(s.Type, "item") + " " + firstNonEmpty(s.Action, "sync")
+		if actions[a] == 0 {
+			order = append(order, a)
+		}
+		actions[a]++
+	}
+	parts := make([]string, len(order))
+	for i, a := range order {
+		parts[i] = strconv.Itoa(actions[a]) + " × " + a
+	}
+	if len(parts) == 0 {
+		return "Business app contacts sync: nothing"
+	}
+	return "Business app contacts sync: " + strings.Join(parts, ", ")
 }

@@ -86,6 +86,11 @@ func appendChange(events []Event, base Event, raw json.RawMessage) []Event {
 		e := base
 		e.Kind, e.Raw = KindMessage, m
 		e.Message = parseMessage(m, v.Contacts, false)
+		if len(v.Messages) == 1 && len(e.Message.Errors) == 0 {
+			// Errors delivered with a lone message tell the agent why
+			// it came through empty (Meta: "Unsupported webhook payload").
+			e.Message.Errors = base.Errors
+		}
 		events = append(events, e)
 	}
 	for _, m := range v.MessageEchoes {

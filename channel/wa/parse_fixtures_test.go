@@ -107,6 +107,9 @@ func messageExpectation(base expectation, kind Kind, m map[string]any, contacts 
 		phoneKey, userKey = "to", "to_user_id"
 	}
 	e.key = str(m, phoneKey)
+	if g := str(m, "group_id"); g != "" {
+		e.key = g // a group is the conversation
+	}
 	if e.key == "" {
 		e.key = str(m, userKey)
 	}

@@ -44,6 +44,11 @@ func parseStatus(raw json.RawMessage, contacts []contactWire) *Status {
 		Errors:                convertErrors(w.Errors),
 		Raw:                   raw,
 	}
+	splitUserID(&s.RecipientID, &s.RecipientUserID)
+	if s.RecipientType == "group" {
+		// recipient_id names the group.
+		s.RecipientID, s.RecipientUserID = w.RecipientID, w.RecipientUserID
+	}
 	if p := w.Pricing; p != nil {
 		s.Pricing = &Pricing{Billable: p.Billable, PricingModel: p.PricingModel, Type: p.Type, Category: p.Category}
 	}

@@ -182,13 +182,16 @@ type OrderItem struct {
 	Currency          string
 }
 
-// System is a system message: Type is user_changed_number (NewWAID is the
-// new number) or customer_identity_changed.
+// System is a system message: Type is user_changed_number or
+// customer_changed_number (NewWAID is the new number, the message's From
+// the old one), user_changed_user_id (UserID is the new business-scoped
+// user id, PreviousUserID the old one) or customer_identity_changed.
 type System struct {
-	Type, Body string
-	WAID       string
-	NewWAID    string
-	UserID     string
+	Type, Body     string
+	WAID           string
+	NewWAID        string
+	UserID         string
+	PreviousUserID string
 }
 
 // Unsupported names the message type WhatsApp could not deliver to the API.

@@ -199,11 +199,12 @@ type orderWire struct {
 }
 
 type systemWire struct {
-	Type    string `json:"type"`
-	Body    string `json:"body"`
-	WAID    string `json:"wa_id"`
-	NewWAID string `json:"new_wa_id"`
-	UserID  string `json:"user_id"`
+	Type           string `json:"type"`
+	Body           string `json:"body"`
+	WAID           string `json:"wa_id"`
+	NewWAID        string `json:"new_wa_id"`
+	UserID         string `json:"user_id"`
+	PreviousUserID string `json:"previous_user_id"`
 }
 
 type editWire struct {

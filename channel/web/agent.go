@@ -180,7 +180,11 @@ func (w *Web) convIn(tx *store.Tx, ext string, id uint64) (*convData, error) {
 			return err
 		}
 		d.Messages = w.messageViews(ms)
-		return nil
+		now := time.Now()
+		for i := range d.Messages {
+			d.Messages[i].Now = now
+		}
+		return addRetries(tx, d.Messages)
 	}()
 	return d, err
 }
@@ -221,6 +225,8 @@ func transferTarget(s string) bool {
 		return f[0] != "queue" && validExt.MatchString(f[0])
 	case len(f) == 2 && f[0] == "queue":
 		return validExt.MatchString(f[1])
+	case len(f) == 2 && f[1] == "hold":
+		return f[0] != "queue" && validExt.MatchString(f[0])
 	}
 	return false
 }
@@ -249,7 +255,7 @@ func (w *Web) say(c *fiber.Ctx) error {
 	case "transfer":
 		to := strings.TrimSpace(c.FormValue("to"))
 		if !transferTarget(to) {
-			d.Error = "Transfer to: an extension (e.g. 1002) or \"queue <name>\"."
+			d.Error = "Transfer to: an extension (e.g. 1002; \"1002 hold\" when it is away) or \"queue <name>\"."
 		}
 		text = "/transfer " + to
 	default:
@@ -271,6 +277,14 @@ func (w *Web) say(c *fiber.Ctx) error {
 	}
 	for _, n := range notices {
 		d.Notices = append(d.Notices, strings.TrimPrefix(n, "[wachan] "))
+	}
+	if _, err := w.convData(ext, d.S.ID); errors.Is(err, errNotYours) {
+		// Handed to someone else: back to the inbox, saying so.
+		msg := "Conversation #" + strconv.FormatUint(d.S.ID, 10) + " is no longer yours."
+		if len(d.Notices) > 0 {
+			msg = strings.Join(d.Notices, " ")
+		}
+		return w.redirectFlash(c, "/agent/", msg)
 	}
 	return w.afterAction(c, d)
 }

@@ -61,5 +61,9 @@ func (w *Web) campaignAction(c *fiber.Ctx) error {
 	if e := w.call("POST", "/api/v1/campaigns/"+url.PathEscape(c.Params("id"))+"/"+action, nil, nil); e != nil {
 		msg = e.Message
 	}
-	return w.redirectFlash(c, "/admin/campaigns", msg)
+	back := "/admin/campaigns"
+	if c.FormValue("back") == "detail" {
+		back += "/" + url.PathEscape(c.Params("id"))
+	}
+	return w.redirectFlash(c, back, msg)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"time"
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/store"
@@ -19,6 +20,11 @@ type msgView struct {
 	// MediaURL links the message's file; Image shows it inline.
 	MediaURL string
 	Image    bool
+	// Retry is set for a reply whose sends failed and will be retried.
+	Retry *retryState
+	// Now is when the view was made (for Retry's countdown, on the
+	// outbox's clock).
+	Now time.Time
 }
 
 var ticks = map[string][2]string{
@@ -46,7 +52,7 @@ func (w *Web) messageViews(ms []*store.Message) []msgView {
 			v.Failure = failure(m.Error)
 		}
 		if m.Media != nil && w.opts.MediaLink != nil {
-			v.MediaURL = w.opts.MediaLink(m)
+			v.MediaURL = w.sameOrigin(w.opts.MediaLink(m))
 			v.Image = strings.HasPrefix(m.Media.MIME, "image/") && v.MediaURL != ""
 		}
 		out = append(out, v)

@@ -163,3 +163,36 @@ func TestSessionsByLastActivity(t *testing.T) {
 		last = i
 	}
 }
+
+// TestConsoleMedia: an image message shows its caption once and its
+// picture from the panel's own origin; the unread count sits beside the
+// customer's name.
+func TestConsoleMedia(t *testing.T) {
+	p := newTestPanelWith(t, io.Discard, func(o *Options) {
+		o.PublicURL = "https://pbx.example.com"
+		o.MediaLink = func(m *store.Message) string { return "https://pbx.example.com/media/signed-link" }
+	})
+	now := time.Now().UTC()
+	err := p.st.Update(func(tx *store.Tx) error {
+		m := &store.Message{ChannelID: "ch1", CustomerKey: "447700900001", SessionID: 1, Direction: store.Inbound, Type: "image",
+			Text: "[image] my parcel arrived broken", Timestamp: now, Media: &store.MediaRef{MIME: "image/jpeg", Caption: "my parcel arrived broken", FileID: "f1"}}
+		if _, err := tx.AddMessage(m); err != nil {
+			return err
+		}
+		return tx.IndexMessage(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := p.get("/agent/c/1", "wachan_agent=agent-cookie")
+	if n := strings.Count(body, "my parcel arrived broken"); n != 1 {
+		t.Fatalf("the caption shows %d times:\n%s", n, body)
+	}
+	if !strings.Contains(body, `<img src="/media/signed-link"`) {
+		t.Fatalf("the image is not loaded from the panel's origin:\n%s", body)
+	}
+	_, body = p.get("/agent/", "wachan_agent=agent-cookie")
+	if !regexp.MustCompile(`<span class="who">[^<]*<span class="unread"`).MatchString(body) {
+		t.Fatalf("the unread count is not beside the name:\n%s", body)
+	}
+}

@@ -22,6 +22,34 @@ type queueAPI struct {
 	AwayMessage       string             `json:"away_message"`
 	UnansweredTimeout int                `json:"unanswered_timeout"`
 	Overflow          *store.Destination `json:"overflow"`
+	MemberStates      []memberState      `json:"member_states"`
+}
+
+// memberState is where a queue member is present, as the API reports it.
+type memberState struct {
+	Ext     string `json:"ext"`
+	Missing bool   `json:"missing"`
+	Phone   bool   `json:"phone"`
+	Console bool   `json:"console"`
+	Login   bool   `json:"login"`
+}
+
+// Words says the member's state: "phone and console", "away, no console
+// login", "not on the PBX".
+func (m memberState) Words() string {
+	switch {
+	case m.Missing:
+		return "not on the PBX"
+	case m.Phone && m.Console:
+		return "present: phone and console"
+	case m.Phone:
+		return "present: phone"
+	case m.Console:
+		return "present: console"
+	case !m.Login:
+		return "away, no console login"
+	}
+	return "away"
 }
 
 type queueForm struct {

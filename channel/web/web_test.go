@@ -74,6 +74,10 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 		if err := tx.PutChannel(&store.Channel{ID: "ch1", Name: "Sales", Destination: store.Destination{Type: "queue", ID: "sales"}}); err != nil {
 			return err
 		}
+		if err := tx.AddEvent(&store.Event{ChannelID: "ch1", Kind: "error", At: now,
+			Text: "Meta reported error 130429 (Rate limit hit): <script>throughput</script>"}); err != nil {
+			return err
+		}
 		if err := tx.PutQueue(&store.Queue{Name: "sales", Members: []string{"1001"}}); err != nil {
 			return err
 		}
@@ -89,6 +93,7 @@ func newTestPanelWith(t *testing.T, logOut io.Writer, change func(*Options)) *te
 			{Direction: store.Inbound, Type: "image", Timestamp: now, Media: &store.MediaRef{MIME: "image/jpeg", Caption: "a photo"}},
 			{Direction: store.Outbound, Type: "text", Text: "failed reply", Agent: "1001", Status: "failed", Timestamp: now,
 				Error: &store.MessageError{Code: 131047, Title: "Re-engagement message"}, Trail: []store.StatusEvent{{Status: "queued", At: now}, {Status: "failed", At: now}}},
+			{Direction: store.Outbound, Type: "text", Text: "typed in the app", Origin: store.OriginBusinessApp, Status: "sent", Timestamp: now},
 		} {
 			m.ChannelID, m.CustomerKey, m.SessionID = "ch1", "447700900001", id
 			if _, err := tx.AddMessage(m); err != nil {
@@ -154,6 +159,7 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/channels", admin, 200, "Sales &lt;b&gt;"},
 		{"/admin/channels/new", admin, 200, "Create channel"},
 		{"/admin/channels/ch1", admin, 200, "http://x/webhook/ch1"},
+		{"/admin/channels/ch1", admin, 200, "Meta reported error 130429 (Rate limit hit): &lt;script&gt;"},
 		{"/admin/channels/ch1", admin, 200, `value="http://x/webhook/app/1234"`},
 		{"/admin/channels/ch1", admin, 200, "Webhook deliveries refused</span>: 3 in the last 24 h. signature does not match this app secret — did you paste the app secret of another app?"},
 		{"/admin/channels/ch1", admin, 200, `<a href="/admin/unrouted">`},
@@ -172,6 +178,8 @@ func TestPagesRender(t *testing.T) {
 		{"/admin/sessions?from=bad", admin, 200, "From must be a date"},
 		{"/admin/sessions/1", admin, 200, "hello &lt;script&gt;"},
 		{"/admin/sessions/1", admin, 200, "Re-engagement message"},
+		{"/admin/sessions/1", admin, 200, "sent from the WhatsApp Business app"},
+		{"/agent/c/1", agent, 200, "WhatsApp Business app"},
 		{"/admin/sessions/99", admin, 404, "No such session"},
 		{"/admin/templates?channel=ch1", admin, 200, "order_update"},
 		{"/admin/campaigns", admin, 200, `<progress max="4" value="2"`},

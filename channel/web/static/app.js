@@ -28,11 +28,65 @@
     }
   }
 
+  // Replies waiting for another attempt count down to it.
+  function countdown() {
+    document.querySelectorAll("[data-retry-at]").forEach(function (p) {
+      var left = Math.round((Number(p.getAttribute("data-retry-at")) - Date.now()) / 1000);
+      var n = p.getAttribute("data-attempts");
+      p.textContent = "Not sent yet (" + n + " failed attempts): " + (left >= 1 ? "retrying in " + left + " s." : "retrying now.");
+    });
+  }
+
+  // Opt-in alert (notification and sound) when a new conversation waits.
+  var alertsKey = "wachan.alerts";
+  function alertsOn() { return window.localStorage && localStorage.getItem(alertsKey) === "on"; }
+  function beep() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { return; }
+    var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.08;
+    osc.connect(gain); gain.connect(ctx.destination);
+    osc.start(); osc.stop(ctx.currentTime + 0.2);
+  }
+  function waitingIds(el) {
+    var ids = {};
+    el.querySelectorAll("[data-waiting] [data-session]").forEach(function (a) { ids[a.getAttribute("data-session")] = true; });
+    return ids;
+  }
+  function announce(el, before) {
+    if (!alertsOn()) { return; }
+    var now = waitingIds(el), fresh = Object.keys(now).filter(function (id) { return !before[id]; });
+    if (!fresh.length) { return; }
+    beep();
+    if (window.Notification && Notification.permission === "granted") {
+      new Notification("wachan: new WhatsApp conversation", { body: fresh.length + " new conversation(s) waiting", tag: "wachan-waiting" });
+    }
+  }
+  function alertsButton() {
+    var btn = document.getElementById("alerts");
+    if (!btn) { return; }
+    var show = function () {
+      btn.textContent = alertsOn() ? "Alerts on" : "Alerts off";
+      btn.setAttribute("aria-pressed", alertsOn() ? "true" : "false");
+    };
+    btn.hidden = false;
+    show();
+    btn.addEventListener("click", function () {
+      localStorage.setItem(alertsKey, alertsOn() ? "off" : "on");
+      if (alertsOn() && window.Notification && Notification.permission === "default") { Notification.requestPermission(); }
+      show();
+    });
+  }
+
   function live(el) {
     if (!window.EventSource) { return; }
     var es = new EventSource(el.getAttribute("data-live"));
     es.addEventListener("html", function (ev) {
+      var before = waitingIds(el);
       el.innerHTML = ev.data;
+      if (el.id === "inbox") { announce(el, before); }
+      countdown();
       el.setAttribute("data-updated", String(Date.now()));
       scrollThread(el);
     });
@@ -51,6 +105,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(live);
     document.querySelectorAll("[data-scroll]").forEach(scrollThread);
+    alertsButton();
+    countdown();
+    setInterval(countdown, 1000);
     var text = document.getElementById("text");
     if (text && !text.disabled) {
       text.addEventListener("keydown", function (ev) {
