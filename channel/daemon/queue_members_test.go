@@ -38,4 +38,9 @@ func TestQueueMembersWithoutPBX(t *testing.T) {
 	if t.Failed() {
 		t.Fatalf("queues page:\n%s", page)
 	}
+	// The queue's own page says it too.
+	_, page = admin.get("/admin/queues/sales")
+	if !strings.Contains(page, `id="member-presence"`) || !strings.Contains(page, "1001 <span class=\"muted\">present: console</span>") {
+		t.Fatalf("queue page:\n%s", page)
+	}
 }

@@ -106,6 +106,11 @@ func TestPanelScreenshots(t *testing.T) {
 		t.Fatalf("presence = %q", got)
 	}
 	b.docShot("queues", "ul.members")
+	b.run(chromedp.Navigate(base+"/admin/queues/sales"), chromedp.WaitVisible(chromedp.CSS("#member-presence")))
+	if got := b.text("#member-presence"); !strings.Contains(got, "1001 present: phone") {
+		t.Fatalf("queue page presence = %q", got)
+	}
+	b.docShot("queue", "#member-presence")
 
 	// A campaign from a CSV file: its preview, then start.
 	csv := filepath.Join(t.TempDir(), "customers.csv")
