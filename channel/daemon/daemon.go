@@ -184,6 +184,8 @@ func (d *Daemon) wire(out io.Writer) error {
 		return err
 	}
 	obOpts.Finished = d.onFinished
+	// A reply waiting for another attempt shows when it is due.
+	obOpts.Rescheduled = d.onChanged
 	d.outbox = outbox.New(st, d.graph, log, obOpts)
 	// A status that proves a send in doubt went out lets it finish now.
 	d.hooks = append(d.hooks, ingest.Hooks{Proven: d.outbox.Wake}, ingest.Hooks{Other: d.countWebhookErrors})

@@ -22,6 +22,9 @@ type Options struct {
 	// Finished, if set, runs inside the transaction that finishes a
 	// message (sent or failed).
 	Finished func(tx *store.Tx, ch *store.Channel, m *store.Message) error
+	// Rescheduled, if set, is called after a failed send is stored for
+	// another attempt (its job's NotBefore says when).
+	Rescheduled func()
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// GraphError, if set, counts each Cloud API error by Meta's code.

@@ -206,6 +206,9 @@ func (o *Outbox) finish(j *store.Job, sent cloudapi.Sent, sendErr error) (*store
 		}
 		return nil
 	})
+	if err == nil && next != nil && o.opts.Rescheduled != nil {
+		o.opts.Rescheduled()
+	}
 	return next, err
 }
 

@@ -30,8 +30,10 @@ type campaignForm struct {
 	Name      string
 	Template  string
 	Limit     string
-	Error     string
-	Errors    map[string]string
+	// Recipients is a pasted list, used when no file is uploaded.
+	Recipients string
+	Error      string
+	Errors     map[string]string
 }
 
 // campaignTemplates lists every channel's approved templates.
@@ -78,9 +80,18 @@ func (w *Web) campaignCreate(c *fiber.Ctx) error {
 	if len(parts) != 3 {
 		f.Errors["template"] = "Template: choose one."
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		f.Errors["file"] = "Recipients: choose a CSV file."
+	f.Recipients = c.FormValue("recipients")
+	var (
+		list  func() (io.ReadCloser, error)
+		added int // lines put before a pasted list
+	)
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		list = func() (io.ReadCloser, error) { return fh.Open() }
+	} else if strings.TrimSpace(f.Recipients) != "" {
+		text, n := recipientsCSV(f.Recipients)
+		list, added = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }, n
+	} else {
+		f.Errors["file"] = "Recipients: choose a CSV file or paste the list."
 	}
 	if len(f.Errors) > 0 {
 		return w.renderCampaignForm(c, fiber.StatusUnprocessableEntity, f)
@@ -89,7 +100,7 @@ func (w *Web) campaignCreate(c *fiber.Ctx) error {
 	if f.Limit != "" {
 		fields["daily_limit"] = f.Limit
 	}
-	body, ctype, err := csvBody(fh, fields)
+	body, ctype, err := csvBody(list, fields)
 	if err != nil {
 		f.Errors["file"] = "Recipients: the file could not be read."
 		return w.renderCampaignForm(c, fiber.StatusUnprocessableEntity, f)
@@ -111,7 +122,7 @@ func (w *Web) campaignCreate(c *fiber.Ctx) error {
 	}
 	msg := "Campaign created as a draft: check the preview, then start it."
 	if n := len(out.Invalid); n > 0 {
-		msg += " Rows left out: " + strconv.Itoa(n) + " (first: row " + strconv.Itoa(out.Invalid[0].Row) + ": " + out.Invalid[0].Error + ")."
+		msg += " Rows left out: " + strconv.Itoa(n) + " (first: row " + strconv.Itoa(out.Invalid[0].Row-added) + ": " + out.Invalid[0].Error + ")."
 	}
 	if out.Duplicates > 0 {
 		msg += " Duplicate numbers merged: " + strconv.Itoa(out.Duplicates) + "."
@@ -119,10 +130,10 @@ func (w *Web) campaignCreate(c *fiber.Ctx) error {
 	return w.redirectFlash(c, "/admin/campaigns/"+strconv.FormatUint(out.ID, 10), msg)
 }
 
-// csvBody re-encodes the uploaded CSV file and the form fields as the
-// campaigns API's multipart body.
-func csvBody(fh *multipart.FileHeader, fields map[string]string) ([]byte, string, error) {
-	f, err := fh.Open()
+// csvBody re-encodes the recipient list (an uploaded CSV file or a pasted
+// list) and the form fields as the campaigns API's multipart body.
+func csvBody(open func() (io.ReadCloser, error), fields map[string]string) ([]byte, string, error) {
+	f, err := open()
 	if err != nil {
 		return nil, "", err
 	}
@@ -134,7 +145,7 @@ func csvBody(fh *multipart.FileHeader, fields map[string]string) ([]byte, string
 			return nil, "", err
 		}
 	}
-	part, err := mw.CreateFormFile("file", fh.Filename)
+	part, err := mw.CreateFormFile("file", "recipients.csv")
 	if err != nil {
 		return nil, "", err
 	}
@@ -228,4 +239,20 @@ func fillTemplate(body string, params json.RawMessage) string {
 		}
 		return m
 	})
+}
+
+// recipientsCSV gives a pasted list the header the campaigns API needs
+// when it has none: "to" then 1, 2, … for the values after the number;
+// added is the number of lines put in front.
+func recipientsCSV(s string) (csv string, added int) {
+	s = strings.TrimPrefix(s, "\ufeff")
+	first, _, _ := strings.Cut(s, "\n")
+	if f, _, _ := strings.Cut(first, ","); strings.EqualFold(strings.TrimSpace(f), "to") {
+		return s, 0
+	}
+	header := []string{"to"}
+	for i := range strings.Count(first, ",") {
+		header = append(header, strconv.Itoa(i+1))
+	}
+	return strings.Join(header, ",") + "\n" + s, 1
 }

@@ -116,6 +116,11 @@ func (w *Web) queueSave(c *fiber.Ctx) error {
 		q.Overflow = &store.Destination{Type: c.FormValue("overflow_type"), ID: id}
 		body["overflow"] = q.Overflow
 	}
+	if msg, err := w.consoleMembersError(q.Members); err != nil {
+		return err
+	} else if msg != "" {
+		errs["members"] = msg
+	}
 	if len(errs) == 0 {
 		method, path := "POST", "/api/v1/queues"
 		if name != "" {

@@ -40,14 +40,19 @@
   // Opt-in alert (notification and sound) when a new conversation waits.
   var alertsKey = "wachan.alerts";
   function alertsOn() { return window.localStorage && localStorage.getItem(alertsKey) === "on"; }
+  var audio = null;
   function beep() {
     var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) { return; }
-    var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+    // A page may make sound only once the user has clicked or typed on it;
+    // before that the browser refuses (and warns).
+    if (!Ctx || (navigator.userActivation && !navigator.userActivation.hasBeenActive)) { return; }
+    audio = audio || new Ctx();
+    if (audio.state === "suspended") { audio.resume(); }
+    var osc = audio.createOscillator(), gain = audio.createGain();
     osc.frequency.value = 880;
     gain.gain.value = 0.08;
-    osc.connect(gain); gain.connect(ctx.destination);
-    osc.start(); osc.stop(ctx.currentTime + 0.2);
+    osc.connect(gain); gain.connect(audio.destination);
+    osc.start(); osc.stop(audio.currentTime + 0.2);
   }
   function waitingIds(el) {
     var ids = {};
