@@ -338,6 +338,15 @@ func adminTokenHash(st *store.Store, configured string, out io.Writer) (string, 
 // SetVersion records the build's version for display; call it before Run.
 func (d *Daemon) SetVersion(v string) { d.version = v }
 
+// MetricsAddr returns the address /metrics is served on, once Listen has
+// bound it; "" when metrics_listen is empty.
+func (d *Daemon) MetricsAddr() string {
+	if d.metricsLn == nil {
+		return ""
+	}
+	return d.metricsLn.Addr().String()
+}
+
 // Listen binds the configured address; it returns the bound address.
 func (d *Daemon) Listen() (string, error) {
 	ln, err := net.Listen("tcp", d.cfg.Listen)

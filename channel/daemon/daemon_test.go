@@ -45,7 +45,7 @@ func freeAddr(t testing.TB) string {
 func testConfig(t testing.TB, graphURL string) *config.Config {
 	cfg := config.Default()
 	cfg.Listen = freeAddr(t)
-	cfg.MetricsListen = freeAddr(t)
+	cfg.MetricsListen = "127.0.0.1:0" // bound at once: no race for a port
 	cfg.PublicURL = "http://" + cfg.Listen
 	cfg.DataDir = t.TempDir()
 	cfg.GraphURL = graphURL
@@ -78,7 +78,7 @@ func serve(t testing.TB, d *Daemon, cfg *config.Config) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	h := &harness{t: t, cfg: cfg, base: "http://" + addr, metrics: "http://" + cfg.MetricsListen}
+	h := &harness{t: t, cfg: cfg, base: "http://" + addr, metrics: "http://" + d.MetricsAddr()}
 	stopped := false
 	h.stop = func() {
 		if stopped {

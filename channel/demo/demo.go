@@ -142,6 +142,7 @@ func (m *Demo) Start(ctx context.Context) (err error) {
 	cfg.GraphURL, cfg.AdminToken = graphURL, m.AdminToken
 	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = m.ari.URL(), "ari", "ari"
 	cfg.ShutdownTimeout = 2 * time.Second
+	cfg.MetricsListen = "" // a demo beside a running daemon must not take its port
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuring the demo: %w", err)
 	}

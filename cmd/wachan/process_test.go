@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 func serveProcess(t *testing.T, emu *ariemu.Server, dataDir, listen string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--config", "/dev/null", "--listen", listen, "--public-url", "http://"+listen,
-		"--data-dir", dataDir, "--ari-url", emu.URL(), "--ari-user", "ari", "--log-level", "info")
+		"--data-dir", dataDir, "--ari-url", emu.URL(), "--ari-user", "ari", "--log-level", "info", "--metrics-listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "WACHAN_TEST_AS_WACHAN=1", "WACHAN_ARI_PASSWORD=ari", "WACHAN_ADMIN_TOKEN="+testAdminToken)
 	w := &watcher{marker: `msg="ARI connected"`, seen: make(chan struct{})}
 	cmd.Stderr = w
