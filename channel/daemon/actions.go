@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"github.com/wachan/wachan/channel/actions"
-	"github.com/wachan/wachan/channel/actions/actionsapi"
 	"github.com/wachan/wachan/store"
 )
 
@@ -19,8 +18,9 @@ func (d *Daemon) wireActions() {
 	d.hooks = append(d.hooks, svc.Hooks())
 }
 
-// wireActionRoutes mounts the button action routes.
-func (d *Daemon) wireActionRoutes() error {
-	actionsapi.New(d.store).Mount(d.v1)
+// wireStoreRoutes mounts the canned reply, chat menu and button action
+// routes.
+func (d *Daemon) wireStoreRoutes() error {
+	mountStoreRoutes(d.store, d.v1)
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/wachan/wachan/channel/menus"
-	"github.com/wachan/wachan/channel/menus/menusapi"
 	"github.com/wachan/wachan/store"
 )
 
@@ -22,10 +21,4 @@ func (d *Daemon) wireMenus() {
 		},
 	})
 	d.runners = append(d.runners, d.menus.Run)
-}
-
-// wireMenuRoutes mounts the chat menu routes.
-func (d *Daemon) wireMenuRoutes() error {
-	menusapi.New(d.store).Mount(d.v1)
-	return nil
 }

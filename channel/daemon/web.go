@@ -40,6 +40,7 @@ func (d *Daemon) wireWeb() error {
 	// services.
 	v1.Post("/sessions/:id/media", api.AdminOrAgent, d.sessionMedia)
 	templateapi.New(d.store, d.templates).Mount(v1)
+	mountStoreRoutes(d.store, v1)
 	d.campaigns.Register(v1)
 	api.Finish(v1)
 	handler := internal.Handler()
