@@ -98,26 +98,31 @@ func (a *API) listApps(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		for _, app := range apps {
-			v, err := a.appView(tx, app, unrouted)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = viewsWith(a, tx, apps, a.appView)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if out == nil {
-		out = []AppView{}
-	}
 	return c.JSON(fiber.Map{"apps": out})
+}
+
+// viewsWith renders every item of list with view, reading the unrouted counts
+// once; the result is never nil, so it encodes as [] when list is empty.
+func viewsWith[T, V any](a *API, tx *store.Tx, list []T, view func(*store.Tx, T, map[string]int) (V, error)) ([]V, error) {
+	unrouted, err := a.unroutedByApp(tx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]V, 0, len(list))
+	for _, item := range list {
+		v, err := view(tx, item, unrouted)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (a *API) appView(tx *store.Tx, app *store.App, unrouted map[string]int) (AppView, error) {
@@ -134,22 +139,33 @@ func (a *API) appView(tx *store.Tx, app *store.App, unrouted map[string]int) (Ap
 	return v, nil
 }
 
+// appTx reads app id, a typed not-found error when there is none.
+func appTx(tx *store.Tx, id string) (*store.App, error) {
+	app, err := tx.App(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("app", id)
+	}
+	return app, err
+}
+
+// appViewTx renders app with the unrouted counts as they are in tx.
+func (a *API) appViewTx(tx *store.Tx, app *store.App) (AppView, error) {
+	unrouted, err := a.unroutedByApp(tx)
+	if err != nil {
+		return AppView{}, err
+	}
+	return a.appView(tx, app, unrouted)
+}
+
 func (a *API) getApp(c *fiber.Ctx) error {
 	id := c.Params("id")
 	var v AppView
 	err := a.store.View(func(tx *store.Tx) error {
-		app, err := tx.App(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("app", id)
-		}
+		app, err := appTx(tx, id)
 		if err != nil {
 			return err
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		v, err = a.appView(tx, app, unrouted)
+		v, err = a.appViewTx(tx, app)
 		return err
 	})
 	if err != nil {
@@ -170,10 +186,7 @@ func (a *API) patchApp(c *fiber.Ctx) error {
 	id := c.Params("id")
 	var v AppView
 	err := a.store.Update(func(tx *store.Tx) error {
-		app, err := tx.App(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("app", id)
-		}
+		app, err := appTx(tx, id)
 		if err != nil {
 			return err
 		}
@@ -200,11 +213,7 @@ func (a *API) patchApp(c *fiber.Ctx) error {
 				}
 			}
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		v, err = a.appView(tx, app, unrouted)
+		v, err = a.appViewTx(tx, app)
 		return err
 	})
 	if err != nil {
