@@ -15,34 +15,7 @@ import (
 // API emulator, with one channel routed to destination.
 func startConsoleOnly(t *testing.T, destination map[string]string, queues ...map[string]any) *pbxHarness {
 	t.Helper()
-	graph := graphemu.New(graphemu.Options{})
-	graphURL, err := graph.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { graph.Close() })
-	cfg := testConfig(t, graphURL)
-	clock := &fakeClock{t: time.Now()}
-	h, d := startDaemon(t, cfg, clock)
-	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, clock: clock}
-	for _, q := range queues {
-		var out map[string]any
-		if code := h.do("POST", "/api/v1/queues", q, &out); code != 201 {
-			t.Fatalf("create queue: %d %v", code, out)
-		}
-	}
-	body := newChannelBody()
-	body["destination"] = destination
-	var raw map[string]any
-	if code := h.do("POST", "/api/v1/channels", body, &raw); code != 201 {
-		t.Fatalf("create channel: %d %v", code, raw)
-	}
-	p.ch = raw["id"].(string)
-	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return startHarness(t, graphemu.Options{}, false, nil, destination, queues...)
 }
 
 // session fetches one session through the API.
