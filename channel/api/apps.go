@@ -191,26 +191,8 @@ func (a *API) patchApp(c *fiber.Ctx) error {
 			return err
 		}
 		if in.AppSecret != nil {
-			chans, err := tx.AppChannels(id)
-			if err != nil {
+			if err := a.setAppSecret(tx, id, in.AppSecret); err != nil {
 				return err
-			}
-			probe := &store.Channel{AppSecret: ""}
-			if len(chans) > 0 {
-				probe.AppSecret = chans[0].AppSecret
-			}
-			if err := (&channelInput{AppSecret: in.AppSecret}).apply(probe); err != nil {
-				return err
-			}
-			if probe.AppSecret == "" {
-				return invalid("app_secret", "is required")
-			}
-			now := a.opts.Now().UTC()
-			for _, ch := range chans {
-				ch.AppSecret, ch.UpdatedAt = probe.AppSecret, now
-				if err := tx.PutChannel(ch); err != nil {
-					return err
-				}
 			}
 		}
 		v, err = a.appViewTx(tx, app)
@@ -220,6 +202,33 @@ func (a *API) patchApp(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// setAppSecret sets secret, checked as a channel's, on every channel of
+// app id.
+func (a *API) setAppSecret(tx *store.Tx, id string, secret *string) error {
+	chans, err := tx.AppChannels(id)
+	if err != nil {
+		return err
+	}
+	probe := &store.Channel{AppSecret: ""}
+	if len(chans) > 0 {
+		probe.AppSecret = chans[0].AppSecret
+	}
+	if err := (&channelInput{AppSecret: secret}).apply(probe); err != nil {
+		return err
+	}
+	if probe.AppSecret == "" {
+		return invalid("app_secret", "is required")
+	}
+	now := a.opts.Now().UTC()
+	for _, ch := range chans {
+		ch.AppSecret, ch.UpdatedAt = probe.AppSecret, now
+		if err := tx.PutChannel(ch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UnroutedView is a kept update no channel owns, with what to do.
