@@ -140,6 +140,19 @@ func startHarness(t testing.TB, opts graphemu.Options, withARI bool, tweak func(
 	return p
 }
 
+// startWithEmu runs a daemon with no PBX wired to a Graph API emulator
+// started with opts; both stop when the test ends.
+func startWithEmu(t testing.TB, opts graphemu.Options) (*graphemu.Server, *harness) {
+	t.Helper()
+	emu := graphemu.New(opts)
+	emuURL, err := emu.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	return emu, start(t, testConfig(t, emuURL))
+}
+
 // metaChannel is a channel created through the admin API.
 type metaChannel struct {
 	ID         string `json:"id"`
@@ -151,13 +164,7 @@ type metaChannel struct {
 // serves (WABA 102290129340398).
 func startWithChannel(t testing.TB, opts graphemu.Options) (*graphemu.Server, *harness, metaChannel) {
 	t.Helper()
-	emu := graphemu.New(opts)
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	h := start(t, testConfig(t, emuURL))
+	emu, h := startWithEmu(t, opts)
 	var ch metaChannel
 	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
 		t.Fatalf("create channel: %d", code)
