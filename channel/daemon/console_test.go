@@ -195,17 +195,7 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 
 	p.customerSays(customer, "Ann", "Hello from WhatsApp")
 	inbox.waitFor(t, "Hello from WhatsApp")
-	var id uint64
-	deadline := time.Now().Add(10 * time.Second)
-	for id == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no session")
-		}
-		if l := p.sessions(""); len(l) > 0 {
-			id = uint64(l[0]["id"].(float64))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	id := p.waitFirstSession()
 	p.waitSession(id, "offered to 1001 on the console", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
 	if p.inboxHas("1001", "Hello from WhatsApp") {
 		t.Fatal("an offline phone received a message")
@@ -271,24 +261,14 @@ func TestConsoleRetry(t *testing.T) {
 		t.Fatalf("creating agent = %d", code)
 	}
 	p.customerSays(customer, "Ann", "Hello")
-	var id uint64
-	deadline := time.Now().Add(10 * time.Second)
-	for id == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no session")
-		}
-		if l := p.sessions(""); len(l) > 0 {
-			id = uint64(l[0]["id"].(float64))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	id := p.waitFirstSession()
 	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
 	p.graph.FailNext(pnid, 2, 131000) // Meta's "something went wrong": retried
 	conv := fmt.Sprintf("/agent/c/%d", id)
 	if code, _ := agent.post(conv, url.Values{"action": {"send"}, "text": {"Sorry for the wait"}}); code != 200 {
 		t.Fatalf("reply = %d", code)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, page := agent.get(conv)
 		if strings.Contains(page, "Not sent yet (1 failed attempts): retrying in") || strings.Contains(page, "Not sent yet (2 failed attempts): retrying in") {

@@ -336,6 +336,22 @@ func (p *pbxHarness) sessions(query string) []map[string]any {
 	return out.Sessions
 }
 
+// waitFirstSession waits for a session to be listed and returns the id
+// of the first.
+func (p *pbxHarness) waitFirstSession() uint64 {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if l := p.sessions(""); len(l) > 0 {
+			return uint64(l[0]["id"].(float64))
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatal("no session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func jsonNum(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
