@@ -187,9 +187,7 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	if _, page := admin.get("/admin/channels"); strings.Contains(page, `id="no-pbx"`) || strings.Contains(page, `id="pbx-down"`) {
 		t.Fatalf("a connected PBX is reported missing:\n%s", page)
 	}
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1001")
 	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
 	inbox := agent.open("/agent/events?view=inbox")
 
@@ -230,9 +228,7 @@ func TestQueueMembers(t *testing.T) {
 	}
 
 	admin := signIn(t, p.base, "admin", "", adminToken)
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1003"}, "password": {"agent-pass-1003"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1003")
 	p.register("1001")
 	agent := signIn(t, p.base, "agent", "1003", "agent-pass-1003")
 	agent.open("/agent/events?view=inbox")
@@ -257,9 +253,7 @@ func TestQueueMembers(t *testing.T) {
 func TestConsoleRetry(t *testing.T) {
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	admin := signIn(t, p.base, "admin", "", adminToken)
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1001")
 	p.customerSays(customer, "Ann", "Hello")
 	id := p.waitFirstSession()
 	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
