@@ -98,26 +98,31 @@ func (a *API) listApps(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		for _, app := range apps {
-			v, err := a.appView(tx, app, unrouted)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = viewsWith(a, tx, apps, a.appView)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if out == nil {
-		out = []AppView{}
-	}
 	return c.JSON(fiber.Map{"apps": out})
+}
+
+// viewsWith renders every item of list with view, reading the unrouted counts
+// once; the result is never nil, so it encodes as [] when list is empty.
+func viewsWith[T, V any](a *API, tx *store.Tx, list []T, view func(*store.Tx, T, map[string]int) (V, error)) ([]V, error) {
+	unrouted, err := a.unroutedByApp(tx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]V, 0, len(list))
+	for _, item := range list {
+		v, err := view(tx, item, unrouted)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (a *API) appView(tx *store.Tx, app *store.App, unrouted map[string]int) (AppView, error) {
@@ -134,22 +139,33 @@ func (a *API) appView(tx *store.Tx, app *store.App, unrouted map[string]int) (Ap
 	return v, nil
 }
 
+// appTx reads app id, a typed not-found error when there is none.
+func appTx(tx *store.Tx, id string) (*store.App, error) {
+	app, err := tx.App(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("app", id)
+	}
+	return app, err
+}
+
+// appViewTx renders app with the unrouted counts as they are in tx.
+func (a *API) appViewTx(tx *store.Tx, app *store.App) (AppView, error) {
+	unrouted, err := a.unroutedByApp(tx)
+	if err != nil {
+		return AppView{}, err
+	}
+	return a.appView(tx, app, unrouted)
+}
+
 func (a *API) getApp(c *fiber.Ctx) error {
 	id := c.Params("id")
 	var v AppView
 	err := a.store.View(func(tx *store.Tx) error {
-		app, err := tx.App(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("app", id)
-		}
+		app, err := appTx(tx, id)
 		if err != nil {
 			return err
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		v, err = a.appView(tx, app, unrouted)
+		v, err = a.appViewTx(tx, app)
 		return err
 	})
 	if err != nil {
@@ -170,47 +186,49 @@ func (a *API) patchApp(c *fiber.Ctx) error {
 	id := c.Params("id")
 	var v AppView
 	err := a.store.Update(func(tx *store.Tx) error {
-		app, err := tx.App(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("app", id)
-		}
+		app, err := appTx(tx, id)
 		if err != nil {
 			return err
 		}
 		if in.AppSecret != nil {
-			chans, err := tx.AppChannels(id)
-			if err != nil {
+			if err := a.setAppSecret(tx, id, in.AppSecret); err != nil {
 				return err
 			}
-			probe := &store.Channel{AppSecret: ""}
-			if len(chans) > 0 {
-				probe.AppSecret = chans[0].AppSecret
-			}
-			if err := (&channelInput{AppSecret: in.AppSecret}).apply(probe); err != nil {
-				return err
-			}
-			if probe.AppSecret == "" {
-				return invalid("app_secret", "is required")
-			}
-			now := a.opts.Now().UTC()
-			for _, ch := range chans {
-				ch.AppSecret, ch.UpdatedAt = probe.AppSecret, now
-				if err := tx.PutChannel(ch); err != nil {
-					return err
-				}
-			}
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		v, err = a.appView(tx, app, unrouted)
+		v, err = a.appViewTx(tx, app)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// setAppSecret sets secret, checked as a channel's, on every channel of
+// app id.
+func (a *API) setAppSecret(tx *store.Tx, id string, secret *string) error {
+	chans, err := tx.AppChannels(id)
+	if err != nil {
+		return err
+	}
+	probe := &store.Channel{AppSecret: ""}
+	if len(chans) > 0 {
+		probe.AppSecret = chans[0].AppSecret
+	}
+	if err := (&channelInput{AppSecret: secret}).apply(probe); err != nil {
+		return err
+	}
+	if probe.AppSecret == "" {
+		return invalid("app_secret", "is required")
+	}
+	now := a.opts.Now().UTC()
+	for _, ch := range chans {
+		ch.AppSecret, ch.UpdatedAt = probe.AppSecret, now
+		if err := tx.PutChannel(ch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UnroutedView is a kept update no channel owns, with what to do.

@@ -313,24 +313,14 @@ func (a *API) createChannel(c *fiber.Ctx) error {
 }
 
 func (a *API) listChannels(c *fiber.Ctx) error {
-	out := []ChannelView{}
+	var out []ChannelView
 	err := a.store.View(func(tx *store.Tx) error {
 		list, err := tx.Channels()
 		if err != nil {
 			return err
 		}
-		unrouted, err := a.unroutedByApp(tx)
-		if err != nil {
-			return err
-		}
-		for _, ch := range list {
-			v, err := a.viewWith(tx, ch, unrouted)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		out, err = viewsWith(a, tx, list, a.viewWith)
+		return err
 	})
 	if err != nil {
 		return err

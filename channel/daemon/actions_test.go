@@ -15,25 +15,7 @@ import (
 // the customer out, and a list row posting a signed integration event.
 func TestButtonActionsEndToEnd(t *testing.T) {
 	const waba = "102290129340398"
-	emu := graphemu.New(graphemu.Options{Statuses: []string{}})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	h := start(t, testConfig(t, emuURL))
-	defer h.stop()
-	var ch struct {
-		ID         string `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
-		t.Fatalf("create channel: %d", code)
-	}
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, DisplayPhoneNumber: "+44 7911 123456",
-		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
-		t.Fatal(err)
-	}
+	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	emu.AddTemplate(waba, graphemu.Template{Name: "order_confirmed", Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Thanks {{1}}, your order is confirmed."}}})
 	if code := h.do("POST", "/api/v1/channels/"+ch.ID+"/templates/sync", nil, nil); code != 200 {
 		t.Fatalf("sync = %d", code)

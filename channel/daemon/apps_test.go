@@ -31,13 +31,8 @@ type appHarness struct {
 
 func startApps(t *testing.T) *appHarness {
 	t.Helper()
-	emu := graphemu.New(graphemu.Options{})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	a := &appHarness{harness: start(t, testConfig(t, emuURL)), emu: emu}
+	emu, h := startWithEmu(t, graphemu.Options{})
+	a := &appHarness{harness: h, emu: emu}
 	create := func(body map[string]any) map[string]any {
 		t.Helper()
 		var out map[string]any

@@ -9,25 +9,7 @@ import (
 // TestCannedRepliesAPI manages shared and personal canned replies and
 // expands one for a customer's conversation.
 func TestCannedRepliesAPI(t *testing.T) {
-	emu := graphemu.New(graphemu.Options{Statuses: []string{}})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	h := start(t, testConfig(t, emuURL))
-	defer h.stop()
-	var ch struct {
-		ID         string `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
-		t.Fatalf("create channel: %d", code)
-	}
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
-		t.Fatal(err)
-	}
+	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	_, body := emu.InboundText(pnid, "447700900001", "Ann Smith", "Hello")
 	if code, err := emu.DeliverInbound(pnid, body); err != nil || code != 200 {
 		t.Fatalf("inbound = %d %v", code, err)

@@ -35,14 +35,8 @@ func (r checkReport) step(t *testing.T, name string) checkStep {
 // restart; Connect subscribes the app, asks for the PIN, then registers
 // the number and points its webhooks at wachan, and messages flow.
 func TestConnect(t *testing.T) {
-	emu := graphemu.New(graphemu.Options{})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	cfg := testConfig(t, emuURL)
-	h := start(t, cfg)
+	emu, h := startWithEmu(t, graphemu.Options{})
+	cfg := h.cfg
 	var ch map[string]any
 	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
 		t.Fatalf("create = %d %v", code, ch)

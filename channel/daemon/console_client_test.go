@@ -151,6 +151,15 @@ func (s *stream) waitFor(t testing.TB, want ...string) string {
 	}
 }
 
+// addAgent has the signed-in admin create agent ext with the password
+// "agent-pass-" + ext.
+func (c *consoleClient) addAgent(ext string) {
+	c.t.Helper()
+	if code, _ := c.post("/admin/users", url.Values{"role": {"agent"}, "name": {ext}, "password": {"agent-pass-" + ext}}); code != 200 {
+		c.t.Fatalf("creating agent = %d", code)
+	}
+}
+
 // postFile submits a multipart form with one file to path and returns
 // the page it leads to.
 func (c *consoleClient) postFile(path string, fields map[string]string, field, filename string, data []byte) (int, string) {

@@ -15,34 +15,7 @@ import (
 // API emulator, with one channel routed to destination.
 func startConsoleOnly(t *testing.T, destination map[string]string, queues ...map[string]any) *pbxHarness {
 	t.Helper()
-	graph := graphemu.New(graphemu.Options{})
-	graphURL, err := graph.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { graph.Close() })
-	cfg := testConfig(t, graphURL)
-	clock := &fakeClock{t: time.Now()}
-	h, d := startDaemon(t, cfg, clock)
-	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, clock: clock}
-	for _, q := range queues {
-		var out map[string]any
-		if code := h.do("POST", "/api/v1/queues", q, &out); code != 201 {
-			t.Fatalf("create queue: %d %v", code, out)
-		}
-	}
-	body := newChannelBody()
-	body["destination"] = destination
-	var raw map[string]any
-	if code := h.do("POST", "/api/v1/channels", body, &raw); code != 201 {
-		t.Fatalf("create channel: %d %v", code, raw)
-	}
-	p.ch = raw["id"].(string)
-	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return startHarness(t, graphemu.Options{}, false, nil, destination, queues...)
 }
 
 // session fetches one session through the API.
@@ -214,25 +187,13 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	if _, page := admin.get("/admin/channels"); strings.Contains(page, `id="no-pbx"`) || strings.Contains(page, `id="pbx-down"`) {
 		t.Fatalf("a connected PBX is reported missing:\n%s", page)
 	}
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1001")
 	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
 	inbox := agent.open("/agent/events?view=inbox")
 
 	p.customerSays(customer, "Ann", "Hello from WhatsApp")
 	inbox.waitFor(t, "Hello from WhatsApp")
-	var id uint64
-	deadline := time.Now().Add(10 * time.Second)
-	for id == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no session")
-		}
-		if l := p.sessions(""); len(l) > 0 {
-			id = uint64(l[0]["id"].(float64))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	id := p.waitFirstSession()
 	p.waitSession(id, "offered to 1001 on the console", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
 	if p.inboxHas("1001", "Hello from WhatsApp") {
 		t.Fatal("an offline phone received a message")
@@ -267,9 +228,7 @@ func TestQueueMembers(t *testing.T) {
 	}
 
 	admin := signIn(t, p.base, "admin", "", adminToken)
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1003"}, "password": {"agent-pass-1003"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1003")
 	p.register("1001")
 	agent := signIn(t, p.base, "agent", "1003", "agent-pass-1003")
 	agent.open("/agent/events?view=inbox")
@@ -294,28 +253,16 @@ func TestQueueMembers(t *testing.T) {
 func TestConsoleRetry(t *testing.T) {
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	admin := signIn(t, p.base, "admin", "", adminToken)
-	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {
-		t.Fatalf("creating agent = %d", code)
-	}
+	admin.addAgent("1001")
 	p.customerSays(customer, "Ann", "Hello")
-	var id uint64
-	deadline := time.Now().Add(10 * time.Second)
-	for id == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no session")
-		}
-		if l := p.sessions(""); len(l) > 0 {
-			id = uint64(l[0]["id"].(float64))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	id := p.waitFirstSession()
 	agent := signIn(t, p.base, "agent", "1001", "agent-pass-1001")
 	p.graph.FailNext(pnid, 2, 131000) // Meta's "something went wrong": retried
 	conv := fmt.Sprintf("/agent/c/%d", id)
 	if code, _ := agent.post(conv, url.Values{"action": {"send"}, "text": {"Sorry for the wait"}}); code != 200 {
 		t.Fatalf("reply = %d", code)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, page := agent.get(conv)
 		if strings.Contains(page, "Not sent yet (1 failed attempts): retrying in") || strings.Contains(page, "Not sent yet (2 failed attempts): retrying in") {

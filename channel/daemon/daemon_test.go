@@ -165,14 +165,8 @@ func newChannelBody() map[string]any {
 // channel, verify the webhook, receive a customer's message, answer it,
 // follow its statuses, test the connection, restart and find it all kept.
 func TestEndToEnd(t *testing.T) {
-	emu := graphemu.New(graphemu.Options{})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	cfg := testConfig(t, emuURL)
-	h := start(t, cfg)
+	emu, h := startWithEmu(t, graphemu.Options{})
+	cfg := h.cfg
 
 	var ch struct {
 		ID, WebhookURL, VerifyToken, AccessToken, AppSecret, Number string

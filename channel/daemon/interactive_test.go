@@ -17,26 +17,7 @@ import (
 // messages over WhatsApp's limits refused naming the field, and receives
 // the customer's button and list answers as Meta's webhooks carry them.
 func TestInteractiveEndToEnd(t *testing.T) {
-	emu := graphemu.New(graphemu.Options{Statuses: []string{}})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	cfg := testConfig(t, emuURL)
-	h := start(t, cfg)
-	defer h.stop()
-	var ch struct {
-		ID         string `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
-		t.Fatalf("create channel: %d", code)
-	}
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
-		t.Fatal(err)
-	}
+	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	const customer = "447700900001"
 	send := func(kind string, v any) (int, map[string]any) {
 		var out map[string]any
@@ -165,7 +146,7 @@ func TestInteractiveEndToEnd(t *testing.T) {
 	}
 	h.waitStats(ch.ID, func(s stats) bool { return s.Received == 3 })
 	h.stop()
-	st, err := store.Open(cfg.DataDir, store.Options{Timeout: time.Second}, slog.New(slog.DiscardHandler))
+	st, err := store.Open(h.cfg.DataDir, store.Options{Timeout: time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,19 +85,32 @@ func startPBX(t testing.TB, destination map[string]string, queues ...map[string]
 // startPBXWith is startPBX with the configuration changed by tweak first.
 func startPBXWith(t testing.TB, tweak func(*config.Config), destination map[string]string, queues ...map[string]any) *pbxHarness {
 	t.Helper()
-	graph := graphemu.New(graphemu.Options{})
+	p := startHarness(t, graphemu.Options{}, true, tweak, destination, queues...)
+	p.waitConnected()
+	return p
+}
+
+// startHarness runs a daemon on the fake clock wired to a Graph API
+// emulator started with opts and, withARI, to an ARI emulator, creates
+// queues and one channel routed to destination, and lets the emulator
+// serve the channel's number. It does not wait for the PBX.
+func startHarness(t testing.TB, opts graphemu.Options, withARI bool, tweak func(*config.Config), destination map[string]string, queues ...map[string]any) *pbxHarness {
+	t.Helper()
+	graph := graphemu.New(opts)
 	graphURL, err := graph.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { graph.Close() })
-	ari, err := ariemu.New(ariemu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ari.Close)
 	cfg := testConfig(t, graphURL)
-	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
+	var ari *ariemu.Server
+	if withARI {
+		if ari, err = ariemu.New(ariemu.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ari.Close)
+		cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
+	}
 	if tweak != nil {
 		tweak(cfg)
 	}
@@ -124,8 +137,43 @@ func startPBXWith(t testing.TB, tweak func(*config.Config), destination map[stri
 		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
 		t.Fatal(err)
 	}
-	p.waitConnected()
 	return p
+}
+
+// startWithEmu runs a daemon with no PBX wired to a Graph API emulator
+// started with opts; both stop when the test ends.
+func startWithEmu(t testing.TB, opts graphemu.Options) (*graphemu.Server, *harness) {
+	t.Helper()
+	emu := graphemu.New(opts)
+	emuURL, err := emu.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	return emu, start(t, testConfig(t, emuURL))
+}
+
+// metaChannel is a channel created through the admin API.
+type metaChannel struct {
+	ID         string `json:"id"`
+	WebhookURL string `json:"webhook_url"`
+}
+
+// startWithChannel runs a daemon with no PBX wired to a Graph API emulator
+// started with opts, and creates one channel whose number the emulator
+// serves (WABA 102290129340398).
+func startWithChannel(t testing.TB, opts graphemu.Options) (*graphemu.Server, *harness, metaChannel) {
+	t.Helper()
+	emu, h := startWithEmu(t, opts)
+	var ch metaChannel
+	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
+		t.Fatalf("create channel: %d", code)
+	}
+	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
+		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
+		t.Fatal(err)
+	}
+	return emu, h, ch
 }
 
 // startDaemon runs a daemon with the routing clock clock.
@@ -286,6 +334,22 @@ func (p *pbxHarness) sessions(query string) []map[string]any {
 		p.t.Fatalf("list sessions = %d", code)
 	}
 	return out.Sessions
+}
+
+// waitFirstSession waits for a session to be listed and returns the id
+// of the first.
+func (p *pbxHarness) waitFirstSession() uint64 {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if l := p.sessions(""); len(l) > 0 {
+			return uint64(l[0]["id"].(float64))
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatal("no session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func jsonNum(v any) string {

@@ -50,26 +50,7 @@ func waitSent(t *testing.T, emu *graphemu.Server, n int) []graphemu.SentMessage 
 // signed webhook to APPROVED (and a promotional utility template to
 // REJECTED with its reason) and sends the approved one through the API.
 func TestTemplateAuthoringEndToEnd(t *testing.T) {
-	const waba = "102290129340398"
-	emu := graphemu.New(graphemu.Options{Statuses: []string{}})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	h := start(t, testConfig(t, emuURL))
-	defer h.stop()
-	var ch struct {
-		ID         string `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
-		t.Fatalf("create channel: %d", code)
-	}
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, DisplayPhoneNumber: "+44 7911 123456",
-		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
-		t.Fatal(err)
-	}
+	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	base := "/api/v1/channels/" + ch.ID + "/templates"
 
 	var up struct {

@@ -43,26 +43,7 @@ func (h *harness) waitTemplate(channel, name, lang string, ok func(templateView)
 // through the real daemon and sees a template deleted at Meta go.
 func TestTemplatesEndToEnd(t *testing.T) {
 	const waba = "102290129340398"
-	emu := graphemu.New(graphemu.Options{TemplatePageSize: 2})
-	emuURL, err := emu.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	h := start(t, testConfig(t, emuURL))
-	defer h.stop()
-
-	var ch struct {
-		ID         string `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &ch); code != 201 {
-		t.Fatalf("create channel: %d", code)
-	}
-	if err := emu.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: waba, DisplayPhoneNumber: "+44 7911 123456",
-		Token: metaToken, AppSecret: appSecret, WebhookURL: ch.WebhookURL}); err != nil {
-		t.Fatal(err)
-	}
+	emu, h, ch := startWithChannel(t, graphemu.Options{TemplatePageSize: 2})
 	for i := range 5 {
 		emu.AddTemplate(waba, graphemu.Template{Name: fmt.Sprintf("notice_%d", i), Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Hi {{1}}, ref {{2}}"}}})
 	}

@@ -25,37 +25,13 @@ type hookPBX struct {
 
 func startHookPBX(t *testing.T, statuses []string) *hookPBX {
 	t.Helper()
-	graph := graphemu.New(graphemu.Options{Statuses: statuses})
-	graphURL, err := graph.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { graph.Close() })
-	ari, err := ariemu.New(ariemu.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ari.Close)
-	cfg := testConfig(t, graphURL)
-	cfg.ARIURL, cfg.ARIUser, cfg.ARIPassword = ari.URL(), "ari", "ari"
-	clock := &fakeClock{t: time.Now()}
-	h, d := startDaemon(t, cfg, clock)
-	p := &pbxHarness{harness: h, t: t, d: d, graph: graph, ari: ari, clock: clock}
-	var raw map[string]any
-	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &raw); code != 201 {
-		t.Fatalf("create channel: %d %v", code, raw)
-	}
-	p.ch = raw["id"].(string)
-	if err := graph.AddNumber(graphemu.Number{PhoneNumberID: pnid, WABAID: "102290129340398", DisplayPhoneNumber: "+44 7911 123456",
-		VerifiedName: "Sales Ltd", Token: metaToken, AppSecret: appSecret, WebhookURL: raw["webhook_url"].(string)}); err != nil {
-		t.Fatal(err)
-	}
+	p := startHarness(t, graphemu.Options{Statuses: statuses}, true, nil, newChannelBody()["destination"].(map[string]string))
 	p.waitConnected()
 	sink := newHookSink(t, 0)
 	var key struct {
 		Secret string `json:"webhook_secret"`
 	}
-	if code := h.do("POST", "/api/v1/keys", map[string]any{"name": "CRM", "channels": []string{p.ch}, "webhook_url": sink.url, "events": integration.Events}, &key); code != 201 {
+	if code := p.do("POST", "/api/v1/keys", map[string]any{"name": "CRM", "channels": []string{p.ch}, "webhook_url": sink.url, "events": integration.Events}, &key); code != 201 {
 		t.Fatalf("create key = %d", code)
 	}
 	sink.mu.Lock()

@@ -177,11 +177,7 @@ func (s *Server) appOfToken(tok string) *App {
 func (s *Server) handleSubscribedApps(w http.ResponseWriter, r *http.Request) {
 	waba := r.PathValue("id")
 	s.mu.Lock()
-	tok, gerr := s.checkToken(r)
-	if gerr == nil && !s.tokenSeesWABA(waba, tok) {
-		e := errUnknownObject(map[string]string{"GET": "get", "POST": "post", "DELETE": "delete"}[r.Method], waba)
-		gerr = &e
-	}
+	tok, gerr := s.wabaToken(r, waba, map[string]string{"GET": "get", "POST": "post", "DELETE": "delete"}[r.Method])
 	if gerr != nil {
 		s.mu.Unlock()
 		writeError(w, *gerr)

@@ -94,11 +94,7 @@ func componentsOf(d *templateDef) []TemplateComponent {
 func (s *Server) handleCreateTemplate(w http.ResponseWriter, r *http.Request) {
 	waba := r.PathValue("id")
 	s.mu.Lock()
-	tok, gerr := s.checkToken(r)
-	if gerr == nil && !s.tokenSeesWABA(waba, tok) {
-		e := errUnknownObject("post", waba)
-		gerr = &e
-	}
+	_, gerr := s.wabaToken(r, waba, "post")
 	s.mu.Unlock()
 	if gerr != nil {
 		writeError(w, *gerr)
@@ -256,11 +252,7 @@ func (s *Server) handleDeleteTemplate(w http.ResponseWriter, r *http.Request) {
 	waba := r.PathValue("id")
 	name, hsm := r.URL.Query().Get("name"), r.URL.Query().Get("hsm_id")
 	s.mu.Lock()
-	tok, gerr := s.checkToken(r)
-	if gerr == nil && !s.tokenSeesWABA(waba, tok) {
-		e := errUnknownObject("delete", waba)
-		gerr = &e
-	}
+	_, gerr := s.wabaToken(r, waba, "delete")
 	if gerr == nil && name == "" {
 		gerr = required("name")
 	}

@@ -46,6 +46,12 @@ func (s *Server) InboundMedia(pnid, fromWaID, name, kind, mediaID, caption strin
 // "text"), remembers its wamid and returns both. It returns empty values for
 // an unknown number.
 func (s *Server) Inbound(pnid, fromWaID, name, typ string, payload any) (wamid string, body []byte) {
+	return s.inbound(pnid, fromWaID, name, "", typ, payload)
+}
+
+// inbound is Inbound answering the business message contextID (none when
+// empty).
+func (s *Server) inbound(pnid, fromWaID, name, contextID, typ string, payload any) (wamid string, body []byte) {
 	s.mu.Lock()
 	n := s.numbers[pnid]
 	if n == nil {
@@ -66,6 +72,9 @@ func (s *Server) Inbound(pnid, fromWaID, name, typ string, payload any) (wamid s
 		"timestamp": unixString(s.now()),
 		"type":      typ,
 		typ:         payload,
+	}
+	if contextID != "" {
+		msg["context"] = map[string]string{"from": digits(num.DisplayPhoneNumber), "id": contextID}
 	}
 	body, err := encodeMeta(envelope(num, webhookValue{Contacts: []webhookContact{c}, Messages: []map[string]any{msg}}))
 	if err != nil {

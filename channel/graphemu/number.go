@@ -149,6 +149,21 @@ func (s *Server) numberFor(pnid, tok, method string) (*number, *graphError) {
 	return n, nil
 }
 
+// wabaToken checks the request's token and that it may act on account
+// waba (verb names the action in the error: get, post or delete) and
+// returns the token; s.mu must be held.
+func (s *Server) wabaToken(r *http.Request, waba, verb string) (string, *graphError) {
+	tok, gerr := s.checkToken(r)
+	if gerr != nil {
+		return "", gerr
+	}
+	if !s.tokenSeesWABA(waba, tok) {
+		e := errUnknownObject(verb, waba)
+		return "", &e
+	}
+	return tok, nil
+}
+
 // tokenSeesWABA reports whether tok belongs to a number of waba; s.mu must
 // be held.
 func (s *Server) tokenSeesWABA(waba, tok string) bool {

@@ -131,15 +131,10 @@ func (s *Server) handleTemplates(w http.ResponseWriter, r *http.Request) {
 	waba := r.PathValue("id")
 	q := r.URL.Query()
 	s.mu.Lock()
-	tok, gerr := s.checkToken(r)
+	_, gerr := s.wabaToken(r, waba, "get")
 	if gerr != nil {
 		s.mu.Unlock()
 		writeError(w, *gerr)
-		return
-	}
-	if !s.tokenSeesWABA(waba, tok) {
-		s.mu.Unlock()
-		writeError(w, errUnknownObject("get", waba))
 		return
 	}
 	var list []Template

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +25,7 @@ import (
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/pbx"
 	"github.com/wachan/wachan/pbx/asterisk"
+	"github.com/wachan/wachan/pbx/recent"
 )
 
 // remembered is how many message IDs the Gate keeps; the two copies of a
@@ -42,49 +42,24 @@ type Gate struct {
 	deliver func(pbx.TextMessage)
 	log     *slog.Logger
 	prefix  string
-
-	mu   sync.Mutex
-	seen map[string]struct{}
-	ring []string
-	next int
+	seen    *recent.Set[string]
 }
 
 // New returns a gate handing messages to deliver; prefix is the channel
 // address prefix ("wa-"). log must not be nil.
 func New(deliver func(pbx.TextMessage), prefix string, log *slog.Logger) *Gate {
 	return &Gate{deliver: deliver, prefix: prefix, log: log.With(slog.String("component", "handoff")),
-		seen: make(map[string]struct{}, remembered), ring: make([]string, 0, remembered)}
+		seen: recent.New[string](remembered)}
 }
 
 // Deliver hands m on unless a message with the same ID already passed.
 // Wire it to the ARI adapter's OnMessage.
 func (g *Gate) Deliver(m pbx.TextMessage) {
-	if g.duplicate(m.ID) {
+	if m.ID != "" && g.seen.Seen(m.ID) {
 		g.log.Debug("dropping the second copy of an agent's message", slog.String("ext", m.From), slog.String("to", m.To))
 		return
 	}
 	g.deliver(m)
-}
-
-// duplicate records id and reports whether it was already recorded.
-func (g *Gate) duplicate(id string) bool {
-	if id == "" {
-		return false
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if _, ok := g.seen[id]; ok {
-		return true
-	}
-	if len(g.ring) < cap(g.ring) {
-		g.ring = append(g.ring, id)
-	} else {
-		delete(g.seen, g.ring[g.next])
-		g.ring[g.next] = id
-		g.next = (g.next + 1) % len(g.ring)
-	}
-	g.seen[id] = struct{}{}
-	return false
 }
 
 // Register serves the hand-off at asterisk.HandoffPath on r. secret is the

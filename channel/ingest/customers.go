@@ -174,13 +174,8 @@ func (p *Processor) noSender(tx *store.Tx, ch *store.Channel, ev *wa.Event, key 
 	m := ev.Message
 	p.log.Warn("webhook message names no sender; kept for the admin", slog.String("channel", ch.ID), slog.String("type", m.Type))
 	sm := &store.Message{ChannelID: ch.ID, Direction: store.Inbound, WAMID: m.ID, Type: m.Type, Text: m.Summary(), Timestamp: at, Raw: m.Raw}
-	if _, err := tx.AddMessage(sm); err != nil {
+	if err := addMessage(tx, sm, key); err != nil {
 		return err
-	}
-	if key != m.ID {
-		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
-			return err
-		}
 	}
 	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
 		return err

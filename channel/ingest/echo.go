@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"errors"
 	"log/slog"
 	"time"
 
@@ -16,18 +15,9 @@ import (
 // sent: wachan did not send it.
 func (p *Processor) echo(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
 	m := ev.Message
-	if !p.forUs(ch, ev) {
-		return nil
-	}
-	key := dedupeKey(m)
-	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
-		return nil // redelivery
-	} else if !errors.Is(err, store.ErrNotFound) {
+	key, at, skip, err := p.arrival(tx, ch, ev, received)
+	if skip || err != nil {
 		return err
-	}
-	at := m.Timestamp
-	if at.IsZero() {
-		at = received
 	}
 	cust, err := person(tx, ch.ID, m.To, m.ToUserID, at)
 	if err != nil {
@@ -61,19 +51,11 @@ func (p *Processor) echo(tx *store.Tx, ch *store.Channel, ev *wa.Event, received
 		Timestamp:   at,
 		Raw:         m.Raw,
 		Origin:      store.OriginBusinessApp,
+		Media:       mediaRef(m.Media),
 	}
 	sm.AddTrail("sent", at, nil)
-	if md := m.Media; md != nil {
-		sm.Media = &store.MediaRef{MediaID: md.ID, MIME: md.MimeType, SHA256: md.SHA256,
-			Filename: md.Filename, Caption: md.Caption, URL: md.URL}
-	}
-	if _, err := tx.AddMessage(sm); err != nil {
+	if err := addMessage(tx, sm, key); err != nil {
 		return err
-	}
-	if key != m.ID {
-		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
-			return err
-		}
 	}
 	if err := tx.IndexMessage(sm); err != nil {
 		return err

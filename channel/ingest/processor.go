@@ -262,6 +262,48 @@ func (p *Processor) unrouted(tx *store.Tx, e *store.JournalEntry, via *store.Cha
 	})
 }
 
+// arrival returns the dedupe key of the event's message and when it was
+// sent (received, when Meta gives no timestamp); skip is true when the
+// message is for another number or is a redelivery of one already kept.
+func (p *Processor) arrival(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) (key string, at time.Time, skip bool, err error) {
+	m := ev.Message
+	if !p.forUs(ch, ev) {
+		return "", at, true, nil
+	}
+	key = dedupeKey(m)
+	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
+		return "", at, true, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", at, false, err
+	}
+	at = m.Timestamp
+	if at.IsZero() {
+		at = received
+	}
+	return key, at, false, nil
+}
+
+// addMessage stores sm and, when its dedupe key is not its wamid, links
+// the key to it so that a redelivery is recognised.
+func addMessage(tx *store.Tx, sm *store.Message, key string) error {
+	if _, err := tx.AddMessage(sm); err != nil {
+		return err
+	}
+	if key != sm.WAMID {
+		return tx.LinkWAMID(sm.ChannelID, key, sm.ID)
+	}
+	return nil
+}
+
+// mediaRef is the stored reference to the attachment md (nil for none).
+func mediaRef(md *wa.Media) *store.MediaRef {
+	if md == nil {
+		return nil
+	}
+	return &store.MediaRef{MediaID: md.ID, MIME: md.MimeType, SHA256: md.SHA256,
+		Filename: md.Filename, Caption: md.Caption, URL: md.URL}
+}
+
 // forUs reports whether an event concerns the channel's number.
 func (p *Processor) forUs(ch *store.Channel, ev *wa.Event) bool {
 	if ev.PhoneNumberID == "" || ev.PhoneNumberID == ch.PhoneNumberID {
@@ -275,18 +317,9 @@ func (p *Processor) forUs(ch *store.Channel, ev *wa.Event) bool {
 
 func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
 	m := ev.Message
-	if !p.forUs(ch, ev) {
-		return nil
-	}
-	key := dedupeKey(m)
-	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
-		return nil // redelivery
-	} else if !errors.Is(err, store.ErrNotFound) {
+	key, at, skip, err := p.arrival(tx, ch, ev, received)
+	if skip || err != nil {
 		return err
-	}
-	at := m.Timestamp
-	if at.IsZero() {
-		at = received
 	}
 	cust, err := p.customer(tx, ch, m, at)
 	if err != nil {
@@ -304,18 +337,10 @@ func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, recei
 		Text:        m.Summary(),
 		Timestamp:   at,
 		Raw:         m.Raw,
+		Media:       mediaRef(m.Media),
 	}
-	if md := m.Media; md != nil {
-		sm.Media = &store.MediaRef{MediaID: md.ID, MIME: md.MimeType, SHA256: md.SHA256,
-			Filename: md.Filename, Caption: md.Caption, URL: md.URL}
-	}
-	if _, err := tx.AddMessage(sm); err != nil {
+	if err := addMessage(tx, sm, key); err != nil {
 		return err
-	}
-	if key != m.ID {
-		if err := tx.LinkWAMID(ch.ID, key, sm.ID); err != nil {
-			return err
-		}
 	}
 	if err := tx.AddCounts(ch.ID, at, store.Counts{Received: 1}); err != nil {
 		return err

@@ -40,6 +40,7 @@ import (
 
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"github.com/wachan/wachan/pbx"
+	"github.com/wachan/wachan/pbx/recent"
 )
 
 // ErrReplaced is returned by Run when another client connected with the
@@ -96,7 +97,7 @@ type Adapter struct {
 	closed   bool
 	mu       sync.Mutex
 	states   map[string]bool // last reported presence, Run's goroutine only
-	dedup    *recent
+	dedup    *recent.Set[[32]byte]
 }
 
 // New returns an Adapter for opts; it does not connect until Run.
@@ -134,7 +135,7 @@ func New(opts Options) *Adapter {
 			Password:     opts.Password,
 		}),
 		states: map[string]bool{},
-		dedup:  newRecent(256),
+		dedup:  recent.New[[32]byte](256),
 	}
 }
 

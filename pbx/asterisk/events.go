@@ -1,6 +1,7 @@
 package asterisk
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"log/slog"
 	"strconv"
@@ -37,7 +38,7 @@ type event struct {
 // handle processes one websocket frame; it returns ErrReplaced when the
 // session must end.
 func (a *Adapter) handle(data []byte) error {
-	if a.dedup.seen(data) {
+	if a.dedup.Seen(sha256.Sum256(data)) {
 		a.log.Debug("dropping duplicate ARI event")
 		return nil
 	}

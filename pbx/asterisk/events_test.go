@@ -105,18 +105,3 @@ func FuzzUserPart(f *testing.F) {
 		}
 	})
 }
-
-func TestRecentEvicts(t *testing.T) {
-	r := newRecent(2)
-	for _, s := range []string{"a", "b", "c"} {
-		if r.seen([]byte(s)) {
-			t.Fatalf("%s reported as seen", s)
-		}
-	}
-	if !r.seen([]byte("c")) || !r.seen([]byte("b")) {
-		t.Fatal("recent frames forgotten")
-	}
-	if r.seen([]byte("a")) {
-		t.Fatal("evicted frame still remembered")
-	}
-}

@@ -4,7 +4,6 @@ package actionsapi
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -41,21 +40,10 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Delete("/channels/:id/button-actions/:trigger", api.AdminOnly, h.remove)
 }
 
-// channel checks that the channel of the request exists.
-func channel(c *fiber.Ctx, tx *store.Tx) (string, error) {
-	id := strings.Clone(c.Params("id"))
-	if _, err := tx.Channel(id); errors.Is(err, store.ErrNotFound) {
-		return "", api.NotFound("channel", id)
-	} else if err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
 func (h *Handlers) list(c *fiber.Ctx) error {
 	out := []*store.ButtonAction{}
 	err := h.store.View(func(tx *store.Tx) error {
-		id, err := channel(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -84,19 +72,7 @@ type input struct {
 func (in *input) check(tx *store.Tx, channelID string) error {
 	switch in.Kind {
 	case store.ActionRoute:
-		d := in.Destination
-		switch {
-		case d == nil || d.Type != "queue" && d.Type != "extension":
-			return api.Invalid("destination.type", "must be \"queue\" or \"extension\"")
-		case strings.TrimSpace(d.ID) == "":
-			return api.Invalid("destination.id", "is required")
-		case d.Type == "queue":
-			if _, err := tx.Queue(d.ID); errors.Is(err, store.ErrNotFound) {
-				return api.Invalid("destination.id", "no queue %q", d.ID)
-			} else if err != nil {
-				return err
-			}
-		}
+		return api.CheckDestination(tx, "destination", in.Destination)
 	case store.ActionText:
 		if n := utf8.RuneCountInString(in.Text); strings.TrimSpace(in.Text) == "" || n > cloudapi.MaxTextBody {
 			return api.Invalid("text", "must be 1 to %d characters", cloudapi.MaxTextBody)
@@ -148,7 +124,7 @@ func (h *Handlers) put(c *fiber.Ctx) error {
 	}
 	var a *store.ButtonAction
 	err = h.store.Update(func(tx *store.Tx) error {
-		id, err := channel(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -171,7 +147,7 @@ func (h *Handlers) remove(c *fiber.Ctx) error {
 		return err
 	}
 	return h.store.Update(func(tx *store.Tx) error {
-		id, err := channel(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -188,10 +164,7 @@ func (h *Handlers) remove(c *fiber.Ctx) error {
 
 // triggerOf returns the unescaped trigger of the path.
 func triggerOf(c *fiber.Ctx) (string, error) {
-	t := strings.Clone(c.Params("trigger"))
-	if u, err := url.PathUnescape(t); err == nil {
-		t = u
-	}
+	t := api.PathParam(c, "trigger")
 	if t == "" || utf8.RuneCountInString(t) > maxTrigger {
 		return "", api.Invalid("trigger", "must be 1 to %d characters: the button's payload or reply id", maxTrigger)
 	}

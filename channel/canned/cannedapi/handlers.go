@@ -4,7 +4,6 @@ package cannedapi
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,11 +38,7 @@ func (h *Handlers) Mount(r fiber.Router) {
 // target returns the shortcut of the path and the owner of the query:
 // "" for shared replies, an extension for personal ones.
 func target(c *fiber.Ctx) (owner, shortcut string, err error) {
-	shortcut = strings.Clone(c.Params("shortcut"))
-	if u, uerr := url.PathUnescape(shortcut); uerr == nil {
-		shortcut = u
-	}
-	shortcut = strings.ToLower(shortcut)
+	shortcut = strings.ToLower(api.PathParam(c, "shortcut"))
 	if err := canned.CheckShortcut(shortcut); err != nil {
 		return "", "", api.Invalid("shortcut", "%s", err.Error())
 	}

@@ -35,20 +35,10 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Delete("/channels/:id/menu", api.AdminOnly, h.remove)
 }
 
-func channelID(c *fiber.Ctx, tx *store.Tx) (string, error) {
-	id := strings.Clone(c.Params("id"))
-	if _, err := tx.Channel(id); errors.Is(err, store.ErrNotFound) {
-		return "", api.NotFound("channel", id)
-	} else if err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
 func (h *Handlers) get(c *fiber.Ctx) error {
 	var m *store.Menu
 	err := h.store.View(func(tx *store.Tx) error {
-		id, err := channelID(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -66,7 +56,7 @@ func (h *Handlers) get(c *fiber.Ctx) error {
 
 func (h *Handlers) remove(c *fiber.Ctx) error {
 	return h.store.Update(func(tx *store.Tx) error {
-		id, err := channelID(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -83,7 +73,7 @@ func (h *Handlers) put(c *fiber.Ctx) error {
 		return api.Invalid("body", "not a menu: %s", err.Error())
 	}
 	err := h.store.Update(func(tx *store.Tx) error {
-		id, err := channelID(c, tx)
+		id, err := api.ChannelParam(c, tx)
 		if err != nil {
 			return err
 		}
@@ -97,23 +87,6 @@ func (h *Handlers) put(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(&m)
-}
-
-// checkDest checks a destination (queues must exist).
-func checkDest(tx *store.Tx, field string, d *store.Destination) error {
-	switch {
-	case d == nil || d.Type != "queue" && d.Type != "extension":
-		return api.Invalid(field+".type", "must be \"queue\" or \"extension\"")
-	case strings.TrimSpace(d.ID) == "":
-		return api.Invalid(field+".id", "is required")
-	case d.Type == "queue":
-		if _, err := tx.Queue(d.ID); errors.Is(err, store.ErrNotFound) {
-			return api.Invalid(field+".id", "no queue %q", d.ID)
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // checkOptions checks the options at field; sub allows submenus.
@@ -139,7 +112,7 @@ func checkOptions(tx *store.Tx, field string, opts []store.MenuOption, sub bool)
 				return err
 			}
 		default:
-			if err := checkDest(tx, f+".destination", o.Destination); err != nil {
+			if err := api.CheckDestination(tx, f+".destination", o.Destination); err != nil {
 				return err
 			}
 		}
@@ -164,7 +137,7 @@ func check(tx *store.Tx, id string, m *store.Menu) error {
 		if err := checkOptions(tx, "options", m.Options, true); err != nil {
 			return err
 		}
-		if err := checkDest(tx, "default", &m.Default); err != nil {
+		if err := api.CheckDestination(tx, "default", &m.Default); err != nil {
 			return err
 		}
 	}
@@ -191,7 +164,7 @@ func check(tx *store.Tx, id string, m *store.Menu) error {
 		}
 	}
 	if h.Queue != "" {
-		return checkDest(tx, "business_hours.queue", &store.Destination{Type: "queue", ID: h.Queue})
+		return api.CheckDestination(tx, "business_hours.queue", &store.Destination{Type: "queue", ID: h.Queue})
 	}
 	return nil
 }

@@ -53,21 +53,22 @@ func graphError(err error, doing string) error {
 	return &api.Error{Status: fiber.StatusBadGateway, Code: "graph_error", Message: doing + " failed: " + err.Error()}
 }
 
-// draftOf decodes a Draft; fiber's body is copied by json.Unmarshal.
-func draftOf(c *fiber.Ctx) (*templates.Draft, error) {
+// channelAndDraft checks the channel of the request and decodes its
+// Draft; fiber's body is copied by json.Unmarshal.
+func (h *Handlers) channelAndDraft(c *fiber.Ctx) (string, *templates.Draft, error) {
+	id, err := h.channelOf(c)
+	if err != nil {
+		return "", nil, err
+	}
 	var d templates.Draft
 	if err := json.Unmarshal(c.Body(), &d); err != nil {
-		return nil, &api.Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: "request body is not a template definition: " + err.Error()}
+		return "", nil, &api.Error{Status: fiber.StatusBadRequest, Code: "bad_json", Message: "request body is not a template definition: " + err.Error()}
 	}
-	return &d, nil
+	return id, &d, nil
 }
 
 func (h *Handlers) create(c *fiber.Ctx) error {
-	id, err := h.channelOf(c)
-	if err != nil {
-		return err
-	}
-	d, err := draftOf(c)
+	id, d, err := h.channelAndDraft(c)
 	if err != nil {
 		return err
 	}
@@ -81,11 +82,7 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) edit(c *fiber.Ctx) error {
-	id, err := h.channelOf(c)
-	if err != nil {
-		return err
-	}
-	d, err := draftOf(c)
+	id, d, err := h.channelAndDraft(c)
 	if err != nil {
 		return err
 	}

@@ -93,17 +93,10 @@ func viewOf(t *store.Template, full bool) View {
 // channel checks that the caller may use the channel id and that it
 // exists.
 func channel(c *fiber.Ctx, tx *store.Tx) (string, error) {
-	id := c.Params("id")
-	if !api.PrincipalOf(c).CanUse(id) {
+	if !api.PrincipalOf(c).CanUse(c.Params("id")) {
 		return "", api.ErrForbidden
 	}
-	if _, err := tx.Channel(id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return "", api.NotFound("channel", id)
-		}
-		return "", err
-	}
-	return id, nil
+	return api.ChannelParam(c, tx)
 }
 
 func (h *Handlers) list(c *fiber.Ctx) error {
