@@ -37,7 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if cfg.TLSCert != "" || cfg.ACME {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "wachan %s: panel on %s://%s/, API on %s://%s/api/v1, webhooks at %s/webhook/<channel id>, data in %s\n",
+	fmt.Fprintf(stdout, "wachan %s: panel on %s://%s/, API on %s://%s/api/v1, webhooks at %s/webhook/app/<Meta app id>, data in %s\n",
 		version, scheme, addr, scheme, addr, cfg.PublicURL, cfg.DataDir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
