@@ -74,7 +74,7 @@ func newEnv(t testing.TB, opts graphemu.Options, edit func(*graphemu.Number)) *e
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Timeout: 5 * time.Second}
+	hc := &http.Client{Timeout: time.Minute}
 	t.Cleanup(hc.CloseIdleConnections)
 	return &env{
 		emu:    emu,

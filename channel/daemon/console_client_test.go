@@ -129,7 +129,7 @@ func (s *stream) close() {
 // returns it.
 func (s *stream) waitFor(t testing.TB, want ...string) string {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(time.Minute)
 	last := ""
 	for {
 		select {

@@ -72,7 +72,7 @@ func TestReplyWhileStopped(t *testing.T) {
 	p, addr := handoffPBX(t)
 	n := len(p.ari.Inbox("1001"))
 	p.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := p.ari.WaitAppState(ctx, "wachan", false, false); err != nil {
 		t.Fatalf("application kept after a clean stop: %v", err)
@@ -118,7 +118,7 @@ func TestReplyWhileKilled(t *testing.T) {
 	}
 	resp.Body.Close()
 	c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := p.ari.WaitAppState(ctx, "wachan", true, false); err != nil {
 		t.Fatal(err)

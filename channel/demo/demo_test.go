@@ -27,7 +27,7 @@ var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func signInAgent(t *testing.T, base, ext, password string) *agentClient {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	a := &agentClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	a := &agentClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 	_, page := a.do("GET", "/agent/login", nil)
 	if m := csrfInput.FindStringSubmatch(page); m != nil {
 		a.csrf = m[1]
@@ -96,7 +96,7 @@ func (a *agentClient) events(path string) <-chan string {
 // waitEvent waits for an event containing every one of want.
 func waitEvent(t *testing.T, events <-chan string, want ...string) string {
 	t.Helper()
-	timeout := time.After(15 * time.Second)
+	timeout := time.After(time.Minute)
 	last := ""
 	for {
 		select {

@@ -47,7 +47,7 @@ func newEnv(t testing.TB, pageSize int) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	hc := &http.Client{Timeout: 5 * time.Second}
+	hc := &http.Client{Timeout: time.Minute}
 	t.Cleanup(hc.CloseIdleConnections)
 	client := cloudapi.New(cloudapi.Options{BaseURL: base, Version: "v25.0", HTTP: hc})
 	e := &env{st: st, emu: emu, client: client, svc: templates.New(st, client, quiet(), templates.Options{})}

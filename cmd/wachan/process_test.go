@@ -38,7 +38,7 @@ func serveProcess(t *testing.T, emu *ariemu.Server, dataDir, listen string) *exe
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	select {
 	case <-w.seen:
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("wachan never subscribed")
 	}
 	return cmd
@@ -92,7 +92,7 @@ func TestAgentReplyWhileProcessIsDown(t *testing.T) {
 		if code := emu.PhoneSend("1001", addr, "reply while "+state); code != 202 {
 			t.Fatalf("%s: SIP answer %d", state, code)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		got, err := emu.WaitInbox(ctx, "1001", notices)
 		if err != nil || got[notices-1].Body != asterisk.HandoffNotice {
@@ -110,7 +110,7 @@ func TestAgentReplyWhileProcessIsDown(t *testing.T) {
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("wachan after SIGTERM: %v", err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			if err := emu.WaitAppState(ctx, "wachan", false, false); err != nil {
 				t.Fatalf("SIGTERM left the application: %v", err)
 			}
@@ -120,7 +120,7 @@ func TestAgentReplyWhileProcessIsDown(t *testing.T) {
 		}
 		cmd.Process.Kill()
 		cmd.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := emu.WaitAppState(ctx, "wachan", true, false); err != nil {
 			t.Fatal(err)
 		}

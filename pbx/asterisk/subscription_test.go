@@ -65,7 +65,7 @@ func TestOneReferenceAcrossRestarts(t *testing.T) {
 		}
 		clean := i%2 == 1
 		stop(clean)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if clean {
 			// No reference left: Asterisk destroys the application and
 			// refuses the agent's message instead of dropping it.
