@@ -17,10 +17,3 @@ func (d *Daemon) wireActions() {
 	})
 	d.hooks = append(d.hooks, svc.Hooks())
 }
-
-// wireStoreRoutes mounts the canned reply, chat menu and button action
-// routes.
-func (d *Daemon) wireStoreRoutes() error {
-	mountStoreRoutes(d.store, d.v1)
-	return nil
-}

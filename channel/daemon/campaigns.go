@@ -18,6 +18,5 @@ func (d *Daemon) wireCampaigns() error {
 	d.hooks = append([]ingest.Hooks{{Inbound: optout.Inbound, Other: optout.Preference}}, d.hooks...)
 	d.hooks = append(d.hooks, ingest.Hooks{Status: d.campaigns.Status})
 	d.runners = append(d.runners, d.campaigns.Run)
-	d.campaigns.Register(d.v1)
 	return nil
 }

@@ -202,7 +202,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
 	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
-	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireStoreRoutes, d.wireCampaigns, d.wireWeb} {
+	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, func() error { d.mountAdminParts(d.v1); return nil }, d.wireWeb} {
 		if err := wire(); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"github.com/wachan/wachan/channel/templates"
-	"github.com/wachan/wachan/channel/templates/templateapi"
 )
 
 // wireTemplates mounts template sync and listing and their webhook hooks.
@@ -14,6 +13,5 @@ func (d *Daemon) wireTemplates() error {
 	d.templates = svc
 	d.hooks = append(d.hooks, svc.Hooks())
 	d.runners = append(d.runners, svc.Run)
-	templateapi.New(d.store, svc).Mount(d.v1)
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/ingest"
 	"github.com/wachan/wachan/channel/routing"
-	"github.com/wachan/wachan/channel/templates/templateapi"
 	"github.com/wachan/wachan/channel/web"
 	"github.com/wachan/wachan/store"
 )
@@ -39,9 +38,7 @@ func (d *Daemon) wireWeb() error {
 	// The other parts' admin routes the panel uses, backed by the same
 	// services.
 	v1.Post("/sessions/:id/media", api.AdminOrAgent, d.sessionMedia)
-	templateapi.New(d.store, d.templates).Mount(v1)
-	mountStoreRoutes(d.store, v1)
-	d.campaigns.Register(v1)
+	d.mountAdminParts(v1)
 	api.Finish(v1)
 	handler := internal.Handler()
 
