@@ -264,12 +264,10 @@ func (p *Processor) unrouted(tx *store.Tx, e *store.JournalEntry, via *store.Cha
 
 // arrival returns the dedupe key of the event's message and when it was
 // sent (received, when Meta gives no timestamp); skip is true when the
-// message is for another number or is a redelivery of one already kept.
+// message is a redelivery of one already kept. Updates reach a channel
+// only through owners, which matches their phone number id.
 func (p *Processor) arrival(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) (key string, at time.Time, skip bool, err error) {
 	m := ev.Message
-	if !p.forUs(ch, ev) {
-		return "", at, true, nil
-	}
 	key = dedupeKey(m)
 	if _, err := tx.MessageIDByWAMID(ch.ID, key); err == nil {
 		return "", at, true, nil
@@ -302,17 +300,6 @@ func mediaRef(md *wa.Media) *store.MediaRef {
 	}
 	return &store.MediaRef{MediaID: md.ID, MIME: md.MimeType, SHA256: md.SHA256,
 		Filename: md.Filename, Caption: md.Caption, URL: md.URL}
-}
-
-// forUs reports whether an event concerns the channel's number.
-func (p *Processor) forUs(ch *store.Channel, ev *wa.Event) bool {
-	if ev.PhoneNumberID == "" || ev.PhoneNumberID == ch.PhoneNumberID {
-		return true
-	}
-	p.log.Warn("ignoring webhook update for another phone number id",
-		slog.String("channel", ch.ID), slog.String("phone_number_id", ev.PhoneNumberID),
-		slog.String("want", ch.PhoneNumberID))
-	return false
 }
 
 func (p *Processor) message(tx *store.Tx, ch *store.Channel, ev *wa.Event, received time.Time) error {
@@ -367,9 +354,6 @@ func dedupeKey(m *wa.Message) string {
 // arrives first.
 func (p *Processor) status(tx *store.Tx, ch *store.Channel, ev *wa.Event) error {
 	st := ev.Status
-	if !p.forUs(ch, ev) {
-		return nil
-	}
 	m, err := p.statusMessage(tx, ch, st)
 	if errors.Is(err, store.ErrNotFound) {
 		p.log.Debug("status for a message not sent through wachan", slog.String("channel", ch.ID), slog.String("status", st.Status))
