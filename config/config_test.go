@@ -59,7 +59,7 @@ func TestNames(t *testing.T) {
 		"WACHAN_GRAPH_VERSION", "WACHAN_SEND_RATE", "WACHAN_SEND_DOUBT_WAIT", "WACHAN_AGENT_MESSAGE_MAX", "WACHAN_SESSION_IDLE",
 		"WACHAN_MEDIA_MAX_SIZE", "WACHAN_MEDIA_RETENTION", "WACHAN_MEDIA_FETCH_PRIVATE", "WACHAN_ARI_URL", "WACHAN_ARI_USER",
 		"WACHAN_ARI_PASSWORD", "WACHAN_ARI_APP", "WACHAN_ARI_SUBSCRIBE", "WACHAN_STORE_TIMEOUT",
-		"WACHAN_SHUTDOWN_TIMEOUT",
+		"WACHAN_TIME_ZONE", "WACHAN_SHUTDOWN_TIMEOUT",
 	}
 	var got []string
 	seen := map[uintptr]string{}
@@ -445,6 +445,7 @@ func TestValidate(t *testing.T) {
 		{"media_max_size big", func(c *Config) { c.MediaMaxSize = 100 << 20 }, "media_max_size: must be between 1 and 100MB, got 100MiB"},
 		{"media_max_size zero", func(c *Config) { c.MediaMaxSize = 0 }, "media_max_size: "},
 		{"media_retention", func(c *Config) { c.MediaRetention = -time.Hour }, "media_retention: must be a positive duration"},
+		{"time_zone", func(c *Config) { c.TimeZone = "Europe/Atlantis" }, `time_zone: must be an IANA time zone like Europe/Berlin or UTC, got "Europe/Atlantis"`},
 		{"ari_url", func(c *Config) { c.ARIURL = "127.0.0.1:8088" }, "ari_url: must be an absolute http(s) URL"},
 		{"ari_user required", func(c *Config) { c.ARIURL, c.ARIPassword = "http://127.0.0.1:8088/ari", "p" }, "ari_user: required when ari_url is set"},
 		{"ari_password required", func(c *Config) { c.ARIURL, c.ARIUser = "http://127.0.0.1:8088/ari", "u" }, "ari_password: required when ari_url is set"},

@@ -207,6 +207,18 @@ func sizeRange(lo, hi int64) func(any) error {
 	}
 }
 
+// timeZone accepts "" or an IANA time zone name.
+func timeZone(v any) error {
+	s := v.(string)
+	if s == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
+		return fmt.Errorf("must be an IANA time zone like Europe/Berlin or UTC, got %q", s)
+	}
+	return nil
+}
+
 func positive(v any) error {
 	if d := v.(time.Duration); d <= 0 {
 		return fmt.Errorf("must be a positive duration, got %q", formatDuration(d))

@@ -47,9 +47,11 @@ func (t *Tx) DeleteChannel(id string) error {
 	if err := b.Delete([]byte(id)); err != nil {
 		return fmt.Errorf("deleting channel %q: %w", id, err)
 	}
-	err := t.bucket(bucketCounters).DeleteBucket([]byte(id))
-	if err != nil && !isBucketNotFound(err) {
-		return fmt.Errorf("deleting counters of %q: %w", id, err)
+	for _, name := range [][]byte{bucketCounters, bucketCounterSlots} {
+		err := t.bucket(name).DeleteBucket([]byte(id))
+		if err != nil && !isBucketNotFound(err) {
+			return fmt.Errorf("deleting counters of %q: %w", id, err)
+		}
 	}
 	// Its templates go too (they are Meta's, synced again if it returns).
 	prefix := compositeKey(id, "")

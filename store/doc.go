@@ -5,6 +5,8 @@
 //
 //	meta/
 //	  schema_version          -> uint64
+//	  counter_slots_since     -> YYYY-MM-DD (UTC day of migration 9; days up to
+//	                             it may have counters without slots)
 //	  admin_token_hash        -> hex SHA-256 of the admin token
 //	  media_link_key          -> 32-byte secret signing media links
 //	channels/
@@ -31,7 +33,13 @@
 //	  <seq>                   -> Event (Meta's notices: errors, template, quality, account, preference and sync updates)
 //	counters/
 //	  <channel id>/           (one bucket per channel)
-//	    <YYYY-MM-DD>          -> Counts
+//	    <YYYY-MM-DD>          -> Counts (per UTC day)
+//	counter_slots/
+//	  <channel id>/           (one bucket per channel)
+//	    <YYYY-MM-DDTHH:MM>    -> Counts per quarter hour from its UTC start (sums
+//	                             per day in any time zone), as six varints:
+//	                             received, sent, sent_ok, sent_failed,
+//	                             delivered, read
 //	queues/
 //	  <queue name>            -> Queue
 //	open_sessions/

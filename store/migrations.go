@@ -34,6 +34,7 @@ var migrations = []migration{
 	{6, "add button actions bucket", createBuckets(bucketButtonActions)},
 	{7, "add canned replies bucket", createBuckets(bucketCannedReplies)},
 	{8, "add chat menus bucket", createBuckets(bucketMenus)},
+	{9, "add quarter-hour counters, so statistics can follow a time zone", addCounterSlots},
 }
 
 // SchemaVersion is the version this build writes.

@@ -145,6 +145,11 @@ func (c *Counts) Add(o Counts) {
 	c.Read += o.Read
 }
 
+// Sub subtracts o from c.
+func (c *Counts) Sub(o Counts) {
+	c.Add(Counts{-o.Received, -o.Sent, -o.SentOK, -o.SentFailed, -o.Delivered, -o.Read})
+}
+
 // JournalEntry is a verified webhook body waiting to be processed.
 type JournalEntry struct {
 	Seq        uint64    `json:"-"`

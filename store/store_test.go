@@ -94,7 +94,7 @@ func TestCountersRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got Counts
-			if err := s.View(func(tx *Tx) (err error) { got, err = tx.SumCounts(tt.channel, tt.from, tt.to); return }); err != nil {
+			if err := s.View(func(tx *Tx) (err error) { got, err = tx.SumCounts(tt.channel, tt.from, tt.to, time.UTC); return }); err != nil {
 				t.Fatal(err)
 			}
 			if got != tt.want {
@@ -103,7 +103,7 @@ func TestCountersRange(t *testing.T) {
 		})
 	}
 	var daily map[string]Counts
-	if err := s.View(func(tx *Tx) (err error) { daily, err = tx.DailyCounts("a", day(9), day(12)); return }); err != nil {
+	if err := s.View(func(tx *Tx) (err error) { daily, err = tx.DailyCounts("a", day(9), day(12), time.UTC); return }); err != nil {
 		t.Fatal(err)
 	}
 	if len(daily) != 2 || daily["2026-11-10"].Received != 1 {

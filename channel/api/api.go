@@ -22,6 +22,8 @@ type Options struct {
 	AdminTokenHash string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Location is the time zone of the statistics' days; nil means UTC.
+	Location *time.Location
 	// Sessions closes and transfers sessions; nil when routing is not
 	// running.
 	Sessions Sessions
@@ -59,6 +61,9 @@ type API struct {
 func New(st *store.Store, graph *cloudapi.Client, ob *outbox.Outbox, log *slog.Logger, opts Options) *API {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
 	}
 	if opts.AuthFailureRate == 0 {
 		opts.AuthFailureRate = rate.Every(6 * time.Second)

@@ -8,10 +8,28 @@ import (
 	"github.com/wachan/wachan/store"
 )
 
-// statsRange turns ?from=&to= or ?range= into a day range (UTC days).
-func statsRange(c *fiber.Ctx, now time.Time) (from, to time.Time, err error) {
+// statsZone is the time zone of ?tz=: an IANA name, or "local" (also the
+// default) for the daemon's time_zone.
+func (a *API) statsZone(c *fiber.Ctx) (*time.Location, error) {
+	switch tz := c.Query("tz", "local"); tz {
+	case "local", "":
+		return a.opts.Location, nil
+	case "UTC":
+		return time.UTC, nil
+	default:
+		loc, err := time.LoadLocation(tz)
+		if err != nil || tz == "Local" {
+			return nil, invalid("tz", "must be local, UTC or an IANA time zone like Europe/Berlin; got %q", tz)
+		}
+		return loc, nil
+	}
+}
+
+// statsRange turns ?from=&to= or ?range= into a range of days in loc; the
+// dates are returned as midnights UTC, as store.SumCounts takes them.
+func statsRange(c *fiber.Ctx, now time.Time, loc *time.Location) (from, to time.Time, err error) {
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
-	today := day(now.UTC())
+	today := day(now.In(loc))
 	if f, t := c.Query("from"), c.Query("to"); f != "" || t != "" {
 		if f != "" {
 			if from, err = time.Parse(store.DayLayout, f); err != nil {
@@ -52,19 +70,25 @@ type statsView struct {
 	Channel string `json:"channel,omitempty"`
 	From    string `json:"from,omitempty"`
 	To      string `json:"to,omitempty"`
+	// TimeZone is the zone of From, To and the days counted.
+	TimeZone string `json:"time_zone"`
 	store.Counts
 }
 
 func (a *API) stats(c *fiber.Ctx, channel string) error {
-	from, to, err := statsRange(c, a.opts.Now())
+	loc, err := a.statsZone(c)
+	if err != nil {
+		return err
+	}
+	from, to, err := statsRange(c, a.opts.Now(), loc)
 	if err != nil {
 		return err
 	}
 	var counts store.Counts
-	if err := a.store.View(func(tx *store.Tx) (err error) { counts, err = tx.SumCounts(channel, from, to); return }); err != nil {
+	if err := a.store.View(func(tx *store.Tx) (err error) { counts, err = tx.SumCounts(channel, from, to, loc); return }); err != nil {
 		return err
 	}
-	v := statsView{Channel: channel, Counts: counts}
+	v := statsView{Channel: channel, Counts: counts, TimeZone: loc.String()}
 	if !from.IsZero() {
 		v.From = from.Format(store.DayLayout)
 	}

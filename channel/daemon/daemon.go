@@ -98,6 +98,8 @@ type Daemon struct {
 	campaigns   *campaign.Service
 	integration *integration.Service
 	menus       *menus.Service
+	// loc is the time zone of the statistics' days (time_zone).
+	loc *time.Location
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -129,6 +131,9 @@ func (d *Daemon) wire(out io.Writer) error {
 		return err
 	}
 	d.adminHash = hash
+	if d.loc, err = cfg.Location(); err != nil {
+		return fmt.Errorf("loading time_zone: %w", err)
+	}
 	d.graph = cloudapi.New(cloudapi.Options{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion, Logger: log})
 	d.app = fiber.New(fiber.Config{
 		AppName: "wachan",
@@ -199,7 +204,7 @@ func (d *Daemon) wire(out io.Writer) error {
 	// own listener (loopback by default), never on the public one.
 	d.metricsApp = fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true, ReadTimeout: 30 * time.Second, ErrorHandler: api.ErrorHandler(log)})
 	d.metricsApp.Get("/metrics", metrics.Handler(d.metrics.Registry()))
-	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor}
+	apiOpts := api.Options{PublicURL: cfg.PublicURL, AdminTokenHash: hash, Keys: d.keys, Health: d.webhookHealth, Journaled: d.notifyProcessor, Location: d.loc}
 	apiOpts.Sessions, apiOpts.Agents = d.router, d.router
 	d.v1 = api.New(st, d.graph, d.outbox, log, apiOpts).Register(d.app)
 	for _, wire := range []func() error{d.wireMediaRoutes, d.wireTemplates, d.wireIntegrationRoutes, d.wireCampaigns, func() error { d.mountAdminParts(d.v1); return nil }, d.wireWeb} {

@@ -51,6 +51,7 @@ func testConfig(t testing.TB, graphURL string) *config.Config {
 	cfg.GraphURL = graphURL
 	cfg.AdminToken = adminToken
 	cfg.ShutdownTimeout = 2 * time.Second
+	cfg.TimeZone = "UTC" // the same days whatever the machine's zone
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

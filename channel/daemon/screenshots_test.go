@@ -144,6 +144,9 @@ func TestPanelScreenshots(t *testing.T) {
 	b.run(chromedp.Evaluate[chromedp.Void](`window.shown = [];
 		window.Notification = function (title, opts) { window.shown.push(title + ": " + opts.body); };
 		window.Notification.permission = "granted";`))
+	// The daemon's clock catches up with the emulator's, so the timeline
+	// drawn below is in the order things happened.
+	p.clock.Add(time.Since(p.clock.Now()))
 	p.customerSays(customer, "Ann", "Is my order on its way?")
 	b.run(chromedp.WaitVisible(chromedp.CSS("#inbox a.conv")))
 	b.waitEval("a notification for the new conversation", `window.shown.length === 1`)
@@ -177,11 +180,36 @@ func TestPanelScreenshots(t *testing.T) {
 	}
 	// A reply WhatsApp does not take now counts down to its next attempt.
 	p.graph.FailNext(pnid, 1000, 131000)
+	p.clock.Add(time.Since(p.clock.Now()))
 	b.run(chromedp.SendKeys(chromedp.CSS("#text"), "Let me check"), chromedp.Click(chromedp.CSS("#send")))
 	b.run(chromedp.WaitVisible(chromedp.CSS("#thread .retry")))
 	if got := b.text("#thread .retry"); !strings.Contains(got, "Not sent yet") || !strings.Contains(got, "retrying") {
 		t.Fatalf("retry line = %q", got)
 	}
 	b.docShot("console-conversation", "#thread .retry")
+
+	// Back in the panel: statistics with the choice of time zone, the
+	// sessions by last activity, a timeline with its routing events, the
+	// System page in words, and the signed-out page without a menu.
+	b.run(chromedp.Navigate(base+"/admin/stats?range=last7"), chromedp.WaitVisible(chromedp.CSS("#stats-zone")))
+	if got := b.text("#k-received"); got != "2" {
+		t.Fatalf("stats received = %q", got)
+	}
+	b.docShot("stats", "svg")
+	b.run(chromedp.Navigate(base+"/admin/sessions"), chromedp.WaitVisible(chromedp.CSS("#sessions")))
+	b.docShot("sessions", "#sessions")
+	sid := get(b, chromedp.AttributeValue(chromedp.CSS("#sessions a"), "href")).Value
+	b.run(chromedp.Navigate(base+sid), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	if got := b.text(".timeline"); !strings.Contains(got, "Offered") {
+		t.Fatalf("timeline = %q", got)
+	}
+	b.docShot("session", ".timeline")
+	b.run(chromedp.Navigate(base+"/admin/system"), chromedp.WaitVisible(chromedp.CSS("#system")))
+	b.docShot("system", "#system")
+	b.run(chromedp.Click(chromedp.CSS(`form[action="/admin/logout"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#password")))
+	if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("nav a, form.logout").length`)); n != 0 {
+		t.Fatalf("the signed-out page shows %d menu entries", n)
+	}
+	b.docShot("signed-out", "#password")
 	b.noErrors()
 }

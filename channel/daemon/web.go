@@ -32,7 +32,7 @@ func (d *Daemon) wireWeb() error {
 		DisableStartupMessage: true,
 		ErrorHandler:          api.ErrorHandler(d.log),
 	})
-	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth, ActAs: true, Journaled: d.notifyProcessor}
+	opts := api.Options{PublicURL: d.cfg.PublicURL, AdminTokenHash: api.HashToken(token), Health: d.webhookHealth, ActAs: true, Journaled: d.notifyProcessor, Location: d.loc}
 	opts.Sessions, opts.Agents = d.router, d.router
 	v1 := api.New(d.store, d.graph, d.outbox, d.log, opts).Register(internal)
 	// The other parts' admin routes the panel uses, backed by the same
@@ -53,6 +53,7 @@ func (d *Daemon) wireWeb() error {
 		PublicURL:      d.cfg.PublicURL,
 		Secure:         d.cfg.TLSCert != "" || strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		Now:            func() time.Time { return d.clock() },
+		Location:       d.loc,
 		MediaLink:      d.mediaLink,
 		Log:            d.log.With("part", "web"),
 		Demo:           d.demo,

@@ -118,7 +118,10 @@ func (e *env) drain() {
 func (e *env) counts(channel string) store.Counts {
 	e.t.Helper()
 	var c store.Counts
-	if err := e.store.View(func(tx *store.Tx) (err error) { c, err = tx.SumCounts(channel, time.Time{}, time.Time{}); return }); err != nil {
+	if err := e.store.View(func(tx *store.Tx) (err error) {
+		c, err = tx.SumCounts(channel, time.Time{}, time.Time{}, time.UTC)
+		return
+	}); err != nil {
 		e.t.Fatal(err)
 	}
 	return c

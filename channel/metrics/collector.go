@@ -61,7 +61,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			return err
 		}
 		for _, cn := range chans {
-			counts, err := tx.SumCounts(cn.ID, time.Time{}, time.Time{})
+			counts, err := tx.SumCounts(cn.ID, time.Time{}, time.Time{}, time.UTC)
 			if err != nil {
 				return err
 			}

@@ -104,7 +104,10 @@ func (e *env) waitQueueEmpty() {
 
 func (e *env) counts() store.Counts {
 	var c store.Counts
-	e.store.View(func(tx *store.Tx) (err error) { c, err = tx.SumCounts("c1", time.Time{}, time.Time{}); return })
+	e.store.View(func(tx *store.Tx) (err error) {
+		c, err = tx.SumCounts("c1", time.Time{}, time.Time{}, time.UTC)
+		return
+	})
 	return c
 }
 

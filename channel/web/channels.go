@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,11 +24,11 @@ func (w *Web) channels(c *fiber.Ctx) error {
 	if e := w.call("GET", "/api/v1/channels", nil, &list); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	today := time.Now().UTC()
+	today := localDay(w.opts.Now(), w.opts.Location)
 	rows := make([]channelRow, 0, len(list.Channels))
 	err := w.st.View(func(tx *store.Tx) error {
 		for _, ch := range list.Channels {
-			counts, err := tx.SumCounts(ch.ID, today, today)
+			counts, err := tx.SumCounts(ch.ID, today, today, w.opts.Location)
 			if err != nil {
 				return err
 			}

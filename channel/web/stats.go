@@ -31,6 +31,12 @@ type statsPage struct {
 	YMax, YMid int64
 	// Note says when the chart shows less than the period.
 	Note string
+	// TZ is the zone chosen: "" for the PBX's, or "UTC".
+	TZ string
+	// Local names the PBX's zone; Zone names the one shown.
+	Local, Zone string
+	// ByUTCDay says until when counts are known per UTC day only.
+	ByUTCDay string
 }
 
 type channelCounts struct {
@@ -70,8 +76,43 @@ func reversedRange(p *statsPage) string {
 	return fmt.Sprintf("The custom range ends before it starts: From (%s) is after To (%s). Swap the two dates.", p.From, p.To)
 }
 
+// localDay returns the date of t in loc, as a midnight UTC (the form
+// store.SumCounts takes).
+func localDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// zoneName describes loc for people: its IANA name when it has one, with
+// its abbreviation and offset from UTC at t.
+func zoneName(loc *time.Location, t time.Time) string {
+	abbr, off := t.In(loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	desc := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if abbr != "" && abbr[0] != '+' && abbr[0] != '-' && abbr != "UTC" {
+		desc = abbr + ", " + desc
+	}
+	if loc == time.Local || loc.String() == "Local" {
+		return desc
+	}
+	if loc.String() == "UTC" {
+		return "UTC"
+	}
+	return loc.String() + " (" + desc + ")"
+}
+
 func (w *Web) stats(c *fiber.Ctx) error {
 	p := &statsPage{Channel: c.Query("channel"), Range: c.Query("range"), From: c.Query("from"), To: c.Query("to")}
+	now := w.opts.Now()
+	loc := w.opts.Location
+	p.Local = zoneName(loc, now)
+	if c.Query("tz") == "UTC" {
+		p.TZ, loc = "UTC", time.UTC
+	}
+	p.Zone = zoneName(loc, now)
 	if p.Range == "" {
 		p.Range = "last7"
 		if p.From != "" || p.To != "" {
@@ -79,6 +120,9 @@ func (w *Web) stats(c *fiber.Ctx) error {
 		}
 	}
 	q := url.Values{}
+	if p.TZ != "" {
+		q.Set("tz", p.TZ)
+	}
 	if p.Range == "custom" {
 		p.Range = "custom"
 		q.Set("from", p.From)
@@ -107,7 +151,7 @@ func (w *Web) stats(c *fiber.Ctx) error {
 	p.Total = out.Counts
 	// The chart spans the chosen period: from its first day (for all
 	// time, the first day with messages) to its last.
-	to := time.Now().UTC().Truncate(24 * time.Hour)
+	to := localDay(now, loc)
 	if t, err := time.Parse(store.DayLayout, out.To); err == nil {
 		to = t
 	}
@@ -129,22 +173,23 @@ func (w *Web) stats(c *fiber.Ctx) error {
 			if p.Channel != "" && ch.ID != p.Channel {
 				continue
 			}
-			days, err := tx.DailyCounts(ch.ID, from, to)
+			days, err := tx.DailyCounts(ch.ID, from, to, loc)
 			if err != nil {
 				return err
 			}
+			var total store.Counts
 			for d, n := range days {
 				sum := daily[d]
 				sum.Add(n)
 				daily[d] = sum
+				total.Add(n)
 			}
 			if p.Channel == "" {
-				n, err := tx.SumCounts(ch.ID, from, to)
-				if err != nil {
-					return err
-				}
-				p.PerChannel = append(p.PerChannel, channelCounts{Channel: ch, Counts: n})
+				p.PerChannel = append(p.PerChannel, channelCounts{Channel: ch, Counts: total})
 			}
+		}
+		if until := tx.CountsByUTCDayUntil(); until != "" && loc != time.UTC && (from.IsZero() || from.Format(store.DayLayout) <= until) {
+			p.ByUTCDay = until
 		}
 		if from.IsZero() {
 			from = to
@@ -169,14 +214,15 @@ func (w *Web) stats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The chart keeps its width whatever the period; a short period's
-	// bars stay narrow rather than grow the chart.
-	barW := min(48, max(2, chartW/max(1, len(p.Days))))
-	p.ChartW, p.BarW = chartLeft+max(chartW, len(p.Days)*barW), max(1, barW/2-1)
+	// The days share the chart's width whatever the period, each day's
+	// two bars centred in its slot.
+	slot := max(2, chartW/max(1, len(p.Days)))
+	p.BarW = max(1, min(24, slot*2/5))
+	p.ChartW = chartLeft + max(chartW, len(p.Days)*slot)
 	p.YMax, p.YMid = p.Max, p.Max/2
 	for i := range p.Days {
 		b := &p.Days[i]
-		b.X = chartLeft + i*barW
+		b.X = chartLeft + i*slot + (slot-2*p.BarW)/2
 		if p.Max > 0 {
 			b.InH = int(b.Counts.Received * chartH / p.Max)
 			b.OutH = int(b.Counts.Sent * chartH / p.Max)

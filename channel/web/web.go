@@ -92,6 +92,9 @@ type Options struct {
 	Secure bool
 	// Now is the clock of the 24 h window; nil means time.Now.
 	Now func() time.Time
+	// Location is the PBX's time zone, the statistics' default; nil
+	// means UTC.
+	Location *time.Location
 	// MediaLink returns a media message's download link, or "".
 	MediaLink func(m *store.Message) string
 	// System reports the System page's figures; nil shows none.
@@ -147,6 +150,9 @@ func New(opts Options) (*Web, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour

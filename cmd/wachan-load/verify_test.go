@@ -83,7 +83,7 @@ func checkStoreJournal(t *testing.T, dataDir string, emptyJournal bool) *storeRe
 			return err
 		}
 		for _, ch := range chans {
-			c, err := tx.SumCounts(ch.ID, time.Time{}, time.Time{})
+			c, err := tx.SumCounts(ch.ID, time.Time{}, time.Time{}, time.UTC)
 			if err != nil {
 				return err
 			}

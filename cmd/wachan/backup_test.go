@@ -54,7 +54,7 @@ func countStore(t *testing.T, dir string) (messages, journal int, received int64
 		if _, err := tx.Channel("sales"); err != nil {
 			return err
 		}
-		c, err := tx.SumCounts("sales", time.Time{}, time.Time{})
+		c, err := tx.SumCounts("sales", time.Time{}, time.Time{}, time.UTC)
 		messages, journal, received = tx.MessageCount(), tx.JournalLen(), c.Received
 		return err
 	})

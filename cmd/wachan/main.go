@@ -2,7 +2,12 @@
 // message channel.
 package main
 
-import "os"
+import (
+	"os"
+	// Time zone names (time_zone) work even where the system has no
+	// zone database.
+	_ "time/tzdata"
+)
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
