@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,7 +25,7 @@ func (w *Web) channels(c *fiber.Ctx) error {
 	if e := w.call("GET", "/api/v1/channels", nil, &list); e != nil {
 		return w.fail(c, e.Status, e.Message)
 	}
-	today := localDay(w.opts.Now(), w.opts.Location)
+	today := localDay(time.Now(), w.opts.Location) // the wall clock, as the API counts days
 	rows := make([]channelRow, 0, len(list.Channels))
 	err := w.st.View(func(tx *store.Tx) error {
 		for _, ch := range list.Channels {

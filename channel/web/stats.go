@@ -106,7 +106,9 @@ func zoneName(loc *time.Location, t time.Time) string {
 
 func (w *Web) stats(c *fiber.Ctx) error {
 	p := &statsPage{Channel: c.Query("channel"), Range: c.Query("range"), From: c.Query("from"), To: c.Query("to")}
-	now := w.opts.Now()
+	// Days are calendar days, as the API counts them: the wall clock, not
+	// the conversation clock (Options.Now).
+	now := time.Now()
 	loc := w.opts.Location
 	p.Local = zoneName(loc, now)
 	if c.Query("tz") == "UTC" {
