@@ -87,6 +87,9 @@ func TestStatisticsTimeZone(t *testing.T) {
 			t.Fatalf("UTC page lacks %q:\n%s", want, page)
 		}
 	}
+	if _, page = admin.get("/admin/system"); !strings.Contains(page, `<dd id="zone">Asia/Kolkata (IST, UTC&#43;05:30) · set with time_zone</dd>`) {
+		t.Fatalf("System page does not name the zone:\n%s", page)
+	}
 	// The channel list's "today" is Kolkata's today too.
 	_, page = admin.get("/admin/channels")
 	if !strings.Contains(page, `class="num received">0<`) {

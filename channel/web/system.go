@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wachan/wachan/store"
@@ -15,10 +17,12 @@ type systemPage struct {
 	Messages    int
 	Users       int
 	Unavailable bool
+	// Zone names the time zone of the statistics' days.
+	Zone string
 }
 
 func (w *Web) system(c *fiber.Ctx) error {
-	p := &systemPage{}
+	p := &systemPage{Zone: zoneName(w.opts.Location, time.Now())}
 	if w.opts.System != nil {
 		p.Info = w.opts.System()
 	} else {
