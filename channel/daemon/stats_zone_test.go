@@ -12,7 +12,8 @@ import (
 
 // TestStatisticsTimeZone: with time_zone Asia/Kolkata (UTC+05:30), messages
 // are counted on the day they arrived in Kolkata by default, and on their
-// UTC day when the panel's UTC option (the API's tz=UTC) is chosen.
+// UTC day when the panel's UTC option (the API's tz=UTC) is chosen; the
+// panel shows times, and takes the sessions' date filter, in Kolkata time.
 func TestStatisticsTimeZone(t *testing.T) {
 	var mu sync.Mutex
 	emuNow := time.Now()
@@ -89,6 +90,14 @@ func TestStatisticsTimeZone(t *testing.T) {
 	}
 	if _, page = admin.get("/admin/system"); !strings.Contains(page, `<dd id="zone">Asia/Kolkata (IST, UTC&#43;05:30) · set with time_zone</dd>`) {
 		t.Fatalf("System page does not name the zone:\n%s", page)
+	}
+	// Sessions: times and the date filter are Kolkata's (the session's
+	// times are the daemon's clock's, not the messages').
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	now := p.clock.Now().In(kolkata)
+	_, page = admin.get("/admin/sessions?from=" + now.Format("2006-01-02") + "&to=" + now.Format("2006-01-02"))
+	if !strings.Contains(page, "Dates and times are in Asia/Kolkata") || !strings.Contains(page, now.Format("Jan 2 15:04")) {
+		t.Fatalf("sessions page is not in Kolkata time (%s):\n%s", now.Format("Jan 2 15:04"), page)
 	}
 	// The channel list's "today" is Kolkata's today too.
 	_, page = admin.get("/admin/channels")

@@ -82,20 +82,22 @@ type view struct {
 	Data any
 }
 
-func parsePages(a *assets) (*pages, error) {
+// parsePages parses the templates; times are shown in loc, the PBX's
+// time zone.
+func parsePages(a *assets, loc *time.Location) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset": a.url,
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+			return t.In(loc).Format("2006-01-02 15:04:05 MST")
 		},
 		"short": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.UTC().Format("Jan 2 15:04")
+			return t.In(loc).Format("Jan 2 15:04")
 		},
 		"bytes":    humanBytes,
 		"duration": humanDuration,

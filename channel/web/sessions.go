@@ -33,6 +33,8 @@ type sessionsPage struct {
 	Rows     []sessionRow
 	Error    string
 	More     bool
+	// Zone names the time zone of the dates and times shown.
+	Zone string
 }
 
 // maxScan bounds how many sessions one search reads.
@@ -41,16 +43,16 @@ const maxScan = 20000
 func (w *Web) sessions(c *fiber.Ctx) error {
 	f := sessionFilter{Channel: c.Query("channel"), Agent: strings.TrimSpace(c.Query("agent")), State: c.Query("state"),
 		Customer: strings.TrimSpace(c.Query("customer")), From: c.Query("from"), To: c.Query("to"), Text: strings.TrimSpace(c.Query("q"))}
-	p := &sessionsPage{Filter: f}
+	p := &sessionsPage{Filter: f, Zone: zoneName(w.opts.Location, time.Now())}
 	var from, to time.Time
 	var err error
 	if f.From != "" {
-		if from, err = time.Parse(store.DayLayout, f.From); err != nil {
+		if from, err = time.ParseInLocation(store.DayLayout, f.From, w.opts.Location); err != nil {
 			p.Error = "From must be a date (YYYY-MM-DD)."
 		}
 	}
 	if f.To != "" {
-		if to, err = time.Parse(store.DayLayout, f.To); err != nil {
+		if to, err = time.ParseInLocation(store.DayLayout, f.To, w.opts.Location); err != nil {
 			p.Error = "To must be a date (YYYY-MM-DD)."
 		}
 		to = to.AddDate(0, 0, 1)

@@ -92,8 +92,8 @@ type Options struct {
 	Secure bool
 	// Now is the clock of the 24 h window; nil means time.Now.
 	Now func() time.Time
-	// Location is the PBX's time zone, the statistics' default; nil
-	// means UTC.
+	// Location is the PBX's time zone: the panel and console show times
+	// in it, and it is the statistics' default; nil means UTC.
 	Location *time.Location
 	// MediaLink returns a media message's download link, or "".
 	MediaLink func(m *store.Message) string
@@ -176,7 +176,7 @@ func New(opts Options) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := parsePages(as)
+	ps, err := parsePages(as, opts.Location)
 	if err != nil {
 		return nil, err
 	}
