@@ -50,7 +50,7 @@ type Config struct {
 	ARIApp       string // ari_app: Stasis application name
 	ARISubscribe string // ari_subscribe: comma-separated ARI event sources
 
-	TimeZone string // time_zone: IANA zone of the statistics' days; empty means the system's
+	TimeZone string // time_zone: IANA zone of the panel's times and statistics' days; empty means the system's
 
 	StoreTimeout    time.Duration // store_timeout: wait for the database file lock
 	ShutdownTimeout time.Duration // shutdown_timeout: grace period for draining

@@ -140,7 +140,7 @@ func options() []option {
 			help:  "How long to wait for the database file lock at start.",
 			field: func(c *Config) any { return &c.StoreTimeout }, check: positive},
 		{key: "time_zone", kind: kindString, def: "",
-			help:  "Time zone of the days in statistics, like Europe/Berlin; empty means the system's (the PBX's, when wachan runs beside it). The panel also offers UTC.",
+			help:  "Time zone of the times the panel and console show and of the statistics' days, like Europe/Berlin; empty means the system's (the PBX's, when wachan runs beside it). The statistics also offer UTC.",
 			field: func(c *Config) any { return &c.TimeZone }, check: timeZone},
 		{key: "shutdown_timeout", kind: kindDuration, def: 15 * time.Second,
 			help:  "How long to let requests and deliveries drain on shutdown.",
