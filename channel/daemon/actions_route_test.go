@@ -6,6 +6,7 @@ import "testing"
 // the conversation it opens goes to that queue instead of the channel's
 // destination.
 func TestButtonRouteAction(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"}, queue("billing", "ringall", "1002"))
 	p.register("1001", "1002")
 	if code := p.do("PUT", "/api/v1/channels/"+p.ch+"/button-actions/BILLING",

@@ -14,6 +14,7 @@ import (
 // reply answering with a text and with a template, a reply button opting
 // the customer out, and a list row posting a signed integration event.
 func TestButtonActionsEndToEnd(t *testing.T) {
+	t.Parallel()
 	const waba = "102290129340398"
 	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	emu.AddTemplate(waba, graphemu.Template{Name: "order_confirmed", Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Thanks {{1}}, your order is confirmed."}}})

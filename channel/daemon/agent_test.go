@@ -25,6 +25,7 @@ func (p *pbxHarness) syncTemplate() {
 // softphone; the customer's reply comes back to that agent, not to the
 // channel's queue.
 func TestAgentStartsConversationWithTemplate(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1002"))
 	p.register("1001", "1002")
 	p.syncTemplate()
@@ -68,6 +69,7 @@ func TestAgentStartsConversationWithTemplate(t *testing.T) {
 // /send fetches a linked file, checks it and sends it as media; a file
 // WhatsApp cannot take is refused with the reason.
 func TestAgentSendsFileByLink(t *testing.T) {
+	t.Parallel()
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -107,6 +109,7 @@ func TestAgentSendsFileByLink(t *testing.T) {
 // A customer who answers STOP is put on the opt-out list before routing:
 // the agent is told, and integrations can no longer message them.
 func TestOptOutToldToAgentAndRefusedToIntegrations(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	p.customerSays(customer, "Ann", "hello")

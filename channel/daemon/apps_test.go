@@ -99,6 +99,7 @@ func postSigned(t *testing.T, url, secret string, body []byte) int {
 // number of another app is untouched by a body signed with this app's
 // secret; updates of a number no channel has are kept and listed.
 func TestOneAppURLManyNumbers(t *testing.T) {
+	t.Parallel()
 	a := startApps(t)
 	sales, support, other := a.sales["id"].(string), a.support["id"].(string), a.other["id"].(string)
 	if a.appURL != a.cfg.PublicURL+"/webhook/app/1234" || a.support["app_webhook_url"] != a.appURL || a.support["app_verify_token"] != a.appVerifyToken {
@@ -255,6 +256,7 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 // Channels of one app share its secret: a new secret set on one channel,
 // or on the app, is every channel's, and the app's URL checks with it.
 func TestAppSecretShared(t *testing.T) {
+	t.Parallel()
 	a := startApps(t)
 	sales, support := a.sales["id"].(string), a.support["id"].(string)
 	mask := func(id string) string {

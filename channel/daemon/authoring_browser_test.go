@@ -10,6 +10,7 @@ import (
 // admins write what customers receive: a new template with its live
 // preview, the chat menu, canned replies and button actions.
 func TestAuthoringPagesInBrowser(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"}, queue("sales", "ringall", "1001", "1002"))
 	b := newBrowser(t)
 	base := p.base

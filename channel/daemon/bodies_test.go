@@ -160,6 +160,7 @@ func TestOversizeBodiesRefusedUnread(t *testing.T) {
 // the daemon's budget for bodies in flight, another body is refused with
 // 503 until they go.
 func TestBodiesInFlightCapped(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	d, err := New(cfg, testLogger(), io.Discard)
 	if err != nil {

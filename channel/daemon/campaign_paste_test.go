@@ -12,6 +12,7 @@ import (
 // out counted in the pasted lines, and is paused, resumed and cancelled
 // from its page while it runs.
 func TestCampaignPastedFromPanel(t *testing.T) {
+	t.Parallel()
 	c := startCampaigns(t, 1000, nil)
 	admin := signIn(t, c.base, "admin", "", adminToken)
 	tmpl := c.ch + "|promo|en_US"

@@ -150,6 +150,7 @@ func (c *campaignHarness) checkNoDuplicates() {
 // its statuses, START takes them off, and admins manage the list and the
 // words.
 func TestCampaignOptOut(t *testing.T) {
+	t.Parallel()
 	c := startCampaigns(t, 1000, nil)
 	const ann, bob, cat = "447911123401", "447911123402", "447911123403"
 	c.inbound(ann, "  stop! ")
@@ -247,6 +248,7 @@ func TestCampaignOptOut(t *testing.T) {
 // TestCampaignCSV uploads a CSV file with bad rows, runs the draft, and
 // checks the campaign actions and their errors.
 func TestCampaignCSV(t *testing.T) {
+	t.Parallel()
 	c := startCampaigns(t, 1000, []string{})
 	var csv strings.Builder
 	csv.WriteString("to,1\n")
@@ -329,6 +331,7 @@ func TestCampaignCSV(t *testing.T) {
 // the campaign carries on where it stopped, nobody gets it twice, and
 // every recipient is done.
 func TestCampaignRestart(t *testing.T) {
+	t.Parallel()
 	c := startCampaigns(t, 200, []string{"sent", "delivered"})
 	var rs []map[string]any
 	for i := range 400 {

@@ -9,6 +9,7 @@ import (
 // TestCannedRepliesAPI manages shared and personal canned replies and
 // expands one for a customer's conversation.
 func TestCannedRepliesAPI(t *testing.T) {
+	t.Parallel()
 	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	_, body := emu.InboundText(pnid, "447700900001", "Ann Smith", "Hello")
 	if code, err := emu.DeliverInbound(pnid, body); err != nil || code != 200 {

@@ -9,6 +9,7 @@ import (
 // list and a canned reply from a softphone, sees over-limit commands
 // explained, and receives the customer's tap on a button.
 func TestAgentButtonsListAndCannedReplies(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	addr := "wa-1-" + customer

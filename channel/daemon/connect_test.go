@@ -35,6 +35,7 @@ func (r checkReport) step(t *testing.T, name string) checkStep {
 // restart; Connect subscribes the app, asks for the PIN, then registers
 // the number and points its webhooks at wachan, and messages flow.
 func TestConnect(t *testing.T) {
+	t.Parallel()
 	emu, h := startWithEmu(t, graphemu.Options{})
 	cfg := h.cfg
 	var ch map[string]any

@@ -12,6 +12,7 @@ import (
 // in the console as waiting for its next attempt, and each further failed
 // attempt updates the live thread.
 func TestConsoleReplyRetrying(t *testing.T) {
+	t.Parallel()
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	admin := signIn(t, p.base, "admin", "", adminToken)
 	if code, _ := admin.post("/admin/users", url.Values{"role": {"agent"}, "name": {"1001"}, "password": {"agent-pass-1001"}}); code != 200 {

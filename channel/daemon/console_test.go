@@ -61,6 +61,7 @@ func alerted(s map[string]any) []string {
 // who have the console open (not to those who have not), is answered
 // and closed there, and a later one closes itself after the idle time.
 func TestConsoleWithoutPBX(t *testing.T) {
+	t.Parallel()
 	p := startConsoleOnly(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 
 	admin := signIn(t, p.base, "admin", "", adminToken)
@@ -182,6 +183,7 @@ func TestConsoleWithoutPBX(t *testing.T) {
 // the phone gets what was held for it when it registers, and a reply from
 // the phone answers the conversation the console shows.
 func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	admin := signIn(t, p.base, "admin", "", adminToken)
 	if _, page := admin.get("/admin/channels"); strings.Contains(page, `id="no-pbx"`) || strings.Contains(page, `id="pbx-down"`) {
@@ -214,6 +216,7 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 // TestQueueMembers: with a PBX connected, a queue member the PBX does not
 // have is refused; the queues page says where each member is present.
 func TestQueueMembers(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	var out map[string]any
 	for _, members := range [][]string{{"1001", "9999"}, {"abc"}} {
@@ -251,6 +254,7 @@ func TestQueueMembers(t *testing.T) {
 // TestConsoleRetry: a reply Meta keeps refusing for a passing reason says
 // in the console when it will be tried again, then goes out.
 func TestConsoleRetry(t *testing.T) {
+	t.Parallel()
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	admin := signIn(t, p.base, "admin", "", adminToken)
 	admin.addAgent("1001")

@@ -166,6 +166,7 @@ func newChannelBody() map[string]any {
 // channel, verify the webhook, receive a customer's message, answer it,
 // follow its statuses, test the connection, restart and find it all kept.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	emu, h := startWithEmu(t, graphemu.Options{})
 	cfg := h.cfg
 
@@ -305,6 +306,7 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	h := start(t, testConfig(t, "http://127.0.0.1:1"))
 	defer h.stop()
 	bad := func(field string, v any) map[string]any {
@@ -367,6 +369,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestSecondDaemonOnSameStoreFails(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	h := start(t, cfg)
 	defer h.stop()

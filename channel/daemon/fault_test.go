@@ -59,6 +59,7 @@ func poll(t testing.TB, what string, cond func() bool) {
 // every message reaches the agent once, after the phone is back, and that
 // the conversation goes on.
 func TestARIGoesAwayMidConversation(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	addr := "wa-1-" + customer
@@ -248,6 +249,7 @@ func (p *pbxHarness) jobError() string {
 // in order, each failure retried per its class, the channel's send rate
 // kept, and the errors counted by code in /metrics.
 func TestGraphFaults(t *testing.T) {
+	t.Parallel()
 	const rate = 10
 	p, proxy, classes := startFaultPBX(t, func(n *graphemu.Number) {
 		// Meta's throughput limit, a little above the channel's rate:

@@ -69,6 +69,7 @@ func count(list []string, s string) int {
 // the reply to the dialplan, which tells the agent; after the next start
 // the same reply goes through.
 func TestReplyWhileStopped(t *testing.T) {
+	t.Parallel()
 	p, addr := handoffPBX(t)
 	n := len(p.ari.Inbox("1001"))
 	p.stop()
@@ -100,6 +101,7 @@ func TestReplyWhileStopped(t *testing.T) {
 // it and drops ARI's copy, and the dialplan tells the agent. The next
 // start removes the stale reference and holds exactly one.
 func TestReplyWhileKilled(t *testing.T) {
+	t.Parallel()
 	p, addr := handoffPBX(t)
 	n := len(p.ari.Inbox("1001"))
 	p.stop()
@@ -142,6 +144,7 @@ func TestReplyWhileKilled(t *testing.T) {
 // its websocket is back; the dialplan hands the reply over meanwhile. Once
 // reconnected both routes carry it, and it is sent once.
 func TestReplyWhileReconnecting(t *testing.T) {
+	t.Parallel()
 	p, addr := handoffPBX(t)
 	p.ari.HoldEvents(true)
 	if err := p.ari.Restart(); err != nil {
@@ -166,6 +169,7 @@ func TestReplyWhileReconnecting(t *testing.T) {
 // before first subscription: wachan serves HTTP before its ARI websocket
 // is up; a reply typed then goes through the dialplan.
 func TestReplyBeforeFirstSubscription(t *testing.T) {
+	t.Parallel()
 	p, addr := handoffPBX(t)
 	p.stop()
 	p.ari.HoldEvents(true)
@@ -183,6 +187,7 @@ func TestReplyBeforeFirstSubscription(t *testing.T) {
 }
 
 func TestHandoffRefusesWrongSecret(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	for _, auth := range []string{"", asterisk.HandoffUser + ":" + asterisk.HandoffSecret("old password"), "ari:ari"} {
 		req, _ := http.NewRequest(http.MethodPost, p.base+asterisk.HandoffPath, strings.NewReader("from=%3Csip%3A1001%40h%3E&to=pjsip%3Awa-1-1%40h&body=x"))

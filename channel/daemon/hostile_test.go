@@ -47,6 +47,7 @@ var refused = []int{204, 401, 403, 429, 303}
 // (and the other role's sign-in) unless listed as public, and each refuses
 // an oversize body, JSON or multipart, with 413 before it arrives.
 func TestHostileEveryRoute(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	h, d := startDaemon(t, cfg, &fakeClock{})
 	addr := strings.TrimPrefix(h.base, "http://")

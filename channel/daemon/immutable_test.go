@@ -13,6 +13,7 @@ import (
 // id) and checks it is intact after the connection served other requests:
 // fiber's strings must not alias buffers it reuses.
 func TestRequestStringsOutliveRequests(t *testing.T) {
+	t.Parallel()
 	graph := graphemu.New(graphemu.Options{})
 	graphURL, err := graph.Start()
 	if err != nil {

@@ -133,6 +133,7 @@ type apiErr struct {
 // idempotently, follows the status trail and receives signed events, with
 // a redelivery after its receiver failed; then the key is revoked.
 func TestIntegrationEndToEnd(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	var bodies []string
 	admin := client{t: t, base: p.base, token: adminToken, bodies: &bodies}

@@ -17,6 +17,7 @@ import (
 // messages over WhatsApp's limits refused naming the field, and receives
 // the customer's button and list answers as Meta's webhooks carry them.
 func TestInteractiveEndToEnd(t *testing.T) {
+	t.Parallel()
 	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	const customer = "447700900001"
 	send := func(kind string, v any) (int, map[string]any) {

@@ -42,6 +42,7 @@ func (p *panelClient) openLive(t *testing.T, query string) (*liveStream, int) {
 // change renders the view once, not once per stream, and streams beyond
 // the per-user cap are refused with 429.
 func TestConsoleLiveViews(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	admin := signInAs(t, p.base, "admin", "", adminToken)

@@ -88,6 +88,7 @@ func (p *pbxHarness) sentMedia(n int, kind string) map[string]any {
 }
 
 func TestMediaEndToEnd(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 

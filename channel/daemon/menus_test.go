@@ -12,6 +12,7 @@ import (
 // out of hours the customer gets the out-of-hours answer and the
 // next-day queue.
 func TestChatMenu(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"},
 		queue("support", "ringall", "1002"), queue("nextday", "ringall", "1003"))
 	p.register("1001", "1002", "1003")

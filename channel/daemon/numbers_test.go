@@ -9,6 +9,7 @@ import (
 // are ordinary numbers: a channel takes one, customers on one write and
 // are answered, and an agent can address a new one.
 func TestMetaTestNumberEndToEnd(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	var ch map[string]any
@@ -47,6 +48,7 @@ func TestMetaTestNumberEndToEnd(t *testing.T) {
 // A phone number id belongs to one channel: creating or editing another
 // channel onto it answers 409 naming the channel that has it.
 func TestDuplicatePhoneNumberID(t *testing.T) {
+	t.Parallel()
 	h := start(t, testConfig(t, "http://127.0.0.1:1"))
 	var a map[string]any
 	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &a); code != 201 {

@@ -15,6 +15,7 @@ import (
 // strategies and pick-up modes, the media retention, and why a template
 // sync failed (without Graph API addresses or Go errors).
 func TestPanelPlainWords(t *testing.T) {
+	t.Parallel()
 	h := start(t, testConfig(t, "http://127.0.0.1:1")) // no Graph API there
 	var raw map[string]any
 	if code := h.do("POST", "/api/v1/channels", newChannelBody(), &raw); code != 201 {
@@ -56,6 +57,7 @@ func TestPanelPlainWords(t *testing.T) {
 // pair per day, with a y-axis; a custom range that ends before it starts
 // is explained instead of shown as zeros beside a chart.
 func TestStatsPeriod(t *testing.T) {
+	t.Parallel()
 	h := start(t, testConfig(t, "http://127.0.0.1:1"))
 	admin := signIn(t, h.base, "admin", "", adminToken)
 	// first is the chart's first day for a period ending today.
@@ -96,6 +98,7 @@ func TestStatsPeriod(t *testing.T) {
 // file, previewed (each recipient's message rendered), started, and its
 // messages go out; another is cancelled before it starts.
 func TestPanelCampaigns(t *testing.T) {
+	t.Parallel()
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	p.graph.AddTemplate("102290129340398", graphemu.Template{Name: "order_update",
 		Components: []graphemu.TemplateComponent{{Type: "BODY", Text: "Your order {{1}} is on its way", Example: json.RawMessage(`{"body_text":[["A1"]]}`)}}})

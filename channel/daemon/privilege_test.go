@@ -31,6 +31,7 @@ func (p *panelClient) postFile(path, name string, data []byte) int {
 // event stream) nor send in it (template, file) from the console, while
 // 1001 can.
 func TestConsoleActsWithTheAgentsRights(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	p.register("1001", "1002")
 	p.syncTemplate()

@@ -10,6 +10,7 @@ import (
 // members only console users (the console is then the agents' only view),
 // and the queues page shows one signed in as present there.
 func TestQueueMembersWithoutPBX(t *testing.T) {
+	t.Parallel()
 	p := startConsoleOnly(t, map[string]string{"type": "extension", "id": "1001"})
 	admin := signIn(t, p.base, "admin", "", adminToken)
 	form := url.Values{"name": {"sales"}, "members": {"1001, abc"}, "strategy": {"ringall"}, "pickup": {"first_reply"}}

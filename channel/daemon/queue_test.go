@@ -14,6 +14,7 @@ import (
 // the others: every member sees each customer message and each member's
 // reply, labelled with who wrote it.
 func TestRoutingSharedPickup(t *testing.T) {
+	t.Parallel()
 	q := queue("team", "ringall", "1001", "1002", "1003")
 	q["pickup"] = "shared"
 	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)
@@ -70,6 +71,7 @@ func TestRoutingSharedPickup(t *testing.T) {
 // /take from another extension is refused and the members are not told
 // it was taken.
 func TestRoutingQueueMembersOnly(t *testing.T) {
+	t.Parallel()
 	for _, pickup := range []string{"first_reply", "shared"} {
 		t.Run(pickup, func(t *testing.T) {
 			q := queue("team", "ringall", "1001", "1002")
@@ -108,6 +110,7 @@ func TestRoutingQueueMembersOnly(t *testing.T) {
 // moving the routing clock past it closes the session without anything
 // else waking the router.
 func TestRoutingIdleDeadlineArmed(t *testing.T) {
+	t.Parallel()
 	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	p.syncTemplate()
@@ -130,6 +133,7 @@ func TestRoutingIdleDeadlineArmed(t *testing.T) {
 // An agent coming online to a long backlog sees the last ten messages and
 // how to see the earlier ones.
 func TestRoutingBacklogHint(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, queue("team", "ringall", "1001"))
 	for i := range 15 {
 		p.customerSays(customer, "Ann", fmt.Sprintf("message %d", i+1))
@@ -166,6 +170,7 @@ func (p *pbxHarness) waitMessages(n int) {
 // Least busy counts the offers ringing at an agent as load: six customers
 // arriving while three agents are idle are offered two to each.
 func TestRoutingLeastBusyCountsRinging(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "lb"}, queue("lb", "leastbusy", "1001", "1002", "1003"))
 	agents := []string{"1001", "1002", "1003"}
 	p.register(agents...)
@@ -235,6 +240,7 @@ func (p *pbxHarness) outbound(id any) []string {
 // busy the customer gets the away message, and overflow goes to its
 // destination as soon as that can answer (an offline extension cannot).
 func TestRoutingCapacityAndOverflow(t *testing.T) {
+	t.Parallel()
 	q := queue("team", "ringall", "1001", "1002")
 	q["max_conversations"] = 1
 	q["away_message"] = "All our agents are busy."
@@ -283,6 +289,7 @@ func TestRoutingCapacityAndOverflow(t *testing.T) {
 // the unanswered timeout, to a queue that can answer; until then the
 // customer gets the away message, once per session.
 func TestRoutingNobodyOnline(t *testing.T) {
+	t.Parallel()
 	day := queue("day", "ringall", "1001", "1002")
 	day["unanswered_timeout"] = 300
 	day["overflow"] = map[string]string{"type": "queue", "id": "night"}
@@ -316,6 +323,7 @@ func TestRoutingNobodyOnline(t *testing.T) {
 // When the last member goes offline, only the customers not told yet get
 // the away message.
 func TestRoutingAwayOnlyOnce(t *testing.T) {
+	t.Parallel()
 	q := queue("team", "ringall", "1001")
 	q["away_message"] = "We are away."
 	p := startPBX(t, map[string]string{"type": "queue", "id": "team"}, q)

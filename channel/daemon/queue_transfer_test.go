@@ -12,6 +12,7 @@ import (
 // leaves the queue, and a transfer back to a queue is offered to the
 // others before the agent who had it.
 func TestRoutingTransfers(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002", "1003"))
 	p.register("1001", "1002")
 	addr := "wa-1-" + customer
@@ -64,6 +65,7 @@ func TestRoutingTransfers(t *testing.T) {
 // An agent who gives a conversation back to the queue is not offered it
 // again at once, even when alone; after the ring timeout it is.
 func TestRoutingReleaseNotReofferedAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		online []string
@@ -97,6 +99,7 @@ func TestRoutingReleaseNotReofferedAtOnce(t *testing.T) {
 // a new conversation: a member of the queue takes it, anyone else leaves
 // it waiting for the members.
 func TestRoutingReopen(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	p.register("1001", "1002", "1003")
 	addr := "wa-1-" + customer
@@ -140,6 +143,7 @@ func TestRoutingReopen(t *testing.T) {
 // offered a new conversation, how it is picked up, who may answer and who
 // sees the customer's next message.
 func TestRoutingStrategyPickupMatrix(t *testing.T) {
+	t.Parallel()
 	agents := []string{"1001", "1002", "1003"}
 	for _, strategy := range []string{"ringall", "roundrobin", "leastbusy"} {
 		for _, pickup := range []string{"first_reply", "take_only", "shared"} {
@@ -211,6 +215,7 @@ func TestRoutingStrategyPickupMatrix(t *testing.T) {
 // A conversation an admin puts back on the queue goes straight back to
 // the agent who had it when no other member is online.
 func TestRoutingTransferBackWhenAlone(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	p.register("1001")
 	addr := "wa-1-" + customer
@@ -230,6 +235,7 @@ func TestRoutingTransferBackWhenAlone(t *testing.T) {
 // /reopen on a channel whose destination is an extension gives the
 // conversation to that extension, whoever asks.
 func TestRoutingReopenToExtension(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001", "1002")
 	addr := "wa-1-" + customer
@@ -248,6 +254,7 @@ func TestRoutingReopenToExtension(t *testing.T) {
 // A customer who was sent the away message and writes again in a new
 // session, still with nobody online, is not sent it again.
 func TestRoutingAwayNotRepeatedAcrossSessions(t *testing.T) {
+	t.Parallel()
 	q := queue("team", "ringall", "1001")
 	q["away_message"] = "We are away."
 	p := startPBXWith(t, func(c *config.Config) { c.SessionIdle = time.Minute }, map[string]string{"type": "queue", "id": "team"}, q)

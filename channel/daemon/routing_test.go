@@ -8,6 +8,7 @@ import (
 )
 
 func TestRoutingExtensionBothWays(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001", "1002")
 	addr := "wa-1-" + customer
@@ -111,6 +112,7 @@ func TestRoutingExtensionBothWays(t *testing.T) {
 }
 
 func TestRoutingQueueRingallTake(t *testing.T) {
+	t.Parallel()
 	q := queue("support", "ringall", "1001", "1002", "1003")
 	q["away_message"] = "We are away, back soon."
 	p := startPBX(t, map[string]string{"type": "queue", "id": "support"}, q)
@@ -175,6 +177,7 @@ func TestRoutingQueueRingallTake(t *testing.T) {
 }
 
 func TestRoutingStoreAndForward(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	addr := "wa-1-" + customer
 	for _, text := range []string{"one", "two", "three"} {
@@ -243,6 +246,7 @@ func TestRoutingStoreAndForward(t *testing.T) {
 }
 
 func TestRoutingRoundRobinAndLeastBusy(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "rr"},
 		queue("rr", "roundrobin", "1001", "1002", "1003"), queue("lb", "leastbusy", "1001", "1002", "1003"))
 	p.register("1001", "1002", "1003")
@@ -286,6 +290,7 @@ func TestRoutingRoundRobinAndLeastBusy(t *testing.T) {
 }
 
 func TestRoutingSticky(t *testing.T) {
+	t.Parallel()
 	q := queue("sales", "ringall", "1001", "1002")
 	q["sticky_days"] = 7
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, q)
@@ -314,6 +319,7 @@ func TestRoutingSticky(t *testing.T) {
 }
 
 func TestRoutingIdleCloseAndWindow(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	addr := "wa-1-" + customer
@@ -353,6 +359,7 @@ func TestRoutingIdleCloseAndWindow(t *testing.T) {
 }
 
 func TestRoutingSendFailureNotice(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	addr := "wa-1-" + customer
@@ -364,6 +371,7 @@ func TestRoutingSendFailureNotice(t *testing.T) {
 }
 
 func TestRoutingInternalMessagesUntouched(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001", "1002")
 	// Extension to extension goes to the dialplan; wachan neither answers
@@ -379,6 +387,7 @@ func TestRoutingInternalMessagesUntouched(t *testing.T) {
 }
 
 func TestRoutingAdminAPI(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"}, queue("sales", "ringall", "1002"))
 	p.register("1001", "1002")
 
@@ -454,6 +463,7 @@ func TestRoutingAdminAPI(t *testing.T) {
 }
 
 func TestRoutingUnansweredOverflow(t *testing.T) {
+	t.Parallel()
 	q := queue("night", "ringall", "1002")
 	q["unanswered_timeout"] = 60
 	q["overflow"] = map[string]string{"type": "extension", "id": "1001"}

@@ -76,6 +76,7 @@ func (b *browser) waitEval(what, js string) {
 // badge, an image message, opt-in alerts for new conversations, a reply
 // waiting for another attempt).
 func TestPanelScreenshots(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"})
 	p.register("1001")
 	p.syncTemplate()

@@ -189,6 +189,7 @@ func routePath(path string, ids map[string]string) string {
 // in any answer (the verify token only in the channel views, where the
 // admin copies it into Meta's console).
 func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	graph := graphemu.New(graphemu.Options{})
 	graphURL, err := graph.Start()
@@ -397,6 +398,7 @@ var sipFrom = regexp.MustCompile(`^"[^"\\<>\x00-\x1f\x7f]* \(WhatsApp\)" <sip:wa
 // one well-formed header, the SIP headers (variables) hold no line breaks,
 // and the texts arrive whole in the message bodies.
 func TestCRLFNeverBreaksSIP(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	addr := "wa-1-" + customer

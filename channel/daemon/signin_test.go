@@ -11,6 +11,7 @@ import (
 // and rotates the admin token: each sign-in made with the old credential
 // ends, while one made with a credential still in force survives.
 func TestSignInsEndOnCredentialChange(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	h := start(t, cfg)
 	admin := signInAs(t, h.base, "admin", "", adminToken)
@@ -56,6 +57,7 @@ func TestSignInsEndOnCredentialChange(t *testing.T) {
 // TestFailedSignInLogsNoSecret types a secret into the user name field:
 // the failed sign-in is logged without it.
 func TestFailedSignInLogsNoSecret(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	h, _ := startLogged(t, testConfig(t, "http://127.0.0.1:1"), logs)
 	const secret = "Sup3rSecretPasswordTypedInTheWrongField"

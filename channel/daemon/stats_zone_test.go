@@ -15,6 +15,7 @@ import (
 // UTC day when the panel's UTC option (the API's tz=UTC) is chosen; the
 // panel shows times, and takes the sessions' date filter, in Kolkata time.
 func TestStatisticsTimeZone(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	emuNow := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return emuNow }

@@ -9,6 +9,7 @@ import (
 // header, named variables and three kinds of button, waits for Meta's
 // approval webhook and sends it from a softphone with /template.
 func TestAuthoredTemplateFromSoftphone(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "extension", "id": "1001"})
 	p.register("1001")
 	base := "/api/v1/channels/" + p.ch + "/templates"

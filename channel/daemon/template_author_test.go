@@ -50,6 +50,7 @@ func waitSent(t *testing.T, emu *graphemu.Server, n int) []graphemu.SentMessage 
 // signed webhook to APPROVED (and a promotional utility template to
 // REJECTED with its reason) and sends the approved one through the API.
 func TestTemplateAuthoringEndToEnd(t *testing.T) {
+	t.Parallel()
 	emu, h, ch := startWithChannel(t, graphemu.Options{Statuses: []string{}})
 	base := "/api/v1/channels/" + ch.ID + "/templates"
 

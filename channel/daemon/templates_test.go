@@ -42,6 +42,7 @@ func (h *harness) waitTemplate(channel, name, lang string, ok func(templateView)
 // admin API, follows Meta's signed status, quality and category webhooks
 // through the real daemon and sees a template deleted at Meta go.
 func TestTemplatesEndToEnd(t *testing.T) {
+	t.Parallel()
 	const waba = "102290129340398"
 	emu, h, ch := startWithChannel(t, graphemu.Options{TemplatePageSize: 2})
 	for i := range 5 {

@@ -18,6 +18,7 @@ import (
 // The daemon obtains its own certificate from an ACME CA at start and
 // serves the API over HTTPS with it.
 func TestACMECertificateAtStart(t *testing.T) {
+	t.Parallel()
 	const host = "pbx.example.com"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -215,6 +215,7 @@ func (b *browser) noErrors() {
 // real headless Chromium against a daemon wired to the Graph and ARI
 // emulators.
 func TestWebPanelAndConsole(t *testing.T) {
+	t.Parallel()
 	p := startPBX(t, map[string]string{"type": "queue", "id": "sales"}, queue("sales", "ringall", "1001", "1002"))
 	p.register("1001", "1002")
 	b := newBrowser(t)
@@ -482,6 +483,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // TestWebSignIn checks the sign-in cookies, the CSRF check of the sign-in
 // form and the per-address rate limit, over plain HTTP.
 func TestWebSignIn(t *testing.T) {
+	t.Parallel()
 	h := start(t, testConfig(t, "http://127.0.0.1:1"))
 	defer h.stop()
 	jar, _ := cookiejar.New(nil)

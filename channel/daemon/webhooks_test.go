@@ -117,6 +117,7 @@ func unixNow() string { return jsonNum(float64(time.Now().Unix())) }
 // first) moves from sent_ok to sent_failed, the agent who wrote it is told
 // Meta's reason, and integrations get the failed status.
 func TestWebhookFailedStraightFromAccepted(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{textMessage("wamid.in1", customer, "hello")}})
 	_, n := p.waitFor("1001", 0, "hello")
@@ -145,6 +146,7 @@ func TestWebhookFailedStraightFromAccepted(t *testing.T) {
 // A message Meta sent without an id is stored, counted, shown and passed
 // on once however often the webhook is redelivered.
 func TestWebhookMessageWithoutIDOnce(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	msg := textMessage("", customer, "no id here")
 	delete(msg, "id")
@@ -186,6 +188,7 @@ func countIn(inbox []ariemu.Received, want string) int {
 // metric, integration event); errors about one message reach the agent in
 // Meta's own words, also for codes wachan does not know.
 func TestWebhookErrorsReachAdminAndAgent(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	// Value-level: system, app or account problem.
 	p.deliver("messages", map[string]any{"errors": []any{map[string]any{"code": 130429, "title": "Rate limit hit",
@@ -236,6 +239,7 @@ func (p *hookPBX) scrape() string {
 // on the opt-out list as if they had sent STOP, with the source recorded;
 // resuming takes them off.
 func TestWebhookUserPreferences(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	pref := func(value string) map[string]any {
 		return map[string]any{"contacts": contact(customer, "Ann"), "user_preferences": []any{map[string]any{
@@ -282,6 +286,7 @@ func TestWebhookUserPreferences(t *testing.T) {
 // A Flow answer shows the agent its fields, one per line, without the
 // flow token; integrations get the answer as a JSON object.
 func TestWebhookFlowAnswer(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	answer := `{"flow_token":"AQAAAAACS5FpgQ_cAAAAAD0QI3s.","name":"Ann Smith","date":"2026-12-24","topics":["billing","returns"],"agree":true}`
 	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
@@ -310,6 +315,7 @@ func TestWebhookFlowAnswer(t *testing.T) {
 // caption not hiding that it was forwarded or came from an ad, every order
 // line, and a group as a group.
 func TestWebhookSummariesReachAgent(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	img := p.graph.AddMedia(mediaSample("\xff\xd8\xff\xe0", 2048), "image/jpeg")
 	p.deliver("messages", map[string]any{"contacts": contact(customer, "Ann"), "messages": []any{map[string]any{
@@ -372,6 +378,7 @@ func userMessage(id, phone, userID, name, body string) map[string]any {
 // business-scoped user id or both; a person known only by user id is
 // answered by user id.
 func TestWebhookBSUIDOnePerson(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	const ann = "GB.1A2b3C4d5E"
 	p.deliver("messages", userMessage("wamid.a1", customer, ann, "Ann", "hi, it's Ann"))
@@ -440,6 +447,7 @@ func TestWebhookBSUIDOnePerson(t *testing.T) {
 // session and the opt-out follow the person. A message naming nobody is
 // kept for the admin, not filed under an invented customer.
 func TestWebhookIdentityChanges(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	const newNumber = "447700900099"
 	p.deliver("messages", userMessage("wamid.1", customer, "", "Ann", "STOP"))
@@ -503,6 +511,7 @@ func TestWebhookIdentityChanges(t *testing.T) {
 // a service window, triggering opt-out words or counting as sent;
 // history and contact syncs are kept and counted.
 func TestWebhookBusinessAppEchoes(t *testing.T) {
+	t.Parallel()
 	p := startHookPBX(t, []string{})
 	p.deliver("messages", userMessage("wamid.in", customer, "", "Ann", "is my order ready?"))
 	_, n := p.waitFor("1001", 0, "is my order ready?")
