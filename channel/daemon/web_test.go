@@ -46,25 +46,13 @@ func newBrowser(t *testing.T) *browser {
 // run runs actions and fails the test on error.
 func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		b.t.Fatalf("browser at %s: %v", loc, err)
-	}
+	browsertest.Run(b.t, b.ctx, actions...)
 }
 
 // get runs one action that returns a value and fails the test on error.
 func get[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		b.t.Fatalf("browser at %s: %v", loc, err)
-	}
-	return v
+	return browsertest.Get(b.t, b.ctx, a)
 }
 
 func (b *browser) text(sel string) string {
