@@ -47,12 +47,15 @@ type Number struct {
 // number is a registered Number with its state.
 type number struct {
 	Number
-	limiter  *rate.Limiter
-	pair     map[string]*rate.Limiter
-	sent     []SentMessage
-	reads    []ReadReceipt
-	inbound  map[string]bool
-	rejected map[int]int
+	limiter *rate.Limiter
+	pair    map[string]*rate.Limiter
+	sent    []SentMessage
+	reads   []ReadReceipt
+	inbound map[string]bool
+	// statusesDue is when the last automatic status of each sent
+	// message is due, by WAMID.
+	statusesDue map[string]time.Time
+	rejected    map[int]int
 	// overrideURL is the number's webhook_configuration override.
 	overrideURL string
 }
@@ -68,7 +71,8 @@ func (s *Server) AddNumber(n Number) error {
 	case n.Token == "":
 		return errors.New("adding number: token required")
 	}
-	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int)}
+	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int),
+		statusesDue: make(map[string]time.Time)}
 	if n.Rate > 0 {
 		burst := n.Burst
 		if burst <= 0 {
