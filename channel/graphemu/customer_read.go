@@ -8,10 +8,10 @@ import (
 // CustomerRead queues the read status of the message wamid that pnid
 // sent, as when the customer opens the chat; it is meant for a Server
 // whose Options.Statuses leave "read" out, so that read follows what the
-// customer does. The status is due no sooner than the message's last
-// automatic one, so it arrives after it. CustomerRead reports false for a
-// message pnid did not send, a number without a webhook URL or a full
-// webhook queue.
+// customer does. The status is due no sooner than StatusDelay after the
+// message's last automatic one, as if it were one more of them. It
+// reports false for a message pnid did not send, a number without a
+// webhook URL or a full webhook queue.
 func (s *Server) CustomerRead(pnid, wamid string) bool {
 	s.mu.Lock()
 	n := s.numbers[pnid]
@@ -23,7 +23,7 @@ func (s *Server) CustomerRead(pnid, wamid string) bool {
 	)
 	if n != nil {
 		if i := slices.IndexFunc(n.sent, func(m SentMessage) bool { return m.WAMID == wamid }); i >= 0 {
-			msg, num, due, ok = n.sent[i], n.Number, n.statusesDue[wamid], true
+			msg, num, due, ok = n.sent[i], n.Number, n.laterDue[wamid], true
 		}
 	}
 	s.mu.Unlock()

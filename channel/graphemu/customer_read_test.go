@@ -10,8 +10,10 @@ import (
 )
 
 // TestCustomerRead checks that a read asked for at once still arrives
-// after the message's automatic statuses, and only for a message sent.
+// StatusDelay after the message's automatic statuses, and only for a
+// message sent.
 func TestCustomerRead(t *testing.T) {
+	const delay = 50 * time.Millisecond
 	got := make(chan string, 10)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var env struct {
@@ -32,10 +34,11 @@ func TestCustomerRead(t *testing.T) {
 		}
 	}))
 	defer recv.Close()
-	s, base := start(t, Options{StatusDelay: 50 * time.Millisecond, Statuses: []string{"sent", "delivered"}}, func(n *Number) { n.WebhookURL = recv.URL })
+	s, base := start(t, Options{StatusDelay: delay, Statuses: []string{"sent", "delivered"}}, func(n *Number) { n.WebhookURL = recv.URL })
 	if s.CustomerRead(pnid, "wamid.unknown") || s.CustomerRead("unknown", "wamid.unknown") {
 		t.Fatal("CustomerRead of a message never sent succeeded")
 	}
+	sent := time.Now()
 	status, out, _ := call(t, "POST", base+"/v25.0/"+pnid+"/messages", token, `{"messaging_product":"whatsapp","to":"5511912345678","type":"text","text":{"body":"hi"}}`)
 	if status != 200 {
 		t.Fatalf("send: %d %v", status, out)
@@ -53,5 +56,8 @@ func TestCustomerRead(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("no %s status", want)
 		}
+	}
+	if since := time.Since(sent); since < 2*delay {
+		t.Fatalf("read %v after the send, want at least %v", since, 2*delay)
 	}
 }

@@ -174,7 +174,7 @@ func (s *Server) send(w http.ResponseWriter, pnid string, raw []byte, body map[s
 	}
 	n.sent = append(n.sent, msg)
 	start := time.Now()
-	n.statusesDue[msg.WAMID] = s.statusesDue(start)
+	n.laterDue[msg.WAMID] = s.laterDue(start)
 	num := n.Number
 	s.mu.Unlock()
 

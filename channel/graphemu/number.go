@@ -52,10 +52,10 @@ type number struct {
 	sent    []SentMessage
 	reads   []ReadReceipt
 	inbound map[string]bool
-	// statusesDue is when the last automatic status of each sent
-	// message is due, by WAMID.
-	statusesDue map[string]time.Time
-	rejected    map[int]int
+	// laterDue is, by WAMID, when a status of a sent message after its
+	// automatic ones is due at the earliest.
+	laterDue map[string]time.Time
+	rejected map[int]int
 	// overrideURL is the number's webhook_configuration override.
 	overrideURL string
 }
@@ -72,7 +72,7 @@ func (s *Server) AddNumber(n Number) error {
 		return errors.New("adding number: token required")
 	}
 	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int),
-		statusesDue: make(map[string]time.Time)}
+		laterDue: make(map[string]time.Time)}
 	if n.Rate > 0 {
 		burst := n.Burst
 		if burst <= 0 {

@@ -141,9 +141,10 @@ func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque st
 	}
 }
 
-// statusesDue is when the last of the statuses queued from start is due.
-func (s *Server) statusesDue(start time.Time) time.Time {
-	return start.Add(time.Duration(max(len(s.statuses)-1, 0)) * s.opts.StatusDelay)
+// laterDue is when a status after those queued from start is due at the
+// earliest: StatusDelay after the last, as if it were one more of them.
+func (s *Server) laterDue(start time.Time) time.Time {
+	return start.Add(time.Duration(len(s.statuses)) * s.opts.StatusDelay)
 }
 
 // queueStatus schedules the status webhook st of an accepted message, due
