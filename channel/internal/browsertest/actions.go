@@ -34,13 +34,14 @@ func Get[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) T {
 }
 
 // Wait waits, for at most a minute, until the JavaScript expression js is
-// true in the page of the tab ctx, checking at every DOM change; what
-// names the condition when it never comes.
+// true in the page of the tab ctx, checking it every 20 ms (a condition
+// need not change the DOM: an image loaded, a variable set); what names
+// the condition when it never comes.
 func Wait(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
 	actx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	_, err := chromedp.Run(actx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(0)))
+	_, err := chromedp.Run(actx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(0)))
 	if err != nil {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		t.Fatalf("browser at %s: never %s (%s): %v", loc, what, js, err)
