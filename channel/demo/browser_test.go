@@ -21,8 +21,9 @@ func js(s string) string {
 // Chromium as a visitor would: the customer writes a text, the sample
 // photo and interactive replies on the customer page; they reach the
 // agent console live; the agent answers from the console; the answer
-// reaches the customer page and its ticks (sent, delivered, read) come
-// back to the console. Every page says it is a demo and logs no error.
+// reaches the customer page and its ticks come back to the console: sent,
+// delivered, and read once the customer page is in view. Every page says
+// it is a demo and logs no error.
 func TestDemoInBrowser(t *testing.T) {
 	b := bt.Start(t)
 	m := New(Options{Listen: "127.0.0.1:0"})
@@ -101,7 +102,18 @@ func TestDemoInBrowser(t *testing.T) {
 		t.Fatalf("the photo and its caption show %d times together, want one each", n)
 	}
 
-	// The agent answers with the composer.
+	// The customer switches to another app (the page is hidden, and its
+	// requests are logged from now on); the agent answers with the
+	// composer.
+	bt.Run(t, cust, chromedp.Evaluate[chromedp.Void](`(() => {
+		window.demoFetches = [];
+		const f = window.fetch;
+		window.fetch = function (url, opts) {
+			return f.apply(this, arguments).then(r => { window.demoFetches.push(((opts && opts.method) || "GET") + " " + url); return r; });
+		};
+		Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "hidden"});
+		document.dispatchEvent(new Event("visibilitychange"));
+	})()`))
 	const reply = "Thanks Ann, it ships today"
 	bt.Load(t, agent, chromedp.SendKeys(chromedp.CSS("#text"), reply), chromedp.Click(chromedp.CSS("#send")))
 	bt.Run(t, agent, chromedp.WaitVisible(chromedp.CSS("#thread")))
@@ -121,12 +133,28 @@ func TestDemoInBrowser(t *testing.T) {
 		new MutationObserver(note).observe(document.getElementById("thread"), {childList: true, subtree: true, characterData: true, attributes: true});
 	})()`))
 
-	// The reply reaches the customer page.
+	// The reply reaches the customer's phone: delivered, not read while
+	// the customer looks elsewhere.
 	bt.Wait(t, cust, "shows the reply", `[...document.querySelectorAll("#chat li.business")].some(li => li.textContent.includes(`+js(reply)+`))`)
+	bt.Wait(t, agent, "shows the reply delivered", `window.demoTicks.length > 0 && window.demoTicks[window.demoTicks.length - 1].startsWith("tick-delivered ")`)
+	// Two more refreshes of the hidden page, each showing the reply
+	// unread, and still no read.
+	bt.Run(t, cust, chromedp.Evaluate[chromedp.Void](`window.demoMark = window.demoFetches.length`))
+	bt.Wait(t, cust, "refreshes twice more", `window.demoFetches.slice(window.demoMark).filter(f => f === "GET /state").length >= 2`)
+	if posts := bt.Get(t, cust, chromedp.Evaluate[[]string](`window.demoFetches.filter(f => f.startsWith("POST"))`)); len(posts) != 0 {
+		t.Fatalf("the hidden customer page sent %q", posts)
+	}
+	if tick := bt.Get(t, agent, chromedp.Evaluate[string](replyTick)); !strings.HasPrefix(tick, "tick-delivered ") {
+		t.Fatalf("while the customer page is hidden the console shows the reply %q", tick)
+	}
 
-	// Its ticks come back to the console: ✓ (accepted or sent), then
-	// grey ✓✓ (delivered), then blue ✓✓ (read).
+	// The customer comes back to the chat: its ticks end read. They went
+	// ✓ (accepted or sent), then grey ✓✓ (delivered), then blue ✓✓.
+	bt.Run(t, cust, chromedp.Evaluate[chromedp.Void](`delete document.visibilityState; document.dispatchEvent(new Event("visibilitychange"))`))
 	bt.Wait(t, agent, "shows the reply read", `window.demoTicks.length > 0 && window.demoTicks[window.demoTicks.length - 1].startsWith("tick-read ")`)
+	if posts := bt.Get(t, cust, chromedp.Evaluate[[]string](`window.demoFetches.filter(f => f.startsWith("POST"))`)); len(posts) != 1 || posts[0] != "POST /customer/read" {
+		t.Fatalf("the customer page in view sent %q, want one POST /customer/read", posts)
+	}
 	ticks := bt.Get(t, agent, chromedp.Evaluate[[]string](`window.demoTicks`))
 	t.Logf("the reply's ticks: %q", ticks)
 	var states []string

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -36,6 +37,7 @@ func (m *Demo) servePage() error {
 		http.ServeFileFS(w, r, static, "static/index.html")
 	})
 	mux.HandleFunc("GET /state", m.state)
+	mux.HandleFunc("POST /customer/read", m.customerRead)
 	mux.HandleFunc("POST /customer/{kind}", m.customer)
 	mux.HandleFunc("POST /phone/{ext}/{action}", m.phone)
 	m.page = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second,
@@ -62,7 +64,8 @@ type chatLine struct {
 	Kind string    `json:"kind"`
 	Text string    `json:"text"`
 	Time time.Time `json:"time"`
-	// Read reports that the business marked a customer's message read.
+	// Read reports, for a customer's message, that the business marked
+	// it read; for the business's, that the customer page showed it.
 	Read bool `json:"read,omitempty"`
 }
 
@@ -114,9 +117,10 @@ func (m *Demo) state(w http.ResponseWriter, _ *http.Request) {
 	for k, on := range m.online {
 		online[k] = on
 	}
+	seen := maps.Clone(m.seen)
 	m.mu.Unlock()
 	for _, s := range m.graph.Sent(phoneNumberID) {
-		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time})
+		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time, Read: seen[s.WAMID]})
 	}
 	slices.SortStableFunc(v.Chat, func(a, b chatLine) int { return a.Time.Compare(b.Time) })
 	for _, ext := range Agents {
@@ -220,6 +224,21 @@ func (m *Demo) customer(w http.ResponseWriter, r *http.Request) {
 		m.log.Warn("demo webhook not accepted", slog.Int("status", code), slog.Any("error", err))
 		http.Error(w, fmt.Sprintf("wachan answered the webhook with %d", code), http.StatusBadGateway)
 		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// customerRead is the customer opening the chat: every reply sent so far
+// is read, and its read status goes to wachan.
+func (m *Demo) customerRead(w http.ResponseWriter, _ *http.Request) {
+	for _, s := range m.graph.Sent(phoneNumberID) {
+		m.mu.Lock()
+		done := m.seen[s.WAMID]
+		m.seen[s.WAMID] = true
+		m.mu.Unlock()
+		if !done && !m.graph.CustomerRead(phoneNumberID, s.WAMID) {
+			m.log.Warn("demo read status not queued", slog.String("wamid", s.WAMID))
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -29,7 +29,16 @@
     return f;
   }
 
-  var lastChat = "", lastPhones = "", drafts = {};
+  var lastChat = "", lastPhones = "", drafts = {}, reading = false;
+
+  // markRead tells the demo the customer has seen the replies shown, as
+  // WhatsApp does when the chat is open: their read ticks go to wachan.
+  function markRead(s) {
+    var unread = (s.chat || []).some(function (m) { return m.from === "business" && !m.read; });
+    if (!unread || reading || document.visibilityState !== "visible") { return; }
+    reading = true;
+    post("/customer/read", null, "customer-error").then(function () { reading = false; });
+  }
 
   function renderChat(s) {
     var key = JSON.stringify(s.chat || []);
@@ -106,6 +115,7 @@
       document.getElementById("admin-token").textContent = s.links.admin_token;
       renderChat(s);
       renderPhones(s);
+      markRead(s);
     }, function () { /* the demo stopped; keep the last view */ });
   }
 
@@ -124,6 +134,7 @@
         post("/customer/" + b.getAttribute("data-kind"), form({ title: b.getAttribute("data-title") }), "customer-error");
       });
     });
+    document.addEventListener("visibilitychange", refresh);
     refresh();
     setInterval(refresh, 700);
   });
