@@ -245,9 +245,11 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("reply from the console = %d:\n%s", code, page)
 	}
 	waitState(t, m, "the console's reply", func(s *stateView) bool { return chatHas(s, "business", "Thanks Ann, it ships today") })
+	// Delivered once the customer page has it, read once it shows it in
+	// view, as the page tells the demo.
+	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-sent")
+	customer(t, m, "/customer/received", url.Values{})
 	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-delivered")
-	// Read only once the customer page has shown the reply, as it tells
-	// the demo.
 	if s := waitState(t, m, "state", func(*stateView) bool { return true }); chatRead(s, "Thanks Ann, it ships today") {
 		t.Fatal("the reply is read before the customer page showed it")
 	}

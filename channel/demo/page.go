@@ -37,7 +37,8 @@ func (m *Demo) servePage() error {
 		http.ServeFileFS(w, r, static, "static/index.html")
 	})
 	mux.HandleFunc("GET /state", m.state)
-	mux.HandleFunc("POST /customer/read", m.customerRead)
+	mux.HandleFunc("POST /customer/received", m.customerGot(false))
+	mux.HandleFunc("POST /customer/read", m.customerGot(true))
 	mux.HandleFunc("POST /customer/{kind}", m.customer)
 	mux.HandleFunc("POST /phone/{ext}/{action}", m.phone)
 	m.page = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second,
@@ -67,6 +68,9 @@ type chatLine struct {
 	// Read reports, for a customer's message, that the business marked
 	// it read; for the business's, that the customer page showed it.
 	Read bool `json:"read,omitempty"`
+	// Delivered reports, for the business's message, that the customer
+	// page received it.
+	Delivered bool `json:"delivered,omitempty"`
 }
 
 // phoneView is one simulated agent phone.
@@ -117,10 +121,11 @@ func (m *Demo) state(w http.ResponseWriter, _ *http.Request) {
 	for k, on := range m.online {
 		online[k] = on
 	}
-	seen := maps.Clone(m.seen)
+	got, seen := maps.Clone(m.got), maps.Clone(m.seen)
 	m.mu.Unlock()
 	for _, s := range m.graph.Sent(phoneNumberID) {
-		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time, Read: seen[s.WAMID]})
+		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time,
+			Delivered: got[s.WAMID], Read: seen[s.WAMID]})
 	}
 	slices.SortStableFunc(v.Chat, func(a, b chatLine) int { return a.Time.Compare(b.Time) })
 	for _, ext := range Agents {
@@ -228,19 +233,31 @@ func (m *Demo) customer(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// customerRead is the customer opening the chat: every reply sent so far
-// is read, and its read status goes to wachan.
-func (m *Demo) customerRead(w http.ResponseWriter, _ *http.Request) {
-	for _, s := range m.graph.Sent(phoneNumberID) {
+// customerGot is the customer's phone receiving every reply sent so far,
+// and with read the customer opening the chat: their delivered and read
+// statuses go to wachan, in that order.
+func (m *Demo) customerGot(read bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		// Held while queueing, so that two requests cannot queue a read
+		// ahead of its delivered.
 		m.mu.Lock()
-		done := m.seen[s.WAMID]
-		m.seen[s.WAMID] = true
-		m.mu.Unlock()
-		if !done && !m.graph.CustomerRead(phoneNumberID, s.WAMID) {
-			m.log.Warn("demo read status not queued", slog.String("wamid", s.WAMID))
+		defer m.mu.Unlock()
+		for _, s := range m.graph.Sent(phoneNumberID) {
+			var statuses []string
+			if !m.got[s.WAMID] {
+				statuses, m.got[s.WAMID] = append(statuses, "delivered"), true
+			}
+			if read && !m.seen[s.WAMID] {
+				statuses, m.seen[s.WAMID] = append(statuses, "read"), true
+			}
+			for _, st := range statuses {
+				if !m.graph.CustomerStatus(phoneNumberID, s.WAMID, st) {
+					m.log.Warn("demo status not queued", slog.String("wamid", s.WAMID), slog.String("status", st))
+				}
+			}
 		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // phone answers from a simulated phone (action "say") or switches it on

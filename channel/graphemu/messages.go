@@ -174,7 +174,7 @@ func (s *Server) send(w http.ResponseWriter, pnid string, raw []byte, body map[s
 	}
 	n.sent = append(n.sent, msg)
 	start := time.Now()
-	n.laterDue[msg.WAMID] = s.laterDue(start)
+	n.later[msg.WAMID] = &laterStatus{due: s.laterDue(start), category: category}
 	num := n.Number
 	s.mu.Unlock()
 

@@ -52,9 +52,9 @@ type number struct {
 	sent    []SentMessage
 	reads   []ReadReceipt
 	inbound map[string]bool
-	// laterDue is, by WAMID, when a status of a sent message after its
-	// automatic ones is due at the earliest.
-	laterDue map[string]time.Time
+	// later is, by WAMID, what a sent message's statuses after its
+	// automatic ones need.
+	later    map[string]*laterStatus
 	rejected map[int]int
 	// overrideURL is the number's webhook_configuration override.
 	overrideURL string
@@ -72,7 +72,7 @@ func (s *Server) AddNumber(n Number) error {
 		return errors.New("adding number: token required")
 	}
 	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int),
-		laterDue: make(map[string]time.Time)}
+		later: make(map[string]*laterStatus)}
 	if n.Rate > 0 {
 		burst := n.Burst
 		if burst <= 0 {

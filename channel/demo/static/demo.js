@@ -29,15 +29,19 @@
     return f;
   }
 
-  var lastChat = "", lastPhones = "", drafts = {}, reading = false;
+  var lastChat = "", lastPhones = "", drafts = {}, reporting = false;
 
-  // markRead tells the demo the customer has seen the replies shown, as
-  // WhatsApp does when the chat is open: their read ticks go to wachan.
-  function markRead(s) {
-    var unread = (s.chat || []).some(function (m) { return m.from === "business" && !m.read; });
-    if (!unread || reading || document.visibilityState !== "visible") { return; }
-    reading = true;
-    post("/customer/read", null, "customer-error").then(function () { reading = false; });
+  // report tells the demo, as the customer's phone tells WhatsApp, that
+  // the replies shown have arrived (delivered) and, while the page is in
+  // view, that the customer has seen them (read).
+  function report(s) {
+    var replies = (s.chat || []).filter(function (m) { return m.from === "business"; });
+    var seen = document.visibilityState === "visible";
+    var path = seen && replies.some(function (m) { return !m.read; }) ? "/customer/read" :
+      replies.some(function (m) { return !m.delivered; }) ? "/customer/received" : "";
+    if (!path || reporting) { return; }
+    reporting = true;
+    post(path, null, "customer-error").then(function () { reporting = false; });
   }
 
   function renderChat(s) {
@@ -115,7 +119,7 @@
       document.getElementById("admin-token").textContent = s.links.admin_token;
       renderChat(s);
       renderPhones(s);
-      markRead(s);
+      report(s);
     }, function () { /* the demo stopped; keep the last view */ });
   }
 

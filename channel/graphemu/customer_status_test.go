@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// TestCustomerRead checks that a read asked for at once still arrives
-// StatusDelay after the message's automatic statuses, and only for a
-// message sent.
-func TestCustomerRead(t *testing.T) {
+// TestCustomerStatus checks that statuses asked for at once still arrive
+// in order, StatusDelay apart after the message's automatic ones, with
+// the pricing of a delivered one, and only for a message sent.
+func TestCustomerStatus(t *testing.T) {
 	const delay = 50 * time.Millisecond
 	got := make(chan string, 10)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -20,7 +20,10 @@ func TestCustomerRead(t *testing.T) {
 			Entry []struct {
 				Changes []struct {
 					Value struct {
-						Statuses []struct{ ID, Status string }
+						Statuses []struct {
+							ID, Status string
+							Pricing    *struct{ Category string }
+						}
 					}
 				}
 			}
@@ -30,13 +33,16 @@ func TestCustomerRead(t *testing.T) {
 			t.Errorf("webhook %s: %v", b, err)
 		}
 		for _, st := range env.Entry[0].Changes[0].Value.Statuses {
+			if (st.Pricing != nil) != (st.Status != "read") || st.Pricing != nil && st.Pricing.Category != "service" {
+				t.Errorf("%s status priced %+v", st.Status, st.Pricing)
+			}
 			got <- st.ID + " " + st.Status
 		}
 	}))
 	defer recv.Close()
-	s, base := start(t, Options{StatusDelay: delay, Statuses: []string{"sent", "delivered"}}, func(n *Number) { n.WebhookURL = recv.URL })
-	if s.CustomerRead(pnid, "wamid.unknown") || s.CustomerRead("unknown", "wamid.unknown") {
-		t.Fatal("CustomerRead of a message never sent succeeded")
+	s, base := start(t, Options{StatusDelay: delay, Statuses: []string{"sent"}}, func(n *Number) { n.WebhookURL = recv.URL })
+	if s.CustomerStatus(pnid, "wamid.unknown", "read") || s.CustomerStatus("unknown", "wamid.unknown", "read") {
+		t.Fatal("a status of a message never sent was queued")
 	}
 	sent := time.Now()
 	status, out, _ := call(t, "POST", base+"/v25.0/"+pnid+"/messages", token, `{"messaging_product":"whatsapp","to":"5511912345678","type":"text","text":{"body":"hi"}}`)
@@ -44,8 +50,8 @@ func TestCustomerRead(t *testing.T) {
 		t.Fatalf("send: %d %v", status, out)
 	}
 	wamid := s.Sent(pnid)[0].WAMID
-	if !s.CustomerRead(pnid, wamid) {
-		t.Fatal("CustomerRead of a sent message failed")
+	if !s.CustomerStatus(pnid, wamid, "delivered") || !s.CustomerStatus(pnid, wamid, "read") {
+		t.Fatal("a status of a sent message was not queued")
 	}
 	for _, want := range []string{"sent", "delivered", "read"} {
 		select {
