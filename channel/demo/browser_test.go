@@ -163,6 +163,15 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	checkTicks(t, bt.Get(t, agent, chromedp.Evaluate[[]string](`window.demoTicks`)))
 
+	// The same agent answers from the simulated phone on the customer
+	// page: the customer gets it, and the console shows it live.
+	const fromPhone = "And from my phone"
+	bt.Run(t, agent, chromedp.Evaluate[chromedp.Void](`window.demoLive = true`))
+	bt.Run(t, cust, chromedp.WaitVisible(chromedp.CSS("#reply-1001")), chromedp.SendKeys(chromedp.CSS("#reply-1001"), fromPhone),
+		chromedp.Click(chromedp.CSS("#phone-1001 form button[type=submit]")))
+	bt.Wait(t, cust, "shows the phone's answer", `[...document.querySelectorAll("#chat li.business")].some(li => li.textContent.includes(`+js(fromPhone)+`))`)
+	bt.Wait(t, agent, "shows the phone's answer live", `window.demoLive && document.getElementById("thread").textContent.includes(`+js(fromPhone)+`)`)
+
 	// The admin panel's sign-in page is labelled too.
 	bt.Run(t, agent, chromedp.Navigate(m.PanelURL+"/admin/"), chromedp.WaitVisible(chromedp.CSS("#password")))
 	demoBanner("admin sign-in page")
