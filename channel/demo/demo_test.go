@@ -248,12 +248,12 @@ func TestDemoEndToEnd(t *testing.T) {
 	// Delivered once the customer page has it, read once it shows it in
 	// view, as the page tells the demo.
 	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-sent")
-	customer(t, m, "/customer/received", url.Values{})
+	customer(t, m, "/customer/received", url.Values{"shown": {"1"}})
 	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-delivered")
 	if s := waitState(t, m, "state", func(*stateView) bool { return true }); chatRead(s, "Thanks Ann, it ships today") {
 		t.Fatal("the reply is read before the customer page showed it")
 	}
-	customer(t, m, "/customer/read", url.Values{})
+	customer(t, m, "/customer/read", url.Values{"shown": {"1"}})
 	waitState(t, m, "the reply read", func(s *stateView) bool { return chatRead(s, "Thanks Ann, it ships today") })
 	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-read")
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -233,16 +234,22 @@ func (m *Demo) customer(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// customerGot is the customer's phone receiving every reply sent so far,
-// and with read the customer opening the chat: their delivered and read
-// statuses go to wachan, in that order.
+// customerGot is the customer's phone receiving the first "shown" replies
+// (the page shows them), and with read the customer opening the chat:
+// their delivered and read statuses go to wachan, in that order.
 func (m *Demo) customerGot(read bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		shown, err := strconv.Atoi(r.FormValue("shown"))
+		if err != nil || shown < 0 {
+			http.Error(w, "how many replies the page shows", http.StatusBadRequest)
+			return
+		}
+		sent := m.graph.Sent(phoneNumberID)
 		// Held while queueing, so that two requests cannot queue a read
 		// ahead of its delivered.
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		for _, s := range m.graph.Sent(phoneNumberID) {
+		for _, s := range sent[:min(shown, len(sent))] {
 			var statuses []string
 			if !m.got[s.WAMID] {
 				statuses, m.got[s.WAMID] = append(statuses, "delivered"), true

@@ -41,7 +41,7 @@
       replies.some(function (m) { return !m.delivered; }) ? "/customer/received" : "";
     if (!path || reporting) { return; }
     reporting = true;
-    post(path, null, "customer-error").then(function () { reporting = false; });
+    post(path, form({ shown: replies.length }), "customer-error").then(function () { reporting = false; });
   }
 
   function renderChat(s) {
