@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/wachan/wachan/channel/internal/browsertest"
 )
 
 // updateScreenshots rewrites docs/screenshots (also set by
@@ -60,13 +61,7 @@ func (b *browser) docShot(name, sel string) {
 // waitEval waits until the expression js is true on the current page.
 func (b *browser) waitEval(what, js string) {
 	b.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !get(b, chromedp.Evaluate[bool](js)) {
-		if time.Now().After(deadline) {
-			b.t.Fatalf("never %s (%s)", what, js)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	browsertest.Wait(b.t, b.ctx, what, js)
 }
 
 // TestPanelScreenshots drives the panel pages fixed after the first-hour

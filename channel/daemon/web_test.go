@@ -15,116 +15,44 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/internal/browsertest"
 )
 
-// browser is a headless Chromium driven over the DevTools protocol, with
-// every console error, uncaught exception and dialog recorded.
+// browser drives a headless Chromium (see browsertest) and saves
+// screenshots.
 type browser struct {
-	t    *testing.T
-	ctx  context.Context
-	mu   sync.Mutex
-	errs []string
-	dir  string
+	t   *testing.T
+	ctx context.Context
+	bt  *browsertest.Browser
+	dir string
 }
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	path := chromium(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	// Generous: CI runs other packages' tests on the same two cores.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	// Start the browser here, once: a failed start must fail the test,
-	// not be retried behind the next action's back.
-	if err := chromedp.Do(ctx); err != nil {
-		browserUnavailable(t, "starting %s: %v", path, err)
-	}
-	b := &browser{t: t, ctx: ctx, dir: filepath.Join("..", "..", "artifacts", "screenshots")}
+	bt := browsertest.Start(t)
+	b := &browser{t: t, ctx: bt.Tab(), bt: bt, dir: filepath.Join("..", "..", "artifacts", "screenshots")}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	console := chromedp.Console(ctx)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			// Network entries are the tests' deliberate 4xx answers;
-			// anything else (CSP violations, script errors) is a fault
-			// of the pages.
-			switch {
-			case m.Source == "network":
-			case m.Type == chromedp.ConsoleError, m.Type == chromedp.ConsoleWarning, m.Type == chromedp.ConsoleException:
-				b.record(fmt.Sprintf("%s %s:%d: %s", m.Type, m.URL, m.Line, m.Text))
-			}
-		}
-	}()
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			b.record("dialog: " + ev.Message)
-			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-		}
-	}()
 	return b
-}
-
-func (b *browser) record(s string) {
-	b.mu.Lock()
-	b.errs = append(b.errs, s)
-	b.mu.Unlock()
 }
 
 // run runs actions and fails the test on error.
 func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		b.t.Fatalf("browser at %s: %v", loc, err)
-	}
+	browsertest.Run(b.t, b.ctx, actions...)
 }
 
 // get runs one action that returns a value and fails the test on error.
 func get[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
-		b.t.Fatalf("browser at %s: %v", loc, err)
-	}
-	return v
+	return browsertest.Get(b.t, b.ctx, a)
 }
 
 func (b *browser) text(sel string) string {
@@ -204,11 +132,7 @@ func (b *browser) waitContains(sel, want string) {
 
 func (b *browser) noErrors() {
 	b.t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errs) > 0 {
-		b.t.Fatalf("browser console errors:\n%s", strings.Join(b.errs, "\n"))
-	}
+	b.bt.NoErrors(b.t)
 }
 
 // TestWebPanelAndConsole drives the admin panel and the agent console in a

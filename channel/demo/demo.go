@@ -54,8 +54,8 @@ type Options struct {
 	Listen string
 	// PanelListen is the daemon's address; default a free loopback port.
 	PanelListen string
-	// StatusDelay separates the sent, delivered and read ticks of a reply;
-	// default 1 s.
+	// StatusDelay separates the sent, delivered and read ticks of a reply
+	// at least (the customer page gives the last two); default 1 s.
 	StatusDelay time.Duration
 	// Log receives the daemon's log; nil discards it.
 	Log *slog.Logger
@@ -85,6 +85,9 @@ type Demo struct {
 	mu     sync.Mutex
 	said   []said
 	online map[string]bool
+	// got and seen hold, by WAMID, the replies the customer page has
+	// received and shown in view.
+	got, seen map[string]bool
 }
 
 // said is one message the customer sent from the page.
@@ -107,7 +110,7 @@ func New(opts Options) *Demo {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Demo{opts: opts, log: log, online: map[string]bool{}}
+	return &Demo{opts: opts, log: log, online: map[string]bool{}, got: map[string]bool{}, seen: map[string]bool{}}
 }
 
 // Start starts the emulators, the daemon and the customer page, creates
@@ -119,7 +122,9 @@ func (m *Demo) Start(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
-	m.graph = graphemu.New(graphemu.Options{StatusDelay: m.opts.StatusDelay})
+	// Delivered and read come from the customer page: delivered once it
+	// has a reply (the phone is on), read once it shows it in view.
+	m.graph = graphemu.New(graphemu.Options{StatusDelay: m.opts.StatusDelay, Statuses: []string{"sent"}})
 	graphURL, err := m.graph.Start()
 	if err != nil {
 		return fmt.Errorf("starting the Graph API emulator: %w", err)

@@ -166,6 +166,16 @@ func chatHas(s *stateView, from, text string) bool {
 	return false
 }
 
+// chatRead reports whether the business's message text is read.
+func chatRead(s *stateView, text string) bool {
+	for _, l := range s.Chat {
+		if l.From == "business" && strings.Contains(l.Text, text) && l.Read {
+			return true
+		}
+	}
+	return false
+}
+
 func phoneHas(s *stateView, ext, text string) bool {
 	for _, p := range s.Phones {
 		for _, m := range p.Messages {
@@ -235,6 +245,16 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("reply from the console = %d:\n%s", code, page)
 	}
 	waitState(t, m, "the console's reply", func(s *stateView) bool { return chatHas(s, "business", "Thanks Ann, it ships today") })
+	// Delivered once the customer page has it, read once it shows it in
+	// view, as the page tells the demo.
+	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-sent")
+	customer(t, m, "/customer/received", url.Values{"shown": {"1"}})
+	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-delivered")
+	if s := waitState(t, m, "state", func(*stateView) bool { return true }); chatRead(s, "Thanks Ann, it ships today") {
+		t.Fatal("the reply is read before the customer page showed it")
+	}
+	customer(t, m, "/customer/read", url.Values{"shown": {"1"}})
+	waitState(t, m, "the reply read", func(s *stateView) bool { return chatRead(s, "Thanks Ann, it ships today") })
 	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-read")
 
 	// The same agent answers from the phone.

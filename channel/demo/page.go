@@ -11,10 +11,12 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,6 +38,8 @@ func (m *Demo) servePage() error {
 		http.ServeFileFS(w, r, static, "static/index.html")
 	})
 	mux.HandleFunc("GET /state", m.state)
+	mux.HandleFunc("POST /customer/received", m.customerGot(false))
+	mux.HandleFunc("POST /customer/read", m.customerGot(true))
 	mux.HandleFunc("POST /customer/{kind}", m.customer)
 	mux.HandleFunc("POST /phone/{ext}/{action}", m.phone)
 	m.page = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second,
@@ -62,8 +66,12 @@ type chatLine struct {
 	Kind string    `json:"kind"`
 	Text string    `json:"text"`
 	Time time.Time `json:"time"`
-	// Read reports that the business marked a customer's message read.
+	// Read reports, for a customer's message, that the business marked
+	// it read; for the business's, that the customer page showed it.
 	Read bool `json:"read,omitempty"`
+	// Delivered reports, for the business's message, that the customer
+	// page received it.
+	Delivered bool `json:"delivered,omitempty"`
 }
 
 // phoneView is one simulated agent phone.
@@ -114,9 +122,11 @@ func (m *Demo) state(w http.ResponseWriter, _ *http.Request) {
 	for k, on := range m.online {
 		online[k] = on
 	}
+	got, seen := maps.Clone(m.got), maps.Clone(m.seen)
 	m.mu.Unlock()
 	for _, s := range m.graph.Sent(phoneNumberID) {
-		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time})
+		v.Chat = append(v.Chat, chatLine{From: "business", Kind: s.Type, Text: sentText(s.Type, s.Body), Time: s.Time,
+			Delivered: got[s.WAMID], Read: seen[s.WAMID]})
 	}
 	slices.SortStableFunc(v.Chat, func(a, b chatLine) int { return a.Time.Compare(b.Time) })
 	for _, ext := range Agents {
@@ -222,6 +232,39 @@ func (m *Demo) customer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// customerGot is the customer's phone receiving the first "shown" replies
+// (the page shows them), and with read the customer opening the chat:
+// their delivered and read statuses go to wachan, in that order.
+func (m *Demo) customerGot(read bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		shown, err := strconv.Atoi(r.FormValue("shown"))
+		if err != nil || shown < 0 {
+			http.Error(w, "how many replies the page shows", http.StatusBadRequest)
+			return
+		}
+		sent := m.graph.Sent(phoneNumberID)
+		// Held while queueing, so that two requests cannot queue a read
+		// ahead of its delivered.
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, s := range sent[:min(shown, len(sent))] {
+			var statuses []string
+			if !m.got[s.WAMID] {
+				statuses, m.got[s.WAMID] = append(statuses, "delivered"), true
+			}
+			if read && !m.seen[s.WAMID] {
+				statuses, m.seen[s.WAMID] = append(statuses, "read"), true
+			}
+			for _, st := range statuses {
+				if !m.graph.CustomerStatus(phoneNumberID, s.WAMID, st) {
+					m.log.Warn("demo status not queued", slog.String("wamid", s.WAMID), slog.String("status", st))
+				}
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // phone answers from a simulated phone (action "say") or switches it on

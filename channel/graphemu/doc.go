@@ -18,7 +18,9 @@
 // WebhookURL and AppSecret.
 //
 // After accepting a send it fires signed status webhooks (sent, delivered,
-// read) to where Meta would send them, in Meta's envelope, with non-ASCII
+// read, or those of Options.Statuses, the others then following what a
+// simulated customer does through CustomerStatus) to where Meta would
+// send them, in Meta's envelope, with non-ASCII
 // characters escaped as \uXXXX like Meta's bodies, and it can build and
 // deliver signed inbound customer messages. Everything it accepted or
 // rejected can be inspected.

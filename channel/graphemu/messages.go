@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // maxSendBody bounds a send request body.
@@ -172,6 +173,8 @@ func (s *Server) send(w http.ResponseWriter, pnid string, raw []byte, body map[s
 		Time:      now,
 	}
 	n.sent = append(n.sent, msg)
+	start := time.Now()
+	n.later[msg.WAMID] = &laterStatus{due: s.laterDue(start), category: category}
 	num := n.Number
 	s.mu.Unlock()
 
@@ -190,5 +193,5 @@ func (s *Server) send(w http.ResponseWriter, pnid string, raw []byte, body map[s
 		Contacts:         []sendContact{c},
 		Messages:         []sendMessage{{ID: msg.WAMID, MessageStatus: "accepted"}},
 	})
-	s.queueStatuses(num, msg, category, str(body, "biz_opaque_callback_data"))
+	s.queueStatuses(num, msg, category, str(body, "biz_opaque_callback_data"), start)
 }

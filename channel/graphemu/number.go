@@ -47,11 +47,14 @@ type Number struct {
 // number is a registered Number with its state.
 type number struct {
 	Number
-	limiter  *rate.Limiter
-	pair     map[string]*rate.Limiter
-	sent     []SentMessage
-	reads    []ReadReceipt
-	inbound  map[string]bool
+	limiter *rate.Limiter
+	pair    map[string]*rate.Limiter
+	sent    []SentMessage
+	reads   []ReadReceipt
+	inbound map[string]bool
+	// later is, by WAMID, what a sent message's statuses after its
+	// automatic ones need.
+	later    map[string]*laterStatus
 	rejected map[int]int
 	// overrideURL is the number's webhook_configuration override.
 	overrideURL string
@@ -68,7 +71,8 @@ func (s *Server) AddNumber(n Number) error {
 	case n.Token == "":
 		return errors.New("adding number: token required")
 	}
-	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int)}
+	num := &number{Number: n, pair: make(map[string]*rate.Limiter), inbound: make(map[string]bool), rejected: make(map[int]int),
+		later: make(map[string]*laterStatus)}
 	if n.Rate > 0 {
 		burst := n.Burst
 		if burst <= 0 {

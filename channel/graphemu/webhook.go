@@ -131,45 +131,53 @@ func digits(s string) string {
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
-// queueStatuses schedules the status webhooks of an accepted message; s.mu
-// must not be held.
-func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque string) {
-	url, secret := s.targetOf(n.PhoneNumberID, "messages")
-	if url == "" {
-		return
-	}
-	start := time.Now()
+// queueStatuses schedules the status webhooks of an accepted message from
+// start on; s.mu must not be held.
+func (s *Server) queueStatuses(n Number, msg SentMessage, category, bizOpaque string, start time.Time) {
 	for i, st := range s.statuses {
-		ws := webhookStatus{
-			ID:                    msg.WAMID,
-			Status:                st,
-			Timestamp:             unixString(s.now()),
-			RecipientID:           digits(msg.To),
-			RecipientUserID:       msg.Recipient,
-			BizOpaqueCallbackData: bizOpaque,
-		}
-		if st == "sent" || st == "delivered" {
-			ws.Pricing = &webhookPricing{Billable: category != "service", PricingModel: "PMP", Type: "regular", Category: category}
-			if category == "service" {
-				ws.Pricing.Type = "free_customer_service"
-			}
-		}
-		body, err := encodeMeta(envelope(n, webhookValue{Statuses: []webhookStatus{ws}}))
-		if err != nil {
-			s.log.Error("encoding status webhook", slog.Any("err", err))
+		if !s.queueStatus(n, msg, st, category, bizOpaque, start.Add(time.Duration(i)*s.opts.StatusDelay)) {
 			return
 		}
-		job := webhookJob{
-			due:    start.Add(time.Duration(i) * s.opts.StatusDelay),
-			pnid:   n.PhoneNumberID,
-			url:    url,
-			secret: secret,
-			body:   body,
-		}
-		if !s.dispatch.enqueue(job) {
-			s.log.Warn("webhook queue full, status dropped", slog.String("phone_number_id", n.PhoneNumberID), slog.String("status", st))
+	}
+}
+
+// laterDue is when a status after those queued from start is due at the
+// earliest: StatusDelay after the last, as if it were one more of them.
+func (s *Server) laterDue(start time.Time) time.Time {
+	return start.Add(time.Duration(len(s.statuses)) * s.opts.StatusDelay)
+}
+
+// queueStatus schedules the status webhook st of an accepted message, due
+// at due, and reports whether it was queued; s.mu must not be held.
+func (s *Server) queueStatus(n Number, msg SentMessage, st, category, bizOpaque string, due time.Time) bool {
+	url, secret := s.targetOf(n.PhoneNumberID, "messages")
+	if url == "" {
+		return false
+	}
+	ws := webhookStatus{
+		ID:                    msg.WAMID,
+		Status:                st,
+		Timestamp:             unixString(s.now()),
+		RecipientID:           digits(msg.To),
+		RecipientUserID:       msg.Recipient,
+		BizOpaqueCallbackData: bizOpaque,
+	}
+	if st == "sent" || st == "delivered" {
+		ws.Pricing = &webhookPricing{Billable: category != "service", PricingModel: "PMP", Type: "regular", Category: category}
+		if category == "service" {
+			ws.Pricing.Type = "free_customer_service"
 		}
 	}
+	body, err := encodeMeta(envelope(n, webhookValue{Statuses: []webhookStatus{ws}}))
+	if err != nil {
+		s.log.Error("encoding status webhook", slog.Any("err", err))
+		return false
+	}
+	if !s.dispatch.enqueue(webhookJob{due: due, pnid: n.PhoneNumberID, url: url, secret: secret, body: body}) {
+		s.log.Warn("webhook queue full, status dropped", slog.String("phone_number_id", n.PhoneNumberID), slog.String("status", st))
+		return false
+	}
+	return true
 }
 
 // deliver POSTs one queued webhook and reports whether the receiver took

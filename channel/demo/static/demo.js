@@ -29,7 +29,20 @@
     return f;
   }
 
-  var lastChat = "", lastPhones = "", drafts = {};
+  var lastChat = "", lastPhones = "", drafts = {}, reporting = false;
+
+  // report tells the demo, as the customer's phone tells WhatsApp, that
+  // the replies shown have arrived (delivered) and, while the page is in
+  // view, that the customer has seen them (read).
+  function report(s) {
+    var replies = (s.chat || []).filter(function (m) { return m.from === "business"; });
+    var seen = document.visibilityState === "visible";
+    var path = seen && replies.some(function (m) { return !m.read; }) ? "/customer/read" :
+      replies.some(function (m) { return !m.delivered; }) ? "/customer/received" : "";
+    if (!path || reporting) { return; }
+    reporting = true;
+    post(path, form({ shown: replies.length }), "customer-error").then(function () { reporting = false; });
+  }
 
   function renderChat(s) {
     var key = JSON.stringify(s.chat || []);
@@ -106,6 +119,7 @@
       document.getElementById("admin-token").textContent = s.links.admin_token;
       renderChat(s);
       renderPhones(s);
+      report(s);
     }, function () { /* the demo stopped; keep the last view */ });
   }
 
@@ -124,6 +138,7 @@
         post("/customer/" + b.getAttribute("data-kind"), form({ title: b.getAttribute("data-title") }), "customer-error");
       });
     });
+    document.addEventListener("visibilitychange", refresh);
     refresh();
     setInterval(refresh, 700);
   });
