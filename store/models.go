@@ -88,6 +88,9 @@ type Message struct {
 	// Origin is OriginBusinessApp for a message the business typed in the
 	// WhatsApp Business app (a message echo), not sent through wachan.
 	Origin string `json:"origin,omitempty"`
+	// ReadAt is when wachan marked an inbound message read on WhatsApp
+	// (the customer's blue ticks), once an agent had seen it.
+	ReadAt time.Time `json:"read_at,omitzero"`
 }
 
 // OriginBusinessApp marks messages sent from the WhatsApp Business app.

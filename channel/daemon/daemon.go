@@ -30,6 +30,7 @@ import (
 	"github.com/wachan/wachan/channel/menus"
 	"github.com/wachan/wachan/channel/metrics"
 	"github.com/wachan/wachan/channel/outbox"
+	"github.com/wachan/wachan/channel/receipts"
 	"github.com/wachan/wachan/channel/routing"
 	"github.com/wachan/wachan/channel/templates"
 	"github.com/wachan/wachan/config"
@@ -100,6 +101,8 @@ type Daemon struct {
 	menus       *menus.Service
 	// loc is the time zone of the statistics' days (time_zone).
 	loc *time.Location
+	// receipts marks customers' messages read once agents have seen them.
+	receipts *receipts.Reader
 }
 
 // New opens the store and wires every part; out receives the one-time
@@ -184,6 +187,10 @@ func (d *Daemon) wire(out io.Writer) error {
 	d.wireRouting()
 	d.media.SetOnFailed(d.router.MediaFailed)
 	d.finished = append(d.finished, d.router.Finished)
+	// Customers' messages are marked read once an agent has seen them.
+	d.receipts = receipts.New(st, d.graph, log.With("part", "receipts"), nil)
+	d.finished = append(d.finished, d.receipts.Finished)
+	d.runners = append(d.runners, d.receipts.Run)
 	d.hooks = append(d.hooks, ingest.Hooks{Inbound: d.router.Inbound, Echo: d.router.Echo, Status: d.router.Status, Other: d.router.Preference, Committed: d.router.Committed})
 	if err := d.wireIntegration(); err != nil {
 		return err

@@ -54,6 +54,7 @@ func (d *Daemon) wireWeb() error {
 		Secure:         d.cfg.TLSCert != "" || strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		Now:            func() time.Time { return d.clock() },
 		Location:       d.loc,
+		Seen:           d.receipts.Seen,
 		MediaLink:      d.mediaLink,
 		Log:            d.log.With("part", "web"),
 		Demo:           d.demo,

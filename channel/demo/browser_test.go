@@ -144,6 +144,11 @@ func TestDemoInBrowser(t *testing.T) {
 	bt.Run(t, cust, chromedp.Navigate(m.PageURL+"/"))
 	bt.Wait(t, cust, "shows the reply", `[...document.querySelectorAll("#chat li.business")].some(li => li.textContent.includes(`+js(reply)+`))`)
 	bt.Wait(t, agent, "shows the reply delivered", lastTick("tick-delivered"))
+	// The agent has answered, so the customer's own messages are read.
+	bt.Wait(t, cust, "shows the customer's messages read", `(() => {
+		const mine = [...document.querySelectorAll("#chat li.customer")];
+		return mine.length === 4 && mine.every(li => li.textContent.includes("· read"));
+	})()`)
 	// Two more refreshes of the hidden page, and still not read.
 	bt.Run(t, cust, chromedp.Evaluate[chromedp.Void](`window.demoMark = window.demoFetches.length`))
 	bt.Wait(t, cust, "refreshes twice more", `window.demoFetches.slice(window.demoMark).filter(f => f === "GET /state").length >= 2`)

@@ -115,8 +115,16 @@ func (m *Demo) state(w http.ResponseWriter, _ *http.Request) {
 		read[r.MessageID] = true
 	}
 	m.mu.Lock()
-	for _, s := range m.said {
-		v.Chat = append(v.Chat, chatLine{From: "customer", Kind: s.Kind, Text: s.Text, Time: s.Time, Read: read[s.WAMID]})
+	// A message marked read marks the customer's earlier ones read too,
+	// as on WhatsApp.
+	readUpTo := -1
+	for i, s := range m.said {
+		if read[s.WAMID] {
+			readUpTo = i
+		}
+	}
+	for i, s := range m.said {
+		v.Chat = append(v.Chat, chatLine{From: "customer", Kind: s.Kind, Text: s.Text, Time: s.Time, Read: i <= readUpTo})
 	}
 	online := make(map[string]bool, len(m.online))
 	for k, on := range m.online {

@@ -214,7 +214,24 @@ func (w *Web) conversation(c *fiber.Ctx) error {
 	if f, ok := w.takeFlash(webSession(c), d.S.ID); ok {
 		d.Notices, d.Error, d.Text = f.Notices, f.Error, f.Text
 	}
+	w.seen(d)
 	return w.render(c, fiber.StatusOK, "conversation", &view{Title: d.Customer, Nav: "inbox", Data: d})
+}
+
+// seen tells Options.Seen that the agent who has d's session is looking at
+// it, when its newest customer message is not marked read yet.
+func (w *Web) seen(d *convData) {
+	if !d.Mine || w.opts.Seen == nil {
+		return
+	}
+	for i := len(d.Messages) - 1; i >= 0; i-- {
+		if m := d.Messages[i]; m.In && m.WAMID != "" {
+			if m.ReadAt.IsZero() {
+				w.opts.Seen(d.S.ID)
+			}
+			return
+		}
+	}
 }
 
 // transferTarget reports whether s is "<extension>" or "queue <name>".
@@ -318,6 +335,7 @@ func (w *Web) events(c *fiber.Ctx) error {
 			if err != nil {
 				return nil, err
 			}
+			w.seen(d)
 			return w.fragment("conversation", "thread", d)
 		}
 	default:

@@ -95,6 +95,10 @@ type Options struct {
 	// Location is the PBX's time zone: the panel and console show times
 	// in it, and it is the statistics' default; nil means UTC.
 	Location *time.Location
+	// Seen is told that the agent who has session id has it open in the
+	// console (its customer's messages can be marked read); may be nil.
+	// It must not block.
+	Seen func(id uint64)
 	// MediaLink returns a media message's download link, or "".
 	MediaLink func(m *store.Message) string
 	// System reports the System page's figures; nil shows none.
