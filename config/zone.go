@@ -12,9 +12,25 @@ import (
 // /etc/timezone or the /etc/localtime link), else time.Local.
 func (c *Config) Location() (*time.Location, error) {
 	if c.TimeZone != "" {
-		return time.LoadLocation(c.TimeZone)
+		return loadZone(c.TimeZone)
 	}
 	return systemZone("/etc"), nil
+}
+
+// utcNames are the zone database's names of UTC itself.
+var utcNames = map[string]bool{
+	"UTC": true, "Etc/UTC": true, "UCT": true, "Etc/UCT": true, "Universal": true, "Etc/Universal": true,
+	"Zulu": true, "Etc/Zulu": true, "GMT": true, "Etc/GMT": true, "GMT0": true, "Etc/GMT0": true,
+	"GMT+0": true, "Etc/GMT+0": true, "GMT-0": true, "Etc/GMT-0": true, "Greenwich": true, "Etc/Greenwich": true,
+}
+
+// loadZone is time.LoadLocation answering time.UTC for every name of UTC, as
+// Debian's default Etc/UTC.
+func loadZone(name string) (*time.Location, error) {
+	if utcNames[name] {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
 }
 
 // systemZone returns the system's local zone under its IANA name when etc
@@ -37,7 +53,7 @@ func systemZone(etc string) *time.Location {
 		if name == "" || strings.HasPrefix(name, "/") {
 			continue
 		}
-		if loc, err := time.LoadLocation(name); err == nil {
+		if loc, err := loadZone(name); err == nil {
 			return loc
 		}
 	}

@@ -14,6 +14,13 @@ func TestLocation(t *testing.T) {
 	if err != nil || loc.String() != "Asia/Kolkata" {
 		t.Fatalf("time_zone Asia/Kolkata = %v, %v", loc, err)
 	}
+	// Every name of UTC is UTC itself (no day sums by quarter hour).
+	for _, name := range []string{"UTC", "Etc/UTC", "Zulu"} {
+		c.TimeZone = name
+		if loc, err := c.Location(); err != nil || loc != time.UTC {
+			t.Fatalf("time_zone %s = %v, %v; want time.UTC", name, loc, err)
+		}
+	}
 }
 
 func TestSystemZone(t *testing.T) {
@@ -38,6 +45,7 @@ func TestSystemZone(t *testing.T) {
 		{"/etc/timezone", named, "", false, "America/Sao_Paulo"},
 		{"/etc/localtime link", linked, "", false, "Europe/Madrid"},
 		{"TZ wins", named, ":Asia/Tokyo", true, "Asia/Tokyo"},
+		{"Etc/UTC is UTC", t.TempDir(), "Etc/UTC", true, "UTC"},
 		{"unknown name", bogus, "", false, time.Local.String()},
 		{"nothing", t.TempDir(), "", false, time.Local.String()},
 	}

@@ -14,8 +14,6 @@ func (a *API) statsZone(c *fiber.Ctx) (*time.Location, error) {
 	switch tz := c.Query("tz", "local"); tz {
 	case "local", "":
 		return a.opts.Location, nil
-	case "UTC":
-		return time.UTC, nil
 	default:
 		loc, err := time.LoadLocation(tz)
 		if err != nil || tz == "Local" {

@@ -76,34 +76,6 @@ func reversedRange(p *statsPage) string {
 	return fmt.Sprintf("The custom range ends before it starts: From (%s) is after To (%s). Swap the two dates.", p.From, p.To)
 }
 
-// localDay returns the date of t in loc, as a midnight UTC (the form
-// store.SumCounts takes).
-func localDay(t time.Time, loc *time.Location) time.Time {
-	t = t.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// zoneName describes loc for people: its IANA name when it has one, with
-// its abbreviation and offset from UTC at t.
-func zoneName(loc *time.Location, t time.Time) string {
-	abbr, off := t.In(loc).Zone()
-	sign := "+"
-	if off < 0 {
-		sign, off = "-", -off
-	}
-	desc := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
-	if abbr != "" && abbr[0] != '+' && abbr[0] != '-' && abbr != "UTC" {
-		desc = abbr + ", " + desc
-	}
-	if loc == time.Local || loc.String() == "Local" {
-		return desc
-	}
-	if loc.String() == "UTC" {
-		return "UTC"
-	}
-	return loc.String() + " (" + desc + ")"
-}
-
 func (w *Web) stats(c *fiber.Ctx) error {
 	p := &statsPage{Channel: c.Query("channel"), Range: c.Query("range"), From: c.Query("from"), To: c.Query("to")}
 	// Days are calendar days, as the API counts them: the wall clock, not
