@@ -172,7 +172,7 @@ func TestOneAppURLManyNumbers(t *testing.T) {
 			Fix           string
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		a.do("GET", "/api/v1/unrouted", nil, &list)
 		if list.Total == 2 {
 			break

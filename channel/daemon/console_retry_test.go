@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -34,9 +35,16 @@ func TestConsoleReplyRetrying(t *testing.T) {
 	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"send"}, "text": {"One moment please"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
 		t.Fatalf("replying = %d:\n%s", code, page)
 	}
-	thread.waitFor(t, "One moment please", `data-attempts="2">Not sent yet (2 failed attempts): retrying`)
+	// Each failed attempt updates the thread (renders may merge two).
+	attempts := regexp.MustCompile(`data-attempts="(\d+)">Not sent yet \(\d+ failed attempts?\): retrying`)
+	for n := 0; n < 2; {
+		m := attempts.FindStringSubmatch(thread.waitFor(t, "One moment please", "Not sent yet"))
+		if m != nil {
+			n, _ = strconv.Atoi(m[1])
+		}
+	}
 	_, page := agent.get(fmt.Sprintf("/agent/c/%d", id))
-	m := regexp.MustCompile(`data-retry-at="\d+" data-attempts="\d+">Not sent yet \(\d+ failed attempts\): retrying (in \d+ s|now)\.`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`data-retry-at="\d+" data-attempts="\d+">Not sent yet \(\d+ failed attempts?\): retrying (in \d+ s|now)\.`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("the conversation does not say when the reply is tried again:\n%s", page)
 	}

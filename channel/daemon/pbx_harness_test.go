@@ -340,7 +340,7 @@ func (p *pbxHarness) sessions(query string) []map[string]any {
 // of the first.
 func (p *pbxHarness) waitFirstSession() uint64 {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if l := p.sessions(""); len(l) > 0 {
 			return uint64(l[0]["id"].(float64))

@@ -151,7 +151,7 @@ func TestRoutingBacklogHint(t *testing.T) {
 // waitMessages waits until the customer's open session holds n messages.
 func (p *pbxHarness) waitMessages(n int) {
 	p.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if ss := p.sessions("?state=open"); len(ss) == 1 {
 			var msgs struct{ Messages []map[string]any }
@@ -188,7 +188,7 @@ func TestRoutingLeastBusyCountsRinging(t *testing.T) {
 		}
 		return n
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for n := offers(); n["1001"]+n["1002"]+n["1003"] < 6; n = offers() {
 		if time.Now().After(deadline) {
 			t.Fatalf("offers = %v", n)
@@ -208,7 +208,7 @@ func (p *pbxHarness) unregister(exts ...string) {
 			p.t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for _, e := range exts {
 		for {
 			st, err := p.d.ari.Endpoint(context.Background(), e)

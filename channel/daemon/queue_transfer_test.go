@@ -262,7 +262,7 @@ func TestRoutingAwayNotRepeatedAcrossSessions(t *testing.T) {
 	p.customerSays(a, "Ann", "first")
 	p.waitSent(1)
 	p.clock.Add(61 * time.Second)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for len(p.sessions("?state=closed")) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the first session never closed")

@@ -33,7 +33,7 @@ func (h *harness) upload(path, mime string, data []byte, out any) int {
 // waitSent polls the emulator until pnid has sent n messages.
 func waitSent(t *testing.T, emu *graphemu.Server, n int) []graphemu.SentMessage {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if s := emu.Sent(pnid); len(s) >= n {
 			return s

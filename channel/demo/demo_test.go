@@ -135,7 +135,7 @@ func customer(t *testing.T, m *Demo, path string, form url.Values) {
 // waitState polls the customer page's state until ok.
 func waitState(t *testing.T, m *Demo, what string, ok func(s *stateView) bool) *stateView {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(m.PageURL + "/state")
 		if err != nil {

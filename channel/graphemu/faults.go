@@ -47,6 +47,13 @@ func (s *Server) FailSeq(pnid string, codes ...int) {
 	s.faults[pnid] = append(s.faults[pnid], codes...)
 }
 
+// ClearFaults drops the injected faults of pnid still to fire.
+func (s *Server) ClearFaults(pnid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.faults, pnid)
+}
+
 // PendingFaults returns how many injected faults of pnid are still to fire.
 func (s *Server) PendingFaults(pnid string) int {
 	s.mu.Lock()

@@ -16,10 +16,14 @@ type retryState struct {
 
 // Words says when the next attempt is, as of now.
 func (r *retryState) Words(now time.Time) string {
-	if left := r.At.Sub(now); left >= time.Second {
-		return fmt.Sprintf("Not sent yet (%d failed attempts): retrying in %d s.", r.Attempts, int(left.Round(time.Second)/time.Second))
+	failed := fmt.Sprintf("%d failed attempts", r.Attempts)
+	if r.Attempts == 1 {
+		failed = "1 failed attempt"
 	}
-	return fmt.Sprintf("Not sent yet (%d failed attempts): retrying now.", r.Attempts)
+	if left := r.At.Sub(now); left >= time.Second {
+		return fmt.Sprintf("Not sent yet (%s): retrying in %d s.", failed, int(left.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("Not sent yet (%s): retrying now.", failed)
 }
 
 // addRetries marks the queued replies among ms whose sends failed and wait

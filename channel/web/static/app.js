@@ -33,7 +33,8 @@
     document.querySelectorAll("[data-retry-at]").forEach(function (p) {
       var left = Math.round((Number(p.getAttribute("data-retry-at")) - Date.now()) / 1000);
       var n = p.getAttribute("data-attempts");
-      p.textContent = "Not sent yet (" + n + " failed attempts): " + (left >= 1 ? "retrying in " + left + " s." : "retrying now.");
+      p.textContent = "Not sent yet (" + n + (n === "1" ? " failed attempt): " : " failed attempts): ") +
+        (left >= 1 ? "retrying in " + left + " s." : "retrying now.");
     });
   }
 
