@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/loopback"
 	"github.com/wachan/wachan/config"
 )
 
@@ -33,13 +33,14 @@ type harness struct {
 	stop    func()
 }
 
+// freeAddr is a loopback address for a daemon to listen on (see
+// channel/loopback: no listener on port 0 takes it first).
 func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 func testConfig(t testing.TB, graphURL string) *config.Config {

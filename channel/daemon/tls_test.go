@@ -20,12 +20,7 @@ import (
 func TestACMECertificateAtStart(t *testing.T) {
 	t.Parallel()
 	const host = "pbx.example.com"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	emu, err := acmeemu.New(acmeemu.Options{Resolve: func(name string, port int) string {
 		if name == host && port == 443 {
 			return addr // tls-alpn-01 validation reaches the daemon

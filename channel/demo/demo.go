@@ -24,6 +24,7 @@ import (
 	"github.com/wachan/wachan/channel/api"
 	"github.com/wachan/wachan/channel/daemon"
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/loopback"
 	"github.com/wachan/wachan/config"
 	"github.com/wachan/wachan/pbx/ariemu"
 )
@@ -137,7 +138,7 @@ func (m *Demo) Start(ctx context.Context) (err error) {
 	}
 	panel := m.opts.PanelListen
 	if panel == "" {
-		if panel, err = freeAddr(); err != nil {
+		if panel, err = loopback.FreeAddr(); err != nil {
 			return err
 		}
 	}
@@ -305,14 +306,4 @@ func (m *Demo) Close() error {
 		errs = append(errs, os.RemoveAll(m.dir))
 	}
 	return errors.Join(errs...)
-}
-
-// freeAddr returns a loopback address with a free port.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

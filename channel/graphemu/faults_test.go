@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wachan/wachan/channel/loopback"
 )
 
 // flakyReceiver answers the first fail webhooks with status and the rest
@@ -99,13 +101,11 @@ func TestWebhookRedelivery(t *testing.T) {
 }
 
 func TestWebhookRedeliveryWhenReceiverComesBack(t *testing.T) {
-	// Reserve a port nobody listens on, then start the receiver there later.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A port nobody listens on; the receiver starts there later.
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	s, _ := start(t, Options{}, func(n *Number) { n.WebhookURL = "http://" + addr + "/webhook" })
 	s.SetWebhookRetry(Retry{First: 20 * time.Millisecond, Max: 20 * time.Millisecond, Window: time.Minute})
 	wamid, body := s.InboundText(pnid, "5511912345678", "Ana", "are you there?")
@@ -122,7 +122,7 @@ func TestWebhookRedeliveryWhenReceiverComesBack(t *testing.T) {
 		return n >= 2
 	})
 	recv := &flakyReceiver{}
-	ln, err = net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wachan/wachan/channel/cloudapi"
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/loopback"
 	"github.com/wachan/wachan/channel/media"
 	"github.com/wachan/wachan/store"
 )
@@ -102,12 +103,11 @@ func newEnv(t testing.TB, tune func(*media.Options)) *env {
 		t.Fatal(err)
 	}
 	e.graph = cloudapi.New(cloudapi.Options{BaseURL: url})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.Close()
-	e.base = "http://" + ln.Addr().String()
+	e.base = "http://" + addr
 	e.opts = media.Options{
 		Dir:         filepath.Join(e.dir, "media"),
 		PublicURL:   e.base,
@@ -122,7 +122,7 @@ func newEnv(t testing.TB, tune func(*media.Options)) *env {
 	if tune != nil {
 		tune(&e.opts)
 	}
-	e.start(ln.Addr().String())
+	e.start(addr)
 	return e
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wachan/wachan/channel/graphemu"
+	"github.com/wachan/wachan/channel/loopback"
 	"github.com/wachan/wachan/pbx/ariemu"
 )
 
@@ -158,11 +159,11 @@ func (r *rig) startDaemon(ctx context.Context) error {
 	}
 	listen := r.cfg.Listen
 	if listen == "" {
-		if listen, err = freeLoopbackAddr(); err != nil {
+		if listen, err = loopback.FreeAddr(); err != nil {
 			return err
 		}
 	}
-	metricsListen, err := freeLoopbackAddr()
+	metricsListen, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -318,14 +319,4 @@ func (r *rig) close() error {
 		errs = append(errs, os.RemoveAll(r.tmpDir))
 	}
 	return errors.Join(errs...)
-}
-
-// freeLoopbackAddr returns a 127.0.0.1 address nobody listens on now.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

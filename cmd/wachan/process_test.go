@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wachan/wachan/channel/loopback"
 	"github.com/wachan/wachan/pbx/ariemu"
 	"github.com/wachan/wachan/pbx/asterisk"
 )
@@ -77,9 +77,10 @@ func TestAgentReplyWhileProcessIsDown(t *testing.T) {
 	}
 	defer emu.Close()
 	emu.Register("1001")
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	listen := ln.Addr().String()
-	ln.Close()
+	listen, err := loopback.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
 	emu.SetDialplan(ariemu.Handoff{URL: "http://" + listen + asterisk.HandoffPath, UserPwd: asterisk.HandoffUser + ":" + asterisk.HandoffSecret("ari"),
 		Accepted: asterisk.HandoffAccepted, Notice: asterisk.HandoffNotice}.Extension("_wa-."))
 	dataDir := t.TempDir()
