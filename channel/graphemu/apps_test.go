@@ -105,7 +105,7 @@ func TestAppsOverridesAndSubscriptions(t *testing.T) {
 	s.AddTemplate(waba, Template{Name: "hello", Components: []TemplateComponent{{Type: "BODY", Text: "Hi"}}})
 	s.SetTemplateStatus(waba, "hello", "en_US", "PAUSED", "")
 	var last string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !strings.Contains(last, "message_template_status_update"); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline) && !strings.Contains(last, "message_template_status_update"); time.Sleep(5 * time.Millisecond) {
 		if got := rc.got(); len(got) > 0 {
 			last = got[len(got)-1]
 		}
