@@ -156,8 +156,14 @@ func (t *Tx) IndexMessage(m *Message) error {
 // SessionMessages returns the messages indexed under session id, oldest
 // first.
 func (t *Tx) SessionMessages(id uint64) ([]*Message, error) {
+	return t.LastSessionMessages(id, 0)
+}
+
+// LastSessionMessages returns the last n messages of session id (all when
+// n is 0), oldest first.
+func (t *Tx) LastSessionMessages(id uint64, n int) ([]*Message, error) {
 	prefix := append([]byte{'s'}, itob(id)...)
-	return t.indexed(prefix, 0)
+	return t.indexed(prefix, n)
 }
 
 // CustomerMessages returns the customer's last n indexed messages on

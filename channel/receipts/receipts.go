@@ -99,7 +99,9 @@ func (r *Reader) mark(ctx context.Context, id uint64) error {
 		creds cloudapi.Creds
 	)
 	err := r.st.View(func(tx *store.Tx) error {
-		msgs, err := tx.SessionMessages(id)
+		// The newest customer message is among the last few: a reply is
+		// rarely more than a handful of messages.
+		msgs, err := tx.LastSessionMessages(id, 32)
 		if err != nil {
 			return err
 		}
