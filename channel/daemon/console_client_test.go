@@ -1,9 +1,7 @@
 package daemon
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wachan/wachan/channel/internal/ssetest"
 )
 
 // consoleClient is a browser-less user of the admin panel or the agent
@@ -74,84 +74,13 @@ func (c *consoleClient) post(path string, form url.Values) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// stream is an open console event stream.
-type stream struct {
-	events chan string
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
 // open opens the console's event stream at path (as a console page
-// does) and keeps it open until close or the end of the test.
-func (c *consoleClient) open(path string) *stream {
+// does) and keeps it open until the end of the test.
+func (c *consoleClient) open(path string) *ssetest.Stream {
 	c.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
-	client := &http.Client{Jar: c.http.Jar}
-	resp, err := client.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		cancel()
-		c.t.Fatalf("opening %s: %v %v", path, resp, err)
-	}
-	s := &stream{events: make(chan string, 64), cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		defer resp.Body.Close()
-		defer close(s.events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(nil, 1<<22)
-		var ev strings.Builder
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if ev.Len() > 0 {
-					s.events <- ev.String()
-					ev.Reset()
-				}
-			case strings.HasPrefix(line, "data: "):
-				ev.WriteString(strings.TrimPrefix(line, "data: "))
-				ev.WriteString("\n")
-			}
-		}
-	}()
-	c.t.Cleanup(s.close)
-	return s
+	return ssetest.Open(c.t, &http.Client{Jar: c.http.Jar}, c.base+path)
 }
 
-// close closes the stream and waits until it has.
-func (s *stream) close() {
-	s.cancel()
-	<-s.done
-}
-
-// waitFor waits for an event whose HTML contains every one of want and
-// returns it.
-func (s *stream) waitFor(t testing.TB, want ...string) string {
-	t.Helper()
-	timeout := time.After(time.Minute)
-	last := ""
-	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				t.Fatalf("event stream ended; last event:\n%s", last)
-			}
-			last = ev
-			all := true
-			for _, w := range want {
-				all = all && strings.Contains(ev, w)
-			}
-			if all {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("no event with %q; last event:\n%s", want, last)
-		}
-	}
-}
-
-// addAgent has the signed-in admin create agent ext with the password
 // "agent-pass-" + ext.
 func (c *consoleClient) addAgent(ext string) {
 	c.t.Helper()

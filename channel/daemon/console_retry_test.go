@@ -29,7 +29,7 @@ func TestConsoleReplyRetrying(t *testing.T) {
 		return id != 0
 	})
 	thread := agent.open(fmt.Sprintf("/agent/events?view=conversation&id=%d", id))
-	thread.waitFor(t, "Hello?")
+	thread.WaitFor(t, "Hello?")
 
 	p.graph.FailNext(pnid, 1000, 131000)
 	if code, page := agent.post(fmt.Sprintf("/agent/c/%d", id), url.Values{"action": {"send"}, "text": {"One moment please"}}); code != 200 || strings.Contains(page, `id="conv-error"`) {
@@ -38,7 +38,7 @@ func TestConsoleReplyRetrying(t *testing.T) {
 	// Each failed attempt updates the thread (renders may merge two).
 	attempts := regexp.MustCompile(`data-attempts="(\d+)">Not sent yet \(\d+ failed attempts?\): retrying`)
 	for n := 0; n < 2; {
-		m := attempts.FindStringSubmatch(thread.waitFor(t, "One moment please", "Not sent yet"))
+		m := attempts.FindStringSubmatch(thread.WaitFor(t, "One moment please", "Not sent yet"))
 		if m != nil {
 			n, _ = strconv.Atoi(m[1])
 		}

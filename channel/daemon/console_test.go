@@ -102,7 +102,7 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		t.Fatalf("the inbox does not say that no PBX is connected:\n%s", page)
 	}
 	inbox := agent.open("/agent/events?view=inbox")
-	inbox.waitFor(t, "Hello, anyone there?", fmt.Sprintf(`/agent/c/%d"`, id))
+	inbox.WaitFor(t, "Hello, anyone there?", fmt.Sprintf(`/agent/c/%d"`, id))
 	p.waitSession(id, "offered to 1001", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
 
 	// 1001 answers from the console: the conversation is theirs and the
@@ -115,11 +115,11 @@ func TestConsoleWithoutPBX(t *testing.T) {
 		t.Fatalf("sent %q", got)
 	}
 	p.waitSession(id, "taken by 1001", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1001" })
-	thread.waitFor(t, "Hi Ann, how can I help?", "tick-read")
+	thread.WaitFor(t, "Hi Ann, how can I help?", "tick-read")
 
 	// The customer writes again: it shows in the thread.
 	p.customerSays(customer, "Ann", "My order A1 is late")
-	thread.waitFor(t, "My order A1 is late")
+	thread.WaitFor(t, "My order A1 is late")
 
 	// 1001 hands it to 1002, who is not signed in: told 1002 is offline,
 	// 1001 holds it for 1002, who finds it on signing in and closes it.
@@ -195,7 +195,7 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	inbox := agent.open("/agent/events?view=inbox")
 
 	p.customerSays(customer, "Ann", "Hello from WhatsApp")
-	inbox.waitFor(t, "Hello from WhatsApp")
+	inbox.WaitFor(t, "Hello from WhatsApp")
 	id := p.waitFirstSession()
 	p.waitSession(id, "offered to 1001 on the console", func(s map[string]any) bool { return slices.Equal(alerted(s), []string{"1001"}) })
 	if p.inboxHas("1001", "Hello from WhatsApp") {
@@ -211,7 +211,7 @@ func TestConsoleAndPhoneAreOneAgent(t *testing.T) {
 	}
 	p.waitSession(id, "taken by 1001", func(s map[string]any) bool { return s["state"] == "active" && s["agent"] == "1001" })
 	thread := agent.open(fmt.Sprintf("/agent/events?view=conversation&id=%d", id))
-	thread.waitFor(t, "Answered from my phone", "Yours")
+	thread.WaitFor(t, "Answered from my phone", "Yours")
 }
 
 // TestQueueMembers: with a PBX connected, a queue member the PBX does not

@@ -57,9 +57,9 @@ func TestCustomerMessagesMarkedRead(t *testing.T) {
 
 	// Open in the console, a new message is marked read as it shows.
 	thread := agent.open(fmt.Sprintf("/agent/events?view=conversation&id=%d", id))
-	thread.waitFor(t, "Answer")
+	thread.WaitFor(t, "Answer")
 	third := say("Third question")
-	thread.waitFor(t, "Third question")
+	thread.WaitFor(t, "Third question")
 	if r := waitReads(2); r[1].MessageID != third {
 		t.Fatalf("read receipts = %+v, want %s second", r, third)
 	}
@@ -70,7 +70,7 @@ func TestCustomerMessagesMarkedRead(t *testing.T) {
 	p.phoneSays("1001", "wa-1-"+customer, "Another answer")
 	p.waitSent(2)
 	fourth := say("Fourth question")
-	thread.waitFor(t, "Fourth question")
+	thread.WaitFor(t, "Fourth question")
 	r := waitReads(3)
 	if len(r) != 3 || r[2].MessageID != fourth {
 		t.Fatalf("read receipts = %+v, want 3, the last %s", r, fourth)

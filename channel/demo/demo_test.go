@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wachan/wachan/channel/internal/ssetest"
 )
 
 // agentClient is a browser-less agent in the demo's console.
@@ -59,63 +60,10 @@ func (a *agentClient) do(method, path string, form url.Values) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// events opens a console event stream; each event's HTML arrives on the
-// channel until the test ends.
-func (a *agentClient) events(path string) <-chan string {
+// events opens a console event stream until the test ends.
+func (a *agentClient) events(path string) *ssetest.Stream {
 	a.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", a.base+path, nil)
-	resp, err := (&http.Client{Jar: a.http.Jar}).Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		cancel()
-		a.t.Fatalf("opening %s: %v %v", path, resp, err)
-	}
-	out := make(chan string, 64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(nil, 1<<22)
-		var ev strings.Builder
-		for sc.Scan() {
-			switch line := sc.Text(); {
-			case line == "" && ev.Len() > 0:
-				out <- ev.String()
-				ev.Reset()
-			case strings.HasPrefix(line, "data: "):
-				ev.WriteString(line[len("data: "):] + "\n")
-			}
-		}
-	}()
-	a.t.Cleanup(func() { cancel(); <-done })
-	return out
-}
-
-// waitEvent waits for an event containing every one of want.
-func waitEvent(t *testing.T, events <-chan string, want ...string) string {
-	t.Helper()
-	timeout := time.After(time.Minute)
-	last := ""
-	for {
-		select {
-		case ev, ok := <-events:
-			if !ok {
-				t.Fatalf("event stream ended waiting for %q; last:\n%s", want, last)
-			}
-			last = ev
-			all := true
-			for _, w := range want {
-				all = all && strings.Contains(ev, w)
-			}
-			if all {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("no event with %q; last:\n%s", want, last)
-		}
-	}
+	return ssetest.Open(a.t, &http.Client{Jar: a.http.Jar}, a.base+path)
 }
 
 // customer posts to the customer page.
@@ -221,7 +169,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// A text reaches the console and phone 1001; phone 1003 is off.
 	customer(t, m, "/customer/text", url.Values{"text": {"Hello from the demo"}})
-	ev := waitEvent(t, inbox, "Hello from the demo")
+	ev := inbox.WaitFor(t, "Hello from the demo")
 	id := regexp.MustCompile(`/agent/c/(\d+)"`).FindStringSubmatch(ev)
 	if id == nil {
 		t.Fatalf("no conversation link in the inbox:\n%s", ev)
@@ -236,7 +184,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	customer(t, m, "/customer/button", url.Values{"title": {"Yes, please"}})
 	customer(t, m, "/customer/list", url.Values{"title": {"Delivery status"}})
 	customer(t, m, "/customer/image", url.Values{"caption": {"my parcel"}})
-	waitEvent(t, thread, "Yes, please", "Delivery status", "my parcel")
+	thread.WaitFor(t, "Yes, please", "Delivery status", "my parcel")
 	waitState(t, m, "the photo on phone 1001", func(s *stateView) bool { return phoneHas(s, "1001", "my parcel") })
 
 	// The agent answers from the console: the customer gets it and the
@@ -247,21 +195,21 @@ func TestDemoEndToEnd(t *testing.T) {
 	waitState(t, m, "the console's reply", func(s *stateView) bool { return chatHas(s, "business", "Thanks Ann, it ships today") })
 	// Delivered once the customer page has it, read once it shows it in
 	// view, as the page tells the demo.
-	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-sent")
+	thread.WaitFor(t, "Thanks Ann, it ships today", "tick-sent")
 	customer(t, m, "/customer/received", url.Values{"shown": {"1"}})
-	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-delivered")
+	thread.WaitFor(t, "Thanks Ann, it ships today", "tick-delivered")
 	if s := waitState(t, m, "state", func(*stateView) bool { return true }); chatRead(s, "Thanks Ann, it ships today") {
 		t.Fatal("the reply is read before the customer page showed it")
 	}
 	customer(t, m, "/customer/read", url.Values{"shown": {"1"}})
 	waitState(t, m, "the reply read", func(s *stateView) bool { return chatRead(s, "Thanks Ann, it ships today") })
-	waitEvent(t, thread, "Thanks Ann, it ships today", "tick-read")
+	thread.WaitFor(t, "Thanks Ann, it ships today", "tick-read")
 
 	// The same agent answers from the phone.
 	s = waitState(t, m, "a reply address on phone 1001", func(s *stateView) bool { return s.Phones[0].ReplyTo != "" })
 	customer(t, m, "/phone/1001/say", url.Values{"to": {s.Phones[0].ReplyTo}, "text": {"And from my phone"}})
 	waitState(t, m, "the phone's reply", func(s *stateView) bool { return chatHas(s, "business", "And from my phone") })
-	waitEvent(t, thread, "And from my phone")
+	thread.WaitFor(t, "And from my phone")
 
 	// 1001 closes it. 1003, whose phone is off, signs in to the console:
 	// the next conversation is offered to 1003 there, and what was sent
@@ -272,7 +220,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	other := signInAgent(t, m.PanelURL, "1003", AgentPassword("1003"))
 	inbox3 := other.events("/agent/events?view=inbox")
 	customer(t, m, "/customer/text", url.Values{"text": {"One more question"}})
-	waitEvent(t, inbox3, "One more question")
+	inbox3.WaitFor(t, "One more question")
 	waitState(t, m, "the new conversation on phone 1002", func(s *stateView) bool { return phoneHas(s, "1002", "One more question") })
 	if s := waitState(t, m, "state", func(*stateView) bool { return true }); len(s.Phones[2].Messages) != 0 {
 		t.Fatalf("phone 1003 got messages while off: %+v", s.Phones[2])
