@@ -213,7 +213,7 @@ func timeZone(v any) error {
 	if s == "" {
 		return nil
 	}
-	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
+	if _, err := loadZone(s); err != nil || s == "Local" {
 		return fmt.Errorf("must be an IANA time zone like Europe/Berlin or UTC, got %q", s)
 	}
 	return nil

@@ -215,9 +215,14 @@ func addCounterSlots(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketCounterSlots); err != nil {
 		return fmt.Errorf("creating bucket %s: %w", bucketCounterSlots, err)
 	}
+	// Each channel with counts has a bucket in counters; with none, every
+	// count will have its quarter hour.
 	counters := tx.Bucket(bucketCounters)
-	if counters == nil || counters.Stats().BucketN <= 1 {
-		return nil // no counts yet: every count will have its quarter hour
+	if counters == nil {
+		return nil
+	}
+	if k, _ := counters.Cursor().First(); k == nil {
+		return nil
 	}
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {

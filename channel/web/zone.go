@@ -24,7 +24,7 @@ func zoneName(loc *time.Location, t time.Time) string {
 	if abbr != "" && abbr[0] != '+' && abbr[0] != '-' && abbr != "UTC" {
 		desc = abbr + ", " + desc
 	}
-	if loc == time.Local || loc.String() == "Local" {
+	if loc.String() == "Local" { // time.Local: the system did not name it
 		return desc
 	}
 	if loc.String() == "UTC" {
