@@ -163,6 +163,9 @@ func (e *env) start(addr string) {
 		cancel()
 		<-done
 		app.ShutdownWithTimeout(time.Second)
+		// A shutdown before app.Listener has begun serving leaves the
+		// listener open: close it, so a restart can bind the address.
+		ln.Close()
 		st.Close()
 	}
 	t.Cleanup(e.stop)
